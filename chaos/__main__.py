@@ -1,0 +1,5 @@
+"""``python -m chaos`` is the ``chaos`` command."""
+
+from chaos.cli import console_script
+
+console_script()

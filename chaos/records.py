@@ -1,0 +1,164 @@
+"""The records every room writes and reads: one JSON object per line, one format.
+
+    records.jsonl   RequestSent, RequestEnded      written by the load recorder
+    events.jsonl    FaultEvent                     written by the orchestrator
+    ledger.jsonl    LedgerRow                      billed by the mock providers
+    proxies.jsonl   ProxyCounters                  read from the proxies' /metrics
+
+Times are wall-clock epoch seconds as observed by the process that wrote the record
+(records from Locust workers are rebased to the master's clock). Offsets from the start
+of load are computed by readers, never stored. Each record carries ``record``, its type,
+so that mixed streams stay readable.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class RequestKind(StrEnum):
+    CHAT = "chat"
+    CHAT_STREAM = "chat_stream"
+    EVAL = "eval"
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+
+
+class ErrorKind(StrEnum):
+    """Why a request failed; DESIGN.md, Definitions: "Failed"."""
+
+    HTTP_4XX = "http_4xx"
+    HTTP_429 = "http_429"
+    HTTP_5XX = "http_5xx"
+    HTTP_529 = "http_529"
+    REFUSED = "refused"
+    RESET = "reset"
+    TIMEOUT = "timeout"
+    TRUNCATED = "truncated"  # the stream ended without its terminal event
+    MALFORMED = "malformed"  # a chunk that could not be parsed
+    STREAM_ERROR = "stream_error"  # an error event inside a 200 stream
+
+    @classmethod
+    def for_status(cls, status: int) -> ErrorKind:
+        if status == 429:
+            return cls.HTTP_429
+        if status == 529:
+            return cls.HTTP_529
+        return cls.HTTP_5XX if status >= 500 else cls.HTTP_4XX
+
+
+class FaultAction(StrEnum):
+    INJECT = "inject"
+    UPDATE = "update"
+    RESTORE = "restore"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RequestSent(Record):
+    """Written when a request leaves the load generator, so one that never ends is seen."""
+
+    record: Literal["sent"] = "sent"
+    id: str = Field(description="The x-request-id the request carried.")
+    kind: RequestKind
+    endpoint: str
+    stream: bool
+    t_sent: float
+    worker: str | None = None
+
+
+class RequestEnded(Record):
+    """Written when a request ends, however it ended."""
+
+    record: Literal["ended"] = "ended"
+    id: str
+    kind: RequestKind
+    endpoint: str
+    stream: bool
+    t_sent: float
+    t_headers: float | None = Field(None, description="Response headers received.")
+    t_first_token: float | None = Field(
+        None, description="First non-empty text delta (the whole body if not streamed)."
+    )
+    t_ended: float
+    status: int | None = Field(None, description="HTTP status; None when no response came.")
+    outcome: Outcome
+    error_kind: ErrorKind | None = None
+    error: str | None = Field(None, description="A short human-readable reason.")
+    output_tokens: int = 0
+    itl_mean: float | None = Field(None, description="Mean gap between text deltas after the first (s).")
+    itl_max: float | None = None
+    served_by: str | None = Field(None, description="Provider named by the target's answer, if it says.")
+    degraded: str | None = Field(None, description="The target's degraded marker, e.g. cached or canned.")
+    eval_id: str | None = None
+    eval_pass: bool | None = None
+    worker: str | None = None
+
+
+class FaultEvent(Record):
+    record: Literal["fault"] = "fault"
+    run_id: str
+    fault: str = Field(description="The fault's name in the scenario.")
+    kind: str
+    action: FaultAction
+    t_intended: float
+    t_actual: float
+    settings: dict[str, Any] = Field(default_factory=dict)
+    ok: bool = True
+    error: str | None = None
+
+
+class LedgerRow(Record):
+    """One request a mock provider received, and what it billed."""
+
+    record: Literal["ledger"] = "ledger"
+    t: float = Field(description="When the provider received the request.")
+    t_end: float
+    provider: str
+    endpoint: str
+    model: str
+    stream: bool
+    status: int
+    fault: str | None = Field(None, description="The behaviour applied, by name.")
+    input_tokens: int = 0
+    output_tokens: int = Field(0, description="Output tokens actually sent (partial streams included).")
+    request_id: str | None = None
+    attempt: int = Field(1, description="Attempt number of this request id at this provider.")
+    duration_s: float = 0.0
+    canary: bool = Field(False, description="Marked x-chaos-canary: the target's own probes.")
+    run_id: str | None = None
+
+
+class ProxyCounters(Record):
+    """Connections a proxy accepted, and of those how many a toxic cut or reset."""
+
+    record: Literal["proxy"] = "proxy"
+    t: float
+    proxy: str
+    accepted: int
+    cut: int
+    reset: int
+
+
+AnyRecord = Annotated[
+    RequestSent | RequestEnded | FaultEvent | LedgerRow | ProxyCounters, Field(discriminator="record")
+]
+_ANY = TypeAdapter(AnyRecord)
+
+
+def parse_record(line: str | bytes) -> RequestSent | RequestEnded | FaultEvent | LedgerRow | ProxyCounters:
+    """One JSON line -> its record; raises pydantic.ValidationError on a bad line."""
+    return _ANY.validate_json(line)
+
+
+def dump_record(record: Record) -> str:
+    """A record as one JSON line (with its trailing newline)."""
+    return record.model_dump_json(exclude_none=True) + "\n"

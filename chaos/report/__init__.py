@@ -1,0 +1,1 @@
+"""Views of plans and run records: console tables, Markdown, HTML, JUnit XML."""

@@ -1,0 +1,338 @@
+"""A scenario file -> a validated ``Scenario``, or every problem with its location.
+
+Problems read ``file:line:column: path: message``. Type errors come from pydantic and
+are located through the source map; checks that span several parts of the scenario run
+once the types are right (``checks.py``). Overrides (``--set load.duration=20s``) apply
+to the data before validation, so an overridden value is checked like a written one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from chaos.errors import Problem, ScenarioError
+from chaos.scenario.checks import check_scenario
+from chaos.scenario.model import Scenario
+from chaos.scenario.objectives import ABORT_KEYS, EXPECTATION_KEYS
+from chaos.scenario.units import STRICT_UNITS
+from chaos.scenario.yamlsource import Loc, SourceMap, YamlProblem, parse_value, parse_yaml, read_text
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A validated scenario with the text it was written as and where it lives."""
+
+    path: Path
+    text: str
+    scenario: Scenario
+    overrides: tuple[str, ...] = ()
+
+    def resolve(self, relative: Path) -> Path:
+        """Paths in a scenario are relative to the scenario file's folder."""
+        return relative if relative.is_absolute() else self.path.parent / relative
+
+
+def load_scenario(path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
+    """Read, parse, override and validate; raises ``ScenarioError`` with every problem."""
+    source = str(path)
+    try:
+        text = read_text(path)
+        data, source_map = parse_yaml(text)
+    except YamlProblem as exc:
+        line, column = exc.mark if exc.mark else (None, None)
+        raise ScenarioError([Problem(source, line, column, "", exc.message)]) from None
+    if data is None:
+        raise ScenarioError([Problem(source, None, None, "", "the file is empty; a scenario starts with version: 1")])
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        raise ScenarioError(
+            [Problem(source, 1, 1, "", f"a scenario is a mapping of keys (version, name, ...), got {kind}")]
+        )
+    data, overridden = apply_overrides(data, overrides, source)
+    scenario = validate(data, source_map, source, overridden, base_dir=path.parent)
+    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides))
+
+
+def validate(
+    data: dict[str, Any], source_map: SourceMap, source: str, overridden: dict[Loc, str], *, base_dir: Path
+) -> Scenario:
+    locator = _Locator(source, source_map, overridden)
+    try:
+        scenario = Scenario.model_validate(data, context=STRICT_UNITS)
+    except ValidationError as exc:
+        raise ScenarioError(sorted(locator.from_pydantic(data, exc.errors()), key=_order)) from None
+    problems = [locator.at(loc, message) for loc, message in check_scenario(scenario, base_dir)]
+    if problems:
+        raise ScenarioError(sorted(problems, key=_order))
+    return scenario
+
+
+_SET_PATH = re.compile(r"^[A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_][\w-]*(?:\[\d+\])*)*$")
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Iterable[str], source: str
+) -> tuple[dict[str, Any], dict[Loc, str]]:
+    """``load.duration=20s`` or ``faults[0].at=5s`` set into a copy of ``data``."""
+    problems: list[Problem] = []
+    overridden: dict[Loc, str] = {}
+    for override in overrides:
+        path, sep, raw = override.partition("=")
+        if not sep or not _SET_PATH.match(path):
+            problems.append(Problem("--set", None, None, override, "expected PATH=VALUE, e.g. load.duration=20s"))
+            continue
+        loc: Loc = tuple(
+            int(part) if part.isdigit() else part for part in re.split(r"\.|\[|\]", path.replace("]", "")) if part
+        )
+        try:
+            value = parse_value(raw)
+            data = _set_in(data, loc, value)
+        except (YamlProblem, _PathError) as exc:
+            problems.append(Problem("--set", None, None, path, str(exc)))
+            continue
+        overridden[loc] = override
+    if problems:
+        raise ScenarioError(problems)
+    return data, overridden
+
+
+class _PathError(Exception):
+    pass
+
+
+def _set_in(node: Any, loc: Loc, value: Any) -> Any:
+    if not loc:
+        return value
+    head, rest = loc[0], loc[1:]
+    if isinstance(head, int):
+        if not isinstance(node, list) or not 0 <= head < len(node):
+            raise _PathError(f"no item [{head}] to set")
+        copy = list(node)
+        copy[head] = _set_in(node[head], rest, value)
+        return copy
+    if node is None:
+        node = {}
+    if not isinstance(node, dict):
+        raise _PathError(f'cannot set key "{head}" inside a {type(node).__name__}')
+    return {**node, head: _set_in(node.get(head), rest, value)}
+
+
+def _order(problem: Problem) -> tuple[int, int, str]:
+    return problem.line or 0, problem.column or 0, problem.path
+
+
+def format_loc(loc: Loc) -> str:
+    text = ""
+    for step in loc:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+class _Locator:
+    def __init__(self, source: str, source_map: SourceMap, overridden: dict[Loc, str]) -> None:
+        self.source = source
+        self.source_map = source_map
+        self.overridden = overridden
+
+    def at(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in self.overridden:
+                return Problem(f"--set {self.overridden[loc[:end]]}", None, None, format_loc(loc), message)
+        mark = self.source_map.keys.get(loc) if key else None
+        line, column = mark or self.source_map.value_mark(loc) or (None, None)
+        return Problem(self.source, line, column, format_loc(loc), message)
+
+    def from_pydantic(self, data: Any, errors: list[ErrorDetails]) -> list[Problem]:
+        problems: list[Problem] = []
+        seen: set[tuple[Loc, str]] = set()
+        for error in errors:
+            loc, missing = _real_path(data, tuple(error["loc"]), error["type"] == "missing")
+            if error["type"] == "union_tag_invalid":
+                loc = (*loc, str(error.get("ctx", {}).get("discriminator", "")).strip("'"))
+            message = _message(error, loc)
+            if (loc, message) in seen:
+                continue
+            seen.add((loc, message))
+            if missing:
+                problems.append(self.at(loc, message))
+            else:
+                problems.append(self.at(loc, message, key=error["type"] == "extra_forbidden"))
+        return problems
+
+
+def _real_path(data: Any, loc: Loc, missing: bool) -> tuple[Loc, bool]:
+    """Drop the union tags pydantic puts into ``loc``, keeping the steps that exist in data.
+
+    Of the readings of ``loc`` as "descend or skip" at each step, the best descends into
+    the most steps and, on a tie, descends at the last one (where the error is). Model
+    paths are short; a long one (deep free-form data) is read greedily instead.
+    """
+    if len(loc) > _MAX_SEARCHED_LOC:
+        return _greedy_path(data, loc, missing)
+    best: tuple[tuple[int, int], Loc] = ((-1, -1), ())
+
+    def walk(node: Any, index: int, path: Loc, last_descended: bool) -> None:
+        nonlocal best
+        if index == len(loc):
+            score = (len(path), int(last_descended))
+            if score > best[0]:
+                best = (score, path)
+            return
+        step = loc[index]
+        child = _child(node, step)
+        if child is not _ABSENT:
+            walk(child, index + 1, (*path, step), True)
+        walk(node, index + 1, path, False)
+
+    walk(data, 0, (), False)
+    path = best[1]
+    if missing and loc and loc[-1] not in _last_container_keys(data, path):
+        return (*path, loc[-1]), True
+    return path, False
+
+
+_MAX_SEARCHED_LOC = 16
+_ABSENT = object()
+
+
+def _child(node: Any, step: str | int) -> Any:
+    if isinstance(node, dict) and step in node:
+        return node[step]
+    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        return node[step]
+    return _ABSENT
+
+
+def _greedy_path(data: Any, loc: Loc, missing: bool) -> tuple[Loc, bool]:
+    node: Any = data
+    path: Loc = ()
+    for step in loc:
+        child = _child(node, step)
+        if child is not _ABSENT:
+            node, path = child, (*path, step)
+    if missing and loc and path[-1:] != loc[-1:]:
+        return (*path, loc[-1]), True
+    return path, False
+
+
+def _last_container_keys(data: Any, path: Loc) -> set[Any]:
+    node = data
+    for step in path:
+        node = node[step]
+    return set(node) if isinstance(node, dict) else set()
+
+
+_PREFIXES = ("Value error, ", "Assertion failed, ")
+_KEYED_UNIONS = {"unknown_expectation": list(EXPECTATION_KEYS), "unknown_abort_rule": list(ABORT_KEYS)}
+
+
+def _message(error: ErrorDetails, loc: Loc) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "missing required key"
+    if kind == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        suggestion = _suggest(key, _fields_at(Scenario, tuple(error["loc"])[:-1]))
+        return f'unknown key "{key}"' + (f' (did you mean "{suggestion}"?)' if suggestion else "")
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        tags = [tag.strip(" '") for tag in str(ctx.get("expected_tags", "")).split(",")]
+        tag = str(ctx.get("tag", ""))
+        suggestion = _suggest(tag, tags)
+        hint = f' (did you mean "{suggestion}"?)' if suggestion else ""
+        field = str(ctx.get("discriminator", "kind")).strip("'")
+        return f'unknown {field} "{tag}"{hint}; one of: {", ".join(tags)}'
+    if kind in _KEYED_UNIONS and isinstance(error.get("input"), dict):
+        keys = list(error["input"])
+        for key in keys:
+            suggestion = _suggest(str(key), _KEYED_UNIONS[kind])
+            if suggestion and suggestion not in keys:
+                return f'unknown key "{key}" (did you mean "{suggestion}"?); {error["msg"]}'
+    message = error["msg"]
+    for prefix in _PREFIXES:
+        message = message.removeprefix(prefix)
+    if kind not in ("value_error", "assertion_error") and _is_scalar(error.get("input")):
+        message += f", got {_show(error.get('input'))}"
+    return message
+
+
+def _suggest(key: str, fields: list[str] | None) -> str | None:
+    if not fields:
+        return None
+    matches = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _show(value: Any) -> str:
+    text = f'"{value}"' if isinstance(value, str) else ("null" if value is None else repr(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fields_at(model: Any, loc: Loc) -> list[str] | None:
+    """The keys a model at ``loc`` (pydantic's loc, tags included) accepts."""
+    node: Any = model
+    for step in loc:
+        node = _child_type(node, step)
+        if node is None:
+            return None
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [info.alias or name for name, info in node.model_fields.items()]
+    return None
+
+
+def _unwrap(tp: Any) -> Any:
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
+def _union_members(tp: Any) -> list[Any]:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return list(typing.get_args(tp))
+    return [tp]
+
+
+def _child_type(tp: Any, step: str | int) -> Any:
+    tp = _unwrap(tp)
+    members = _union_members(tp)
+    if len(members) > 1:
+        for member in members:
+            tags = [meta.tag for meta in getattr(member, "__metadata__", ()) if hasattr(meta, "tag")]
+            if step in tags or _literal_tag(_unwrap(member), step):
+                return member
+        models = [m for m in members if m is not type(None)]
+        return _child_type(models[0], step) if len(models) == 1 else None
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple):
+        return typing.get_args(tp)[0] if isinstance(step, int) else None
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        for name, info in tp.model_fields.items():
+            if step in (name, info.alias):
+                return info.annotation
+    return None
+
+
+def _literal_tag(model: Any, step: str | int) -> bool:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    for info in model.model_fields.values():
+        if typing.get_origin(info.annotation) is typing.Literal and step in typing.get_args(info.annotation):
+            return True
+    return False

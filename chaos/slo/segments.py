@@ -1,0 +1,150 @@
+"""The timeline cut into segments by the faults active in each part of it.
+
+DESIGN.md, Definitions, "Segments": the timeline is cut at every fault start and stop
+into spans named by their set of active faults (``baseline`` before the first fault,
+``recovery`` for fault-free time after one, ``a+b`` when both are active); spans with the
+same set are pooled under one name. Warm-up, the settle window after a restore that
+leaves no fault active, and the stop grace are not judged. The same function serves the
+plan (intended times) and the verdict (actual times).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+BASELINE = "baseline"
+RECOVERY = "recovery"
+OVERALL = "overall"
+WARMUP = "warmup"
+SETTLE = "settle"
+GRACE = "grace"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A fault's active window in offsets from the start of load."""
+
+    fault: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the timeline with one set of active faults."""
+
+    start: float
+    end: float
+    name: str  # the segment it belongs to, or warmup / settle / grace when not judged
+    faults: tuple[str, ...]
+    judged: bool
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Every judged span with one name, pooled."""
+
+    name: str
+    faults: tuple[str, ...]
+    spans: tuple[tuple[float, float], ...]
+
+    @property
+    def duration(self) -> float:
+        return sum(end - start for start, end in self.spans)
+
+    def contains(self, offset: float) -> bool:
+        return any(start <= offset < end for start, end in self.spans)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    spans: tuple[Span, ...]
+
+    @property
+    def segments(self) -> list[Segment]:
+        """Judged segments in order of first appearance."""
+        pooled: dict[str, list[Span]] = {}
+        for span in self.spans:
+            if span.judged:
+                pooled.setdefault(span.name, []).append(span)
+        return [
+            Segment(name, spans[0].faults, tuple((span.start, span.end) for span in spans))
+            for name, spans in pooled.items()
+        ]
+
+    def span_at(self, offset: float) -> Span | None:
+        for span in self.spans:
+            if span.start <= offset < span.end:
+                return span
+        return None
+
+    def segment_of(self, offset: float) -> str | None:
+        """The judged segment a request started at ``offset`` belongs to, if any."""
+        span = self.span_at(offset)
+        return span.name if span is not None and span.judged else None
+
+    def segments_with(self, fault: str) -> list[Segment]:
+        """Every segment in which ``fault`` is active (what ``during: fault`` means)."""
+        return [segment for segment in self.segments if fault in segment.faults]
+
+
+def segment_name(active: Sequence[str], *, after_first_fault: bool) -> str:
+    if active:
+        return "+".join(active)
+    return RECOVERY if after_first_fault else BASELINE
+
+
+def cut_timeline(
+    windows: Sequence[Window],
+    *,
+    order: Sequence[str],
+    judged_from: float,
+    load_end: float,
+    settle: float,
+    stop_grace: float,
+) -> Timeline:
+    """Cut ``[0, load_end + stop_grace)`` into spans.
+
+    ``order`` is the canonical order of fault names (the scenario's), so that a set of
+    active faults always gets the same name whichever started first.
+    """
+    rank = {name: index for index, name in enumerate(order)}
+    clipped = [Window(w.fault, max(0.0, w.start), min(w.end, load_end)) for w in windows if w.start < load_end]
+    clipped = [w for w in clipped if w.end > w.start]
+    first_start = min((w.start for w in clipped), default=load_end)
+
+    def active_at(offset: float) -> tuple[str, ...]:
+        names = {w.fault for w in clipped if w.start <= offset < w.end}
+        return tuple(sorted(names, key=lambda name: (rank.get(name, len(rank)), name)))
+
+    settle_starts = [w.end for w in clipped if w.end < load_end and not active_at(w.end)]
+    cuts = {0.0, judged_from, load_end, load_end + stop_grace}
+    for window in clipped:
+        cuts.update((window.start, window.end))
+    cuts.update(start + settle for start in settle_starts)
+    points = sorted(cut for cut in cuts if 0 <= cut <= load_end + stop_grace)
+
+    spans: list[Span] = []
+    for start, end in itertools.pairwise(points):
+        if end <= start:
+            continue
+        active = active_at(start)
+        if start >= load_end:
+            name, judged = GRACE, False
+        elif start < judged_from:
+            name, judged = WARMUP, False
+        elif not active and any(s <= start < s + settle for s in settle_starts):
+            name, judged = SETTLE, False
+        else:
+            name, judged = segment_name(active, after_first_fault=start >= first_start), True
+        if spans and spans[-1].name == name and spans[-1].judged == judged and spans[-1].end == start:
+            spans[-1] = Span(spans[-1].start, end, name, active, judged)
+        else:
+            spans.append(Span(start, end, name, active, judged))
+    return Timeline(tuple(spans))
