@@ -1,9 +1,11 @@
 """The records every room writes and reads: one JSON object per line, one format.
 
-    records.jsonl   RequestSent, RequestEnded      written by the load recorder
+    records.jsonl   RequestSent, RequestEnded,     written by the load recorder
+                    LoadEvent
     events.jsonl    FaultEvent                     written by the orchestrator
     ledger.jsonl    LedgerRow                      billed by the mock providers
     proxies.jsonl   ProxyCounters                  read from the proxies' /metrics
+    (journal)       Finding                        client findings, read from the ledger
 
 Times are wall-clock epoch seconds as observed by the process that wrote the record
 (records from Locust workers are rebased to the master's clock). Offsets from the start
@@ -51,6 +53,23 @@ class ErrorKind(StrEnum):
         if status == 529:
             return cls.HTTP_529
         return cls.HTTP_5XX if status >= 500 else cls.HTTP_4XX
+
+
+class LoadEventKind(StrEnum):
+    START = "start"  # load began: t = 0 of every offset
+    STOP = "stop"  # no new requests after this
+    WORKER_LOST = "worker_lost"  # a Locust worker stopped reporting
+    SUMMARY = "summary"  # Locust's own counts, kept for cross-checking
+
+
+class ClientFinding(StrEnum):
+    """How a target misbehaves towards its providers, read from the ledger."""
+
+    RETRY_AFTER_IGNORED = "retry_after_ignored"
+    RETRIED_NON_RETRYABLE = "retried_non_retryable"
+    RETRY_STORM = "retry_storm"
+    NO_BACKOFF = "no_backoff"
+    HAMMERING_FAILED_PROVIDER = "hammering_failed_provider"
 
 
 class FaultAction(StrEnum):
@@ -103,6 +122,16 @@ class RequestEnded(Record):
     worker: str | None = None
 
 
+class LoadEvent(Record):
+    """Something that happened to the load as a whole."""
+
+    record: Literal["load"] = "load"
+    event: LoadEventKind
+    t: float
+    worker: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
 class FaultEvent(Record):
     record: Literal["fault"] = "fault"
     run_id: str
@@ -120,6 +149,7 @@ class LedgerRow(Record):
     """One request a mock provider received, and what it billed."""
 
     record: Literal["ledger"] = "ledger"
+    seq: int = Field(0, description="Increasing per providers process, in the order rows were written.")
     t: float = Field(description="When the provider received the request.")
     t_end: float
     provider: str
@@ -148,13 +178,26 @@ class ProxyCounters(Record):
     reset: int
 
 
+class Finding(Record):
+    """A client finding: the target misbehaved towards a provider, with the ids that show it."""
+
+    record: Literal["finding"] = "finding"
+    kind: ClientFinding
+    provider: str
+    request_ids: list[str]
+    detail: str
+
+
 AnyRecord = Annotated[
-    RequestSent | RequestEnded | FaultEvent | LedgerRow | ProxyCounters, Field(discriminator="record")
+    RequestSent | RequestEnded | LoadEvent | FaultEvent | LedgerRow | ProxyCounters | Finding,
+    Field(discriminator="record"),
 ]
 _ANY = TypeAdapter(AnyRecord)
 
 
-def parse_record(line: str | bytes) -> RequestSent | RequestEnded | FaultEvent | LedgerRow | ProxyCounters:
+def parse_record(
+    line: str | bytes,
+) -> RequestSent | RequestEnded | LoadEvent | FaultEvent | LedgerRow | ProxyCounters | Finding:
     """One JSON line -> its record; raises pydantic.ValidationError on a bad line."""
     return _ANY.validate_json(line)
 

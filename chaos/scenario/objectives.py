@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from chaos.records import RequestKind
+from chaos.records import ClientFinding, RequestKind
 from chaos.scenario.base import Name, Severity, Strict
 from chaos.scenario.units import Duration, Money, Percent, format_duration
 
@@ -208,16 +208,6 @@ class ShareBounds(Strict):
 class DegradedShareExpectation(Strict):
     degraded_share: ShareBounds
     during: str | None = None
-
-
-class ClientFinding(StrEnum):
-    """How a target misbehaves towards its providers, read from the ledger."""
-
-    RETRY_AFTER_IGNORED = "retry_after_ignored"
-    RETRIED_NON_RETRYABLE = "retried_non_retryable"
-    RETRY_STORM = "retry_storm"
-    NO_BACKOFF = "no_backoff"
-    HAMMERING_FAILED_PROVIDER = "hammering_failed_provider"
 
 
 class NoClientFindingsExpectation(Strict):
