@@ -1,10 +1,7 @@
 """Chaos engineering and game days for AI workloads."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("chaos-llm")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+# The one place the version is written; pyproject.toml reads it (importlib.metadata would
+# cost a tenth of a second at every start of the CLI).
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -14,6 +14,18 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 
+def quote(text: str) -> str:
+    """``text`` in double quotes, with anything unprintable escaped, for echoing input in
+    messages: a key holding a line separator must not break a one-problem-per-line report."""
+    body = "".join(
+        ch
+        if ch.isprintable() and ch not in '"\\'
+        else ("\\" + ch if ch in '"\\' else ch.encode("unicode_escape").decode())
+        for ch in text
+    )
+    return f'"{body}"'
+
+
 class ExitCode(IntEnum):
     PASS = 0
     FAIL = 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+
+from chaos.errors import quote
 
 
 class Strict(BaseModel):
@@ -14,8 +17,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def _check_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f'{quote(value)} is not a name: use lower-case letters, digits, "-", "_" or "." '
+            "(at most 64, starting with a letter or digit)"
+        )
+    return value
+
+
 # Provider and fault names appear in segment names (``a+b``) and in metric labels.
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+Name = Annotated[str, AfterValidator(_check_name), WithJsonSchema({"type": "string", "pattern": _NAME.pattern})]
 
 # Segment names that are not faults; no fault may take them.
 RESERVED_NAMES = frozenset({"baseline", "recovery", "overall", "warmup", "settle", "grace"})

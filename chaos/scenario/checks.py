@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from chaos.errors import quote
 from chaos.records import RequestKind
 from chaos.scenario.base import RESERVED_NAMES, Environment
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
@@ -66,9 +67,10 @@ def _environment(scenario: Scenario) -> Iterator[Issue]:
     for loc, url in _urls(scenario):
         host = _host(url)
         if host is None:
-            yield loc, f'"{url}" is not an http(s) URL'
+            yield loc, f"{quote(url)} is not an http(s) URL"
         elif "${" not in host and host not in scenario.safety.allowed_hosts:
-            yield loc, f'host "{host}" is not in safety.allowed_hosts ({", ".join(scenario.safety.allowed_hosts)})'
+            allowed = ", ".join(scenario.safety.allowed_hosts)
+            yield loc, f"host {quote(host)} is not in safety.allowed_hosts ({allowed})"
 
 
 def _urls(scenario: Scenario) -> Iterator[tuple[Loc, str]]:
@@ -126,17 +128,19 @@ def _faults(scenario: Scenario) -> Iterator[Issue]:
 
 def _schedule(fault: Fault, schedule: Schedule, loc: Loc) -> Iterator[Issue]:
     spec = fault.spec
+    what = f"the {fault.network.toxic} toxic" if fault.network is not None else fault.kind.value
     if isinstance(spec, Down | Container):
-        yield loc, f"a {fault.kind.value} fault has no setting to change over time; use separate faults"
+        yield loc, f"{what} has no setting to change over time; use separate faults"
         return
     if schedule.flap is not None:
         return
     params = [name for name in type(spec).model_fields if name not in ("toxic", "provider", "scope")]
-    what = f"the {fault.network.toxic} toxic" if fault.network is not None else fault.kind.value
-    if schedule.ramp is not None:
-        for param, (first, last) in schedule.ramp.items():
-            for position, value in enumerate((first, last)):
-                yield from _setting(spec, params, what, {param: value}, (*loc, "ramp", param, position))
+    for param, (first, last) in (schedule.ramp or {}).items():
+        if param not in params:
+            yield (*loc, "ramp", param), _not_a_setting(param, what, params)
+            continue
+        for position, value in enumerate((first, last)):
+            yield from _setting(spec, params, what, {param: value}, (*loc, "ramp", param, position))
     for index, step in enumerate(schedule.steps or []):
         step_loc: Loc = (*loc, "steps", index)
         settings = {key: value for key, value in step.items() if key != "at"}
@@ -159,7 +163,7 @@ def _schedule(fault: Fault, schedule: Schedule, loc: Loc) -> Iterator[Issue]:
 def _setting(spec: BaseModel, params: list[str], what: str, update: dict[str, Any], loc: Loc) -> Iterator[Issue]:
     (param,) = update
     if param not in params:
-        yield loc, f'"{param}" is not a setting of {what} (settings: {", ".join(params)})'
+        yield loc, _not_a_setting(param, what, params)
         return
     data = spec.model_dump(by_alias=True, exclude_none=True) | update
     try:
@@ -167,6 +171,10 @@ def _setting(spec: BaseModel, params: list[str], what: str, update: dict[str, An
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         yield loc, message
+
+
+def _not_a_setting(param: str, what: str, params: list[str]) -> str:
+    return f"{quote(param)} is not a setting of {what} (settings: {', '.join(params)})"
 
 
 def segment_names(scenario: Scenario) -> set[str]:
@@ -178,7 +186,7 @@ def _during(scenario: Scenario, value: str, loc: Loc) -> Iterator[Issue]:
     known = segment_names(scenario)
     for part in value.split("+"):
         if part not in known:
-            yield loc, f'"{part}" is not a fault or segment (known: {", ".join(sorted(known))})'
+            yield loc, f"{quote(part)} is not a fault or segment (known: {', '.join(sorted(known))})"
 
 
 def _references(scenario: Scenario) -> Iterator[Issue]:
@@ -264,4 +272,4 @@ def _files(scenario: Scenario, base_dir: Path) -> Iterator[Issue]:
 
 def _unknown(what: str, name: str, known: set[str]) -> str:
     listed = ", ".join(sorted(known)) or "none"
-    return f'no {what} named "{name}" (known: {listed})'
+    return f"no {what} named {quote(name)} (known: {listed})"

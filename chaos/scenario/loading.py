@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from chaos.errors import Problem, ScenarioError
+from chaos.errors import Problem, ScenarioError, quote
 from chaos.scenario.checks import check_scenario
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import ABORT_KEYS, EXPECTATION_KEYS
@@ -55,9 +55,9 @@ def load_scenario(path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
         raise ScenarioError([Problem(source, None, None, "", "the file is empty; a scenario starts with version: 1")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
-        raise ScenarioError(
-            [Problem(source, 1, 1, "", f"a scenario is a mapping of keys (version, name, ...), got {kind}")]
-        )
+        line, column = source_map.value_mark(()) or (1, 1)
+        message = f"a scenario is a mapping of keys (version, name, ...), got {kind}"
+        raise ScenarioError([Problem(source, line, column, "", message)])
     data, overridden = apply_overrides(data, overrides, source)
     scenario = validate(data, source_map, source, overridden, base_dir=path.parent)
     return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides))
@@ -123,7 +123,7 @@ def _set_in(node: Any, loc: Loc, value: Any) -> Any:
     if node is None:
         node = {}
     if not isinstance(node, dict):
-        raise _PathError(f'cannot set key "{head}" inside a {type(node).__name__}')
+        raise _PathError(f"cannot set key {quote(head)} inside a {type(node).__name__}")
     return {**node, head: _set_in(node.get(head), rest, value)}
 
 
@@ -131,10 +131,19 @@ def _order(problem: Problem) -> tuple[int, int, str]:
     return problem.line or 0, problem.column or 0, problem.path
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][\w-]*$")
+
+
 def format_loc(loc: Loc) -> str:
+    """``("faults", 1, "network")`` -> ``faults[1].network``; odd keys are JSON-quoted."""
     text = ""
     for step in loc:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif not _PLAIN_KEY.match(step):
+            text += f"[{quote(step)}]"
+        else:
+            text += f".{step}" if text else step
     return text
 
 
@@ -243,7 +252,7 @@ def _message(error: ErrorDetails, loc: Loc) -> str:
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
         suggestion = _suggest(key, _fields_at(Scenario, tuple(error["loc"])[:-1]))
-        return f'unknown key "{key}"' + (f' (did you mean "{suggestion}"?)' if suggestion else "")
+        return f"unknown key {quote(key)}" + (f' (did you mean "{suggestion}"?)' if suggestion else "")
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         tags = [tag.strip(" '") for tag in str(ctx.get("expected_tags", "")).split(",")]
@@ -251,13 +260,13 @@ def _message(error: ErrorDetails, loc: Loc) -> str:
         suggestion = _suggest(tag, tags)
         hint = f' (did you mean "{suggestion}"?)' if suggestion else ""
         field = str(ctx.get("discriminator", "kind")).strip("'")
-        return f'unknown {field} "{tag}"{hint}; one of: {", ".join(tags)}'
+        return f"unknown {field} {quote(tag)}{hint}; one of: {', '.join(tags)}"
     if kind in _KEYED_UNIONS and isinstance(error.get("input"), dict):
         keys = list(error["input"])
         for key in keys:
             suggestion = _suggest(str(key), _KEYED_UNIONS[kind])
             if suggestion and suggestion not in keys:
-                return f'unknown key "{key}" (did you mean "{suggestion}"?); {error["msg"]}'
+                return f'unknown key {quote(str(key))} (did you mean "{suggestion}"?); {error["msg"]}'
     message = error["msg"]
     for prefix in _PREFIXES:
         message = message.removeprefix(prefix)
@@ -278,7 +287,7 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _show(value: Any) -> str:
-    text = f'"{value}"' if isinstance(value, str) else ("null" if value is None else repr(value))
+    text = quote(value) if isinstance(value, str) else ("null" if value is None else repr(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

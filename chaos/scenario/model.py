@@ -8,16 +8,19 @@ rules in ``objectives.py``; checks that span several parts in ``checks.py``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chaos.envrefs import check_references
+from chaos.errors import quote
 from chaos.records import RequestKind
 from chaos.scenario.base import Api, DegradedPolicy, Environment, Name, Strict
 from chaos.scenario.faults import Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_sli
 from chaos.scenario.units import Duration, Money, Percent
+
+EnvString = Annotated[str, AfterValidator(check_references)]
 
 
 class ServedBy(Strict):
@@ -49,25 +52,18 @@ class Target(Strict):
     ready_timeout: Duration = Field(30.0, gt=0)
     api: Api = Field(Api.OPENAI, description="The wire format the load speaks to the target.")
     model: str = Field("gateway", description="The model name the load asks the target for.")
-    headers: dict[str, str] = Field(
+    headers: dict[str, EnvString] = Field(
         default_factory=dict, description="Sent with every request; ${ENV} references allowed."
     )
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment for a started target.")
+    env: dict[str, EnvString] = Field(default_factory=dict, description="Extra environment for a started target.")
     served_by: ServedBy = Field(default_factory=lambda: ServedBy(ledger=True))
     degraded_header: str = Field("x-degraded", description="Header by which the target marks cached/canned answers.")
-
-    @field_validator("headers", "env")
-    @classmethod
-    def _references(cls, values: dict[str, str]) -> dict[str, str]:
-        for value in values.values():
-            check_references(value)
-        return values
 
     @field_validator("health")
     @classmethod
     def _path(cls, value: str) -> str:
         if not value.startswith("/"):
-            raise ValueError(f'a health check is a path starting with /, got "{value}"')
+            raise ValueError(f"a health check is a path starting with /, got {quote(value)}")
         return value
 
 

@@ -31,9 +31,9 @@ def scenario_schema() -> dict[str, Any]:
     slos["patternProperties"] = {LATENCY_NAME.pattern: {"$ref": "#/$defs/LatencySlo"}}
     slos["additionalProperties"] = {"anyOf": [{**member, "required": ["sli"]} for member in members]}
     return {
+        **schema,
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "chaos scenario",
         "description": f"A chaos scenario (language version 1), from chaos {__version__}.",
-        **schema,
     }

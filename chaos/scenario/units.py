@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, ValidationInfo, WithJsonSchema
 
+from chaos.errors import quote
+
 # Validation context under which a bare number is not a duration (what the YAML loader
 # passes); Python code building models may give float seconds.
 STRICT_UNITS = {"strict_units": True}
@@ -125,7 +127,7 @@ def _trim(number: float) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    text = repr(value) if not isinstance(value, str) else quote(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from chaos.errors import quote
+
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 MAX_DEPTH = 64
@@ -29,9 +31,18 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _INT = re.compile(r"^[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
-_STANDARD_TAGS = {
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
-}
+_YAML = "tag:yaml.org,2002:"
+_PLAIN = "tag:chaos,2026:plain"  # what an untagged scalar gets: resolved here, not by PyYAML
+_STANDARD_TAGS = {_PLAIN, *(f"{_YAML}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq"))}
+
+
+class _Composer(yaml.SafeLoader):
+    """Composes without PyYAML's YAML 1.1 implicit resolution, so that explicit tags show."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN
+        return f"{_YAML}seq" if kind is yaml.SequenceNode else f"{_YAML}map"
 
 
 class YamlProblem(Exception):
@@ -82,7 +93,14 @@ def read_text(path: Path) -> str:
 def parse_yaml(text: str) -> tuple[Any, SourceMap]:
     """One YAML document -> (data, where each path stood)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Composer)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise YamlProblem(
+            f"not valid YAML: the control character U+{code:04X} is not allowed", (line, column)
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark is not None else None
@@ -119,7 +137,7 @@ class _Builder:
             raise YamlProblem(f"more than {MAX_NODES:,} values (an alias bomb?)", _mark(node))
         if depth > MAX_DEPTH:
             raise YamlProblem(f"nested too deeply (more than {MAX_DEPTH} levels)", _mark(node))
-        if node.tag not in _STANDARD_TAGS and not node.tag.startswith("tag:yaml.org,2002:"):
+        if node.tag not in _STANDARD_TAGS:
             raise YamlProblem(f"unsupported YAML tag {node.tag}", _mark(node))
         self.source_map.values.setdefault(loc, _mark(node))
         if isinstance(node, yaml.ScalarNode):
@@ -134,14 +152,14 @@ class _Builder:
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and key_node.style is None:
                 merged.update(self._merge_source(value_node, loc, depth))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem("a key must be a plain word, not a list or mapping", _mark(key_node))
             key = str(key_node.value)
             if key in result:
-                raise YamlProblem(f'duplicate key "{key}"', _mark(key_node))
+                raise YamlProblem(f"duplicate key {quote(key)}", _mark(key_node))
             self.source_map.keys[(*loc, key)] = _mark(key_node)
             result[key] = self.build(value_node, (*loc, key), depth + 1)
         return {**merged, **result}
@@ -159,7 +177,7 @@ class _Builder:
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     value: str = node.value
-    if node.style in ("'", '"', "|", ">"):
+    if node.style in ("'", '"', "|", ">") or node.tag == f"{_YAML}str":
         return value
     if _NULL.match(value):
         return None

@@ -1,0 +1,147 @@
+"""validate / plan / schema as a user sees them: exit codes, located messages, JSON."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chaos.cli import main
+from chaos.scenario.schema import scenario_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTAGE = str(ROOT / "scenarios" / "provider-outage.yaml")
+INVALID = ROOT / "tests" / "scenario" / "invalid"
+
+
+def test_validate_reports_every_problem_located_and_exits_2(capsys):
+    path = str(INVALID / "windows-and-schedules.yaml")
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:11:9: faults[0].at: starts at 5s, inside the warm-up" in err
+    assert f"{path}:39:15: faults[5].schedule: the down toxic has no setting" in err
+    assert err.rstrip().endswith(f"9 problems in {path}")
+    assert "Traceback" not in err
+
+
+def test_validate_json_lists_files_and_problems(capsys):
+    assert main(["validate", "--json", OUTAGE, str(INVALID / "empty.yaml")]) == 2
+    document = json.loads(capsys.readouterr().out)
+    first, second = document["files"]
+    assert first == {"path": OUTAGE, "valid": True, "problems": []}
+    assert second["valid"] is False
+    assert second["problems"][0]["message"].startswith("the file is empty")
+
+
+def test_set_overrides_a_value_before_validation(capsys):
+    assert main(["validate", "--set", "faults[0].at=5s", OUTAGE]) == 2
+    err = capsys.readouterr().err
+    assert "--set faults[0].at=5s: faults[0].at: starts at 5s, inside the warm-up" in err
+    assert main(["validate", "--set", "load.duration=70s", "--set", "load.users=40", OUTAGE]) == 0
+
+
+@pytest.mark.parametrize(
+    ("override", "message"), [("nonsense", "expected PATH=VALUE"), ("faults[9].at=1s", "no item [9]")]
+)
+def test_bad_set_is_a_located_error(capsys, override, message):
+    assert main(["validate", "--set", override, OUTAGE]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_plan_prints_segments_faults_and_warnings(capsys):
+    assert main(["plan", OUTAGE]) == 0
+    out = capsys.readouterr().out
+    for text in (
+        "baseline",
+        "primary-503",
+        "recovery",
+        "settle",
+        "warmup",
+        "grace",
+        "cannot pass",
+        "page 14.4x 30s/5s",
+    ):
+        assert text in out
+
+
+def test_plan_json_is_machine_readable(capsys):
+    assert main(["plan", "--json", OUTAGE]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [segment["name"] for segment in plan["segments"]] == ["baseline", "primary-503", "recovery"]
+    assert plan["faults"][0]["steps"][0] == {
+        "offset": 25.0,
+        "action": "inject",
+        "settings": {"rate": "100%", "status": 503},
+        "active": True,
+    }
+    assert any("765" in warning for warning in plan["warnings"])
+
+
+def test_plan_of_an_invalid_file_exits_2(capsys):
+    assert main(["plan", str(INVALID / "types.yaml")]) == 2
+    assert "types.yaml:22:11: load.warmup" in capsys.readouterr().err
+
+
+def test_schema_matches_the_committed_file(capsys):
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == scenario_schema()
+    committed = json.loads((ROOT / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert committed == printed, "scenario.schema.json is stale: run `chaos schema -o scenario.schema.json`"
+
+
+def test_schema_output_file(tmp_path):
+    out = tmp_path / "s.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["title"] == "chaos scenario"
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["plan"], ["schema"]])
+def test_help_everywhere(capsys, command):
+    assert main([*command, "--help"]) == 0
+    assert "Usage: chaos" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["nope"], "No such command 'nope'"),
+        (["validate"], "Missing argument"),
+        (["plan", "--bogus", OUTAGE], "No such option"),
+    ],
+)
+def test_usage_errors_exit_2(capsys, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_file_is_a_located_error(capsys, tmp_path):
+    assert main(["validate", str(tmp_path / "none.yaml")]) == 2
+    assert f"{tmp_path / 'none.yaml'}: no such file" in capsys.readouterr().err
+
+
+def test_cli_import_and_validate_load_no_locust_gevent_or_server():
+    code = (
+        "import sys; from chaos.cli import main; "
+        f"assert main(['validate', {OUTAGE!r}]) == 0; assert main(['plan', {OUTAGE!r}]) == 0; "
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'locust', 'gevent', 'geventhttpclient', 'aiohttp', 'uvloop', 'numpy'} "
+        "or m.startswith(('chaos.providers', 'chaos.toxiproxy', 'chaos.load'))); "
+        "print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def run_chaos(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "chaos", *args], capture_output=True, text=True, check=False)
+
+
+def test_console_script_exit_codes_through_a_real_process():
+    ok = run_chaos("validate", OUTAGE)
+    assert (ok.returncode, ok.stderr) == (0, "")
+    bad = run_chaos("validate", str(INVALID / "types.yaml"))
+    assert bad.returncode == 2
+    assert "types.yaml:15:5: target.served_by.jsn" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -1,0 +1,162 @@
+"""``chaos plan``: the segments of overlapping faults, fault steps, estimates and warnings."""
+
+import pytest
+
+from chaos.records import FaultAction
+from chaos.scenario.model import Scenario
+from chaos.scenario.plan import build_plan
+from chaos.scenario.timeline import fault_steps
+
+BASE = {
+    "version": 1,
+    "name": "t",
+    "target": {"start": ["python", "-m", "app"]},
+    "providers": {
+        "primary": {"api": "openai", "model": "m", "latency": {"ttft": 0.5, "jitter": 0.1, "tokens_per_s": 50}}
+    },
+    "load": {
+        "users": 20,
+        "spawn_rate": 20,
+        "duration": 90,
+        "warmup": 9,
+        "wait": {"min": 0.5, "max": 1.5},
+        "max_tokens": 50,
+        "mix": {"chat_stream": 0.5, "chat": 0.5, "eval": 0},
+        "stop_grace": 5,
+    },
+    "settle": 10,
+    "slos": {"availability": {"objective": 0.995}, "e2e_p99": {"max": 8}, "ttft_p95": {"max": 2}},
+}
+
+
+def scenario(**changes):
+    return Scenario.model_validate({**BASE, **changes})
+
+
+def fault(name, at, length, **kind):
+    return {"name": name, "at": at, "for": length, "provider": "primary", **(kind or {"hang": {}})}
+
+
+def test_worked_example_of_design_md():
+    # load 0-90 s, warm-up until 10 s, settle 10 s, A at 20 s for 40 s, B at 30 s for 20 s
+    plan = build_plan(scenario(faults=[fault("a", 20, 40), fault("b", 30, 20)]))
+    spans = [(s.start, s.end, s.name, s.judged) for s in plan.spans]
+    assert spans == [
+        (0, 10, "warmup", False),
+        (10, 20, "baseline", True),
+        (20, 30, "a", True),
+        (30, 50, "a+b", True),
+        (50, 60, "a", True),
+        (60, 70, "settle", False),
+        (70, 90, "recovery", True),
+        (90, 95, "grace", False),
+    ]
+    pooled = {segment.name: segment.spans for segment in plan.segments}
+    assert pooled == {"baseline": ((10, 20),), "a": ((20, 30), (50, 60)), "a+b": ((30, 50),), "recovery": ((70, 90),)}
+
+
+def test_segment_names_follow_scenario_order_not_start_order():
+    plan = build_plan(scenario(faults=[fault("late", 40, 20), fault("early", 30, 30)]))
+    assert [segment.name for segment in plan.segments] == ["baseline", "early", "late+early", "recovery"]
+
+
+def test_a_fault_starting_inside_settle_is_judged_from_its_start():
+    plan = build_plan(scenario(faults=[fault("a", 20, 10), fault("b", 35, 10)]))
+    spans = [(s.start, s.end, s.name) for s in plan.spans]
+    assert (30, 35, "settle") in spans
+    assert (35, 45, "b") in spans
+    assert (45, 55, "settle") in spans
+    assert (55, 90, "recovery") in spans
+
+
+def test_open_ended_fault_runs_to_the_end_and_leaves_no_recovery():
+    plan = build_plan(scenario(faults=[{"name": "a", "at": 20, "provider": "primary", "hang": {}}]))
+    assert [s.name for s in plan.spans] == ["warmup", "baseline", "a", "grace"]
+
+
+def test_estimate_is_users_over_response_plus_wait():
+    # response 0.5 s + 50 tokens at 50/s = 1.5 s; mean wait 1 s; 20 users -> 8 req/s
+    plan = build_plan(scenario())
+    assert plan.requests_per_s == pytest.approx(8.0)
+    baseline = next(s for s in plan.segments if s.name == "baseline")
+    assert baseline.spans == ((10, 90),)  # ramp-up 1 s + warm-up 9 s
+    assert baseline.requests == pytest.approx(8.0 * 80)
+
+
+def test_warns_when_so_few_requests_cannot_decide_an_objective():
+    plan = build_plan(scenario(faults=[fault("a", 20, 10)]))
+    needs = {(n.slo, n.segment): n for n in plan.needs}
+    availability = needs[("availability", "a")]
+    assert availability.needed == 765
+    assert availability.expected == pytest.approx(80)
+    assert not availability.decidable
+    assert needs[("e2e_p99", "a")].needed == 381
+    ttft = needs[("ttft_p95", "a")]
+    assert (ttft.needed, ttft.expected) == (73, pytest.approx(40))
+    assert any("availability in a: about 80 requests expected, but 99.5% needs 765" in w for w in plan.warnings)
+    assert any(w.startswith("ttft_p95 in a:") for w in plan.warnings)
+    recovery_ttft = needs[("ttft_p95", "recovery")]
+    assert recovery_ttft.expected == pytest.approx(200)  # 40-90 s x 8/s x 50% streamed
+    assert recovery_ttft.decidable
+
+
+def test_alert_rule_that_can_never_fire_is_reported():
+    plan = build_plan(
+        scenario(
+            slos={"eval_pass_rate": {"objective": 0.9}},
+            load={**BASE["load"], "mix": {"chat_stream": 0.5, "chat": 0.3, "eval": 0.2}, "eval_set": "e.jsonl"},
+            alerts=[{"severity": "page", "factor": 14.4, "long": 30, "short": 5}],
+        )
+    )
+    (alert,) = plan.alerts
+    assert "can never fire for eval_pass_rate: a 90% objective burns at most 10x" in alert.problems
+
+
+def test_ramp_reaches_its_last_value_on_the_last_update():
+    s = scenario(
+        faults=[
+            {
+                **fault("a", 20, 10, http_error={"status": 500}),
+                "schedule": {"ramp": {"rate": ["10%", "100%"]}, "every": 2},
+            }
+        ]
+    )
+    steps = fault_steps(s.faults[0], s.load.duration)
+    assert [(st.offset, st.action, round(st.spec.rate, 4)) for st in steps] == [
+        (20, FaultAction.INJECT, 0.1),
+        (22, FaultAction.UPDATE, 0.325),
+        (24, FaultAction.UPDATE, 0.55),
+        (26, FaultAction.UPDATE, 0.775),
+        (28, FaultAction.UPDATE, 1.0),
+        (30, FaultAction.RESTORE, 1.0),
+    ]
+
+
+def test_flap_turns_the_share_to_zero_in_off_periods():
+    s = scenario(faults=[{**fault("a", 20, 10), "schedule": {"flap": {"on": 3, "off": 2}}}])
+    steps = fault_steps(s.faults[0], s.load.duration)
+    assert [(st.offset, st.spec.rate, st.active) for st in steps] == [
+        (20, 1.0, True),
+        (23, 0.0, False),
+        (25, 1.0, True),
+        (28, 0.0, False),
+        (30, 0.0, False),
+    ]
+
+
+def test_steps_apply_settings_in_order_and_inject_the_base_first():
+    s = scenario(
+        faults=[
+            {
+                **fault("a", 20, 20, slow_first_token={"delay": "1s"}),
+                "schedule": {"steps": [{"at": "10s", "delay": "3s"}, {"at": "5s", "jitter": "200ms"}]},
+            }
+        ]
+    )
+    steps = fault_steps(s.faults[0], s.load.duration)
+    assert [(st.offset, st.action, st.spec.delay, st.spec.jitter) for st in steps] == [
+        (20, FaultAction.INJECT, 1.0, 0.0),
+        (25, FaultAction.UPDATE, 1.0, 0.2),
+        (30, FaultAction.UPDATE, 3.0, 0.2),
+        (40, FaultAction.RESTORE, 3.0, 0.2),
+    ]
