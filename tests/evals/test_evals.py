@@ -1,0 +1,65 @@
+"""Eval sets load with located errors, and each match rule judges answers as documented."""
+
+from pathlib import Path
+
+import pytest
+
+from chaos.errors import ChaosError
+from chaos.evals import EvalItem, load_eval_set
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_eval_set_loads():
+    evals = load_eval_set(ROOT / "scenarios" / "evals" / "general.jsonl")
+    assert len(evals) == 40
+    item = evals.by_id("capital-france")
+    assert item is not None
+    assert evals.by_prompt(item.prompt + "  ") is item
+
+
+@pytest.mark.parametrize(
+    ("match", "expected", "answer", "right"),
+    [
+        ("exact", "Paris", " Paris\n", True),
+        ("exact", "Paris", "Paris.", False),
+        ("contains", "Shakespeare", "William Shakespeare wrote it.", True),
+        ("contains", "Shakespeare", "Marlowe", False),
+        ("regex", "^101$", "101", True),
+        ("regex", "(?i)^(0x)?ff$", "0xFF", True),
+        ("regex", "^101$", "1010", False),
+    ],
+)
+def test_match_rules(match, expected, answer, right):
+    assert EvalItem(id="x", prompt="p", expected=expected, match=match).judge(answer) is right
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"id": "a", "prompt": "p", "expected": "e"}\nnot json\n', ":2:1: not a JSON object"),
+        ('{"id": "a", "prompt": "p"}\n', ":1: expected: Field required"),
+        (
+            '{"id": "a", "prompt": "p", "expected": "(", "match": "regex"}\n',
+            ":1: expected is not a valid regular expression",
+        ),
+        (
+            '{"id": "a", "prompt": "p", "expected": "e"}\n{"id": "a", "prompt": "q", "expected": "e"}\n',
+            ":2: id 'a' already used on line 1",
+        ),
+        ("\n\n", "has no items"),
+        ('{"id": "a", "prompt": "p", "expected": "e", "match": "fuzzy"}\n', ":1: match: Input should be"),
+    ],
+)
+def test_bad_eval_sets_are_located(tmp_path, content, message):
+    path = tmp_path / "e.jsonl"
+    path.write_text(content)
+    with pytest.raises(ChaosError) as info:
+        load_eval_set(path)
+    assert message in info.value.message
+    assert info.value.message.startswith(str(path))
+
+
+def test_missing_eval_set(tmp_path):
+    with pytest.raises(ChaosError, match="no such eval set"):
+        load_eval_set(tmp_path / "none.jsonl")
