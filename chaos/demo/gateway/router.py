@@ -1,0 +1,180 @@
+"""The fallback chain: which provider answers a chat, with retries, timeouts and breakers.
+
+``route`` walks the providers in order (demoted ones last), retrying the same provider
+only for retryable failures, with backoff that honours retry-after, and moves on when a
+breaker is open or the provider asks for a longer wait than is worth it. It returns as
+soon as one provider's first token arrived (within the first-token timeout), or the
+degraded answer when every provider failed: the cached one, else a canned one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Literal
+
+from chaos.demo.gateway.backoff import retry_delay
+from chaos.demo.gateway.breaker import Breaker
+from chaos.demo.gateway.cache import AnswerCache, cache_key
+from chaos.demo.gateway.config import Break, GatewayConfig, ProviderConfig
+from chaos.demo.gateway.quality import QualityGuard
+from chaos.demo.gateway.upstream import AttemptFailed, Chat, Stream, Upstream
+
+CANNED_ANSWER = "Sorry, the assistant is busy right now. Please try again in a moment."
+
+
+@dataclass
+class Attempt:
+    provider: str
+    outcome: str  # ok, or why it failed
+
+
+@dataclass
+class Served:
+    """A provider's answer, open: its first delta arrived; the rest is still streaming."""
+
+    stream: Stream
+    first: str
+    deltas: AsyncIterator[str]  # where the first delta came from; the rest follow
+    exits: AsyncExitStack
+    breaker: Breaker
+    attempts: list[Attempt]
+    deadline: float | None
+    finished: bool = field(default=False)
+
+    @property
+    def provider(self) -> ProviderConfig:
+        return self.stream.provider
+
+    async def finish(self, ok: bool) -> None:
+        """Close the upstream stream and tell the breaker how the attempt ended."""
+        if not self.finished:
+            self.finished = True
+            self.breaker.record(ok)
+            await self.exits.aclose()
+
+
+@dataclass(frozen=True)
+class Degraded:
+    kind: Literal["cached", "canned"]
+    text: str
+    attempts: list[Attempt]
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    attempts: list[Attempt]
+
+
+class Router:
+    def __init__(self, config: GatewayConfig, upstream: Upstream, quality: QualityGuard | None) -> None:
+        self.config = config
+        self.upstream = upstream
+        self.quality = quality
+        tuning = config.tuning
+        self.breakers = {
+            p.name: Breaker(
+                failures=tuning.breaker_failures,
+                ratio=tuning.breaker_ratio,
+                window=tuning.breaker_window,
+                min_calls=tuning.breaker_min_calls,
+                cooldown=tuning.breaker_cooldown,
+            )
+            for p in config.providers
+        }
+        self.cache = AnswerCache(tuning.cache_size)
+        self.abandoned: set[str] = set()  # only with --break recovery
+        self._rng = random.Random()
+
+    def order(self) -> list[ProviderConfig]:
+        """Providers to try, in order: the chain, demoted ones last."""
+        providers = list(self.config.providers)
+        if not self.config.works(Break.FALLBACK):
+            return providers[:1]
+        if not self.config.works(Break.RECOVERY) and len(self.abandoned) < len(providers):
+            providers = [p for p in providers if p.name not in self.abandoned]
+        quality = self.quality
+        if quality is not None:
+            providers.sort(key=lambda p: quality.demoted(p.name))
+        return providers
+
+    async def route(self, chat: Chat) -> Served | Degraded | Unavailable:
+        attempts: list[Attempt] = []
+        for provider in self.order():
+            served = await self._try_provider(provider, chat, attempts)
+            if served is not None:
+                if not self.config.works(Break.RECOVERY):
+                    self.abandoned.update(a.provider for a in attempts if a.outcome != "ok")
+                return served
+        if not self.config.works(Break.CACHE):
+            return Unavailable(attempts)
+        cached = self.cache.get(cache_key(chat.messages, chat.max_tokens))
+        if cached is not None:
+            return Degraded("cached", cached, attempts)
+        return Degraded("canned", CANNED_ANSWER, attempts)
+
+    def remember(self, chat: Chat, answer: str) -> None:
+        if self.config.works(Break.CACHE):
+            self.cache.put(cache_key(chat.messages, chat.max_tokens), answer)
+
+    async def _try_provider(self, provider: ProviderConfig, chat: Chat, attempts: list[Attempt]) -> Served | None:
+        tuning, works = self.config.tuning, self.config.works
+        breaker = self.breakers[provider.name]
+        retries = tuning.storm_retries if not works(Break.RETRY_STORM) else tuning.retries
+        for attempt in range(retries + 1):
+            if works(Break.BREAKER) and not breaker.allow():
+                attempts.append(Attempt(provider.name, "breaker open"))
+                return None
+            try:
+                served = await self._attempt(provider, chat, breaker, attempts)
+            except asyncio.CancelledError:
+                breaker.record(False)  # frees a half-open probe slot the attempt held
+                raise
+            except AttemptFailed as failure:
+                breaker.record(False)
+                attempts.append(Attempt(provider.name, failure.reason))
+                if not failure.retryable or attempt == retries:
+                    return None
+                wait = self._wait(attempt, failure.retry_after)
+                if wait is None:
+                    return None
+                await asyncio.sleep(wait)
+                continue
+            return served
+        return None
+
+    def _wait(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds before the next retry, or None to move on to the next provider."""
+        tuning, works = self.config.tuning, self.config.works
+        if not works(Break.RETRY_STORM):
+            return 0.0
+        honoured = retry_after if works(Break.RETRY_AFTER) else None
+        if honoured is not None and honoured > tuning.max_retry_wait:
+            return None
+        return retry_delay(
+            attempt, base=tuning.backoff_base, cap=tuning.backoff_max, retry_after=honoured, rng=self._rng
+        )
+
+    async def _attempt(self, provider: ProviderConfig, chat: Chat, breaker: Breaker, attempts: list[Attempt]) -> Served:
+        timed = self.config.works(Break.TIMEOUTS)
+        tuning = self.config.tuning
+        deadline = time.monotonic() + tuning.total_timeout if timed else None
+        exits = AsyncExitStack()
+        try:
+            stream = await exits.enter_async_context(self.upstream.open(provider, chat))
+            deltas = stream.deltas()
+            try:
+                first = await asyncio.wait_for(anext(deltas), tuning.first_token_timeout if timed else None)
+            except StopAsyncIteration:
+                first = ""  # a complete answer with no text (e.g. max_tokens reached at once)
+            except TimeoutError:
+                raise AttemptFailed(f"no first token within {tuning.first_token_timeout:g} s") from None
+        except BaseException:
+            await exits.aclose()
+            raise
+        attempts.append(Attempt(provider.name, "ok"))
+        return Served(stream, first, deltas, exits, breaker, attempts, deadline)

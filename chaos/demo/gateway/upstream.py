@@ -1,0 +1,233 @@
+"""One attempt at one provider: a streamed chat call in its own wire format.
+
+The gateway always streams from its providers, even when its own client asked for a
+whole answer: that is how it can time the first token, and how the cost guard can stop
+a provider that ignores ``max_tokens`` (the provider bills what it sent). Every failure
+becomes an ``AttemptFailed`` that says whether retrying the same provider makes sense
+and how long the provider asked us to wait.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from chaos.demo.gateway.config import ProviderConfig
+
+NON_RETRYABLE = frozenset({400, 401, 403, 404, 413, 422})
+ANTHROPIC_VERSION = "2023-06-01"
+
+
+class AttemptFailed(Exception):
+    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.status not in NON_RETRYABLE
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass
+class Chat:
+    """A chat request as the gateway forwards it."""
+
+    messages: list[dict[str, Any]]
+    max_tokens: int
+    request_id: str
+    canary: bool = False
+
+
+@dataclass
+class Stream:
+    """An open answer: text deltas as they come, then how it finished."""
+
+    provider: ProviderConfig
+    response: httpx.Response
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    model: str = ""
+
+    def deltas(self) -> AsyncIterator[str]:
+        """The text deltas; raises ``AttemptFailed`` if the stream breaks or ends early."""
+        parse = _anthropic_events if self.provider.api == "anthropic" else _openai_events
+        return parse(self.response, self)
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _request(provider: ProviderConfig, chat: Chat) -> tuple[str, dict[str, str], dict[str, Any]]:
+    headers = {"x-request-id": chat.request_id, "content-type": "application/json"}
+    if chat.canary:
+        headers["x-chaos-canary"] = "1"
+    if provider.api == "anthropic":
+        system = "\n".join(str(m.get("content", "")) for m in chat.messages if m.get("role") == "system")
+        messages = [m for m in chat.messages if m.get("role") != "system"]
+        body: dict[str, Any] = {
+            "model": provider.model,
+            "max_tokens": chat.max_tokens,
+            "messages": messages,
+            "stream": True,
+        }
+        if system:
+            body["system"] = system
+        headers |= {"x-api-key": provider.api_key, "anthropic-version": ANTHROPIC_VERSION}
+        return f"{provider.url.rstrip('/')}/v1/messages", headers, body
+    body = {
+        "model": provider.model,
+        "messages": chat.messages,
+        "max_tokens": chat.max_tokens,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    headers["authorization"] = f"Bearer {provider.api_key}"
+    return f"{provider.url.rstrip('/')}/chat/completions", headers, body
+
+
+class Upstream:
+    """Streams chats from providers over one pooled HTTP client."""
+
+    def __init__(self, *, connect_timeout: float | None, read_timeout: float | None) -> None:
+        timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=connect_timeout, pool=connect_timeout)
+        limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
+        self._client = httpx.AsyncClient(timeout=timeout, limits=limits)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def open(self, provider: ProviderConfig, chat: Chat) -> AbstractAsyncContextManager[Stream]:
+        return _Opening(self._client, provider, chat)
+
+
+class _Opening:
+    """``async with upstream.open(...) as stream``: the response is closed on exit, which
+    is how a stream is cut short (the provider sees the disconnect and bills what it sent)."""
+
+    def __init__(self, client: httpx.AsyncClient, provider: ProviderConfig, chat: Chat) -> None:
+        self._client = client
+        self._provider = provider
+        self._chat = chat
+        self._response: httpx.Response | None = None
+
+    async def __aenter__(self) -> Stream:
+        url, headers, body = _request(self._provider, self._chat)
+        request = self._client.build_request("POST", url, headers=headers, json=body)
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise AttemptFailed(f"timeout before response headers ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise AttemptFailed(f"transport error: {type(exc).__name__}") from exc
+        self._response = response
+        if response.status_code >= 400:
+            with suppress(httpx.HTTPError):
+                await response.aread()
+            await response.aclose()
+            raise AttemptFailed(
+                f"HTTP {response.status_code}", status=response.status_code, retry_after=_retry_after(response.headers)
+            )
+        return Stream(self._provider, response)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._response is not None:
+            await self._response.aclose()
+
+
+async def _sse(response: httpx.Response) -> AsyncIterator[tuple[str | None, str]]:
+    """(event, data) pairs of a server-sent event stream, read line by line."""
+    event: str | None = None
+    data: list[str] = []
+    try:
+        async for line in response.aiter_lines():
+            if not line:
+                if data:
+                    yield event, "\n".join(data)
+                event, data = None, []
+            elif line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].lstrip())
+    except httpx.TimeoutException as exc:
+        raise AttemptFailed(f"stream stalled ({type(exc).__name__})") from exc
+    except httpx.HTTPError as exc:
+        raise AttemptFailed(f"stream broken: {type(exc).__name__}") from exc
+    if data:
+        yield event, "\n".join(data)
+
+
+def _json(data: str) -> dict[str, Any]:
+    try:
+        value = json.loads(data)
+    except ValueError as exc:
+        raise AttemptFailed("malformed stream chunk") from exc
+    if not isinstance(value, dict):
+        raise AttemptFailed("malformed stream chunk")
+    return value
+
+
+async def _openai_events(response: httpx.Response, stream: Stream) -> AsyncIterator[str]:
+    done = False
+    async for _, data in _sse(response):
+        if data == "[DONE]":
+            done = True
+            break
+        chunk = _json(data)
+        if "error" in chunk:
+            raise AttemptFailed(f"error in stream: {chunk['error']}")
+        stream.model = str(chunk.get("model", stream.model))
+        if chunk.get("usage"):
+            stream.usage = Usage(chunk["usage"].get("prompt_tokens", 0), chunk["usage"].get("completion_tokens", 0))
+        for choice in chunk.get("choices") or []:
+            text = (choice.get("delta") or {}).get("content")
+            if text:
+                yield text
+            if choice.get("finish_reason"):
+                stream.finish_reason = choice["finish_reason"]
+    if not done:
+        raise AttemptFailed("stream truncated: no [DONE]")
+
+
+async def _anthropic_events(response: httpx.Response, stream: Stream) -> AsyncIterator[str]:
+    stopped = False
+    async for event, data in _sse(response):
+        message = _json(data)
+        kind = event or message.get("type")
+        if kind == "error":
+            raise AttemptFailed(f"error in stream: {message.get('error')}")
+        if kind == "message_start":
+            start = message.get("message") or {}
+            stream.model = str(start.get("model", stream.model))
+            stream.usage.input_tokens = int((start.get("usage") or {}).get("input_tokens", 0))
+        elif kind == "content_block_delta":
+            delta = message.get("delta") or {}
+            if delta.get("type") == "text_delta" and delta.get("text"):
+                yield delta["text"]
+        elif kind == "message_delta":
+            stream.finish_reason = (message.get("delta") or {}).get("stop_reason") or stream.finish_reason
+            stream.usage.output_tokens = int((message.get("usage") or {}).get("output_tokens", 0))
+        elif kind == "message_stop":
+            stopped = True
+            break
+    if not stopped:
+        raise AttemptFailed("stream truncated: no message_stop")

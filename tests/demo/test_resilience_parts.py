@@ -1,0 +1,134 @@
+"""The gateway's resilience parts on their own: breaker, backoff, cache, quality guard."""
+
+import random
+
+import pytest
+
+from chaos.demo.gateway.backoff import retry_delay
+from chaos.demo.gateway.breaker import Breaker, State
+from chaos.demo.gateway.cache import AnswerCache, cache_key
+from chaos.demo.gateway.config import ProviderConfig, Tuning, env_name, providers_from_env
+from chaos.demo.gateway.quality import QualityGuard
+from chaos.errors import EnvironmentProblem
+from chaos.evals import EvalItem, EvalSet
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def breaker(clock: Clock, **overrides: float) -> Breaker:
+    settings = {"failures": 3, "ratio": 0.5, "window": 10.0, "min_calls": 6, "cooldown": 5.0} | overrides
+    return Breaker(**settings, clock=clock)  # type: ignore[arg-type]
+
+
+def test_breaker_opens_on_consecutive_failures_and_probes_after_cooldown():
+    clock = Clock()
+    b = breaker(clock)
+    for _ in range(2):
+        b.record(False)
+    assert b.state is State.CLOSED
+    b.record(False)
+    assert b.state is State.OPEN
+    assert not b.allow()
+    clock.now = 5.0
+    assert b.state is State.HALF_OPEN
+    assert b.allow()  # the one probe
+    assert not b.allow()  # nobody else while it is out
+    b.record(False)
+    assert b.state is State.OPEN
+    clock.now = 10.0
+    assert b.allow()
+    b.record(True)
+    assert b.state is State.CLOSED
+    assert b.allow()
+
+
+def test_breaker_opens_on_failure_ratio_within_the_window():
+    clock = Clock()
+    b = breaker(clock, failures=100)
+    for ok in (True, False, True, False, True):
+        b.record(ok)
+    assert b.state is State.CLOSED  # 5 calls < min_calls
+    b.record(False)
+    assert b.state is State.OPEN  # 3 of 6 failed
+
+
+def test_breaker_forgets_calls_outside_its_window():
+    clock = Clock()
+    b = breaker(clock, failures=100)
+    for _ in range(5):
+        b.record(False)
+    clock.now = 20.0
+    b.record(False)
+    assert b.state is State.CLOSED
+
+
+def test_backoff_is_jittered_capped_and_honours_retry_after():
+    rng = random.Random(1)
+    delays = [
+        retry_delay(attempt, base=0.1, cap=1.0, retry_after=None, rng=rng) for attempt in range(8) for _ in range(50)
+    ]
+    assert all(0 <= d <= 1.0 for d in delays)
+    assert max(retry_delay(0, base=0.1, cap=1.0, retry_after=None, rng=rng) for _ in range(100)) <= 0.1
+    assert retry_delay(0, base=0.1, cap=1.0, retry_after=1.5, rng=rng) == 1.5
+
+
+def test_cache_is_exact_match_and_bounded():
+    cache = AnswerCache(2)
+    a = cache_key([{"role": "user", "content": "a"}], 10)
+    assert cache_key([{"role": "user", "content": "a"}], 10) == a
+    assert cache_key([{"role": "user", "content": "a"}], 11) != a
+    cache.put(a, "A")
+    cache.put("b", "B")
+    assert cache.get(a) == "A"  # now most recent
+    cache.put("c", "C")
+    assert (cache.get("b"), cache.get(a), cache.get("c")) == (None, "A", "C")
+
+
+def provider(name: str) -> ProviderConfig:
+    return ProviderConfig(name, "openai", "http://127.0.0.1:1/v1", "m", "k")
+
+
+def test_quality_guard_demotes_below_threshold_and_restores():
+    evals = EvalSet([EvalItem(id="a", prompt="p", expected="e")])
+
+    async def never_called(p, item):  # pragma: no cover - record() is driven directly here
+        raise AssertionError
+
+    guard = QualityGuard(
+        (provider("primary"),), evals, Tuning(canary_window=5, canary_min_samples=5, canary_threshold=0.7), never_called
+    )
+    for passed in (True, True, False, False):
+        guard.record("primary", passed)
+    assert not guard.demoted("primary")  # 4 samples < 5
+    guard.record("primary", False)
+    assert guard.demoted("primary")  # 2 of 5 passed
+    for _ in range(4):
+        guard.record("primary", True)
+    assert not guard.demoted("primary")  # 4 of 5 passed
+    assert guard.pass_rate("primary") == pytest.approx(0.8)
+
+
+def test_providers_from_the_environment_contract():
+    environ = {
+        "CHAOS_PROVIDERS": "primary,eu-backup",
+        "CHAOS_PROVIDER_PRIMARY_URL": "http://127.0.0.1:1",
+        "CHAOS_PROVIDER_PRIMARY_API": "anthropic",
+        "CHAOS_PROVIDER_PRIMARY_MODEL": "claude",
+        "CHAOS_PROVIDER_PRIMARY_PRICE_INPUT": "15",
+        "CHAOS_PROVIDER_EU_BACKUP_URL": "http://127.0.0.1:2/v1",
+        "CHAOS_PROVIDER_EU_BACKUP_API": "openai",
+        "CHAOS_PROVIDER_EU_BACKUP_MODEL": "gpt",
+    }
+    primary, backup = providers_from_env(environ)
+    assert (primary.name, primary.api, primary.price_input, primary.api_key) == ("primary", "anthropic", 15.0, "dummy")
+    assert (backup.name, backup.url, env_name("eu-backup")) == ("eu-backup", "http://127.0.0.1:2/v1", "EU_BACKUP")
+    with pytest.raises(EnvironmentProblem, match="CHAOS_PROVIDER_EU_BACKUP_MODEL"):
+        providers_from_env({k: v for k, v in environ.items() if k != "CHAOS_PROVIDER_EU_BACKUP_MODEL"})
+    with pytest.raises(EnvironmentProblem, match="CHAOS_PROVIDERS is not set"):
+        providers_from_env({})
