@@ -63,5 +63,3 @@ async def echo() -> AsyncIterator[EchoServer]:
 async def echo_proxy(toxiproxy: ToxiproxyClient, names: Names, echo: EchoServer) -> Proxy:
     """A proxy in front of the echo server, listening on a free loopback port."""
     return await toxiproxy.create_proxy(names("echo"), echo.address)
-
-

@@ -14,7 +14,7 @@ from chaos.toxiproxy.launch import ServerChoice, ServerKind, wait_until_ready
 from chaos.toxiproxy.models import Proxy
 
 
-class spawn_embedded:  # noqa: N801 - used as a context manager, like open()
+class spawn_embedded:
     """``chaos proxy serve`` as a child process, killed on exit whatever happens."""
 
     def __init__(self, ready_file: Path, *extra: str) -> None:
@@ -68,7 +68,7 @@ class EchoServer:
 
     async def start(self) -> EchoServer:
         self._server = await asyncio.start_server(self._echo, "127.0.0.1", 0)
-        self.address = "127.0.0.1:%d" % self._server.sockets[0].getsockname()[1]
+        self.address = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
         return self
 
     async def _echo(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from proxy_helpers import EchoServer, Names, host_port
 
 ERROR_KEYS = {"error", "status"}
@@ -101,7 +100,9 @@ async def test_create_on_a_taken_address_is_500_with_the_os_message(
     http: httpx.AsyncClient, names: Names, echo: EchoServer
 ) -> None:
     first = (await create(http, names("a"), echo.address)).json()
-    response = await http.post("/proxies", json={"name": names("b"), "upstream": echo.address, "listen": first["listen"]})
+    response = await http.post(
+        "/proxies", json={"name": names("b"), "upstream": echo.address, "listen": first["listen"]}
+    )
     assert response.status_code == 500
     assert error_of(response) == f"listen tcp {first['listen']}: bind: address already in use"
     assert (await http.delete(f"/proxies/{first['name']}")).status_code == 204
@@ -372,4 +373,3 @@ async def test_bad_toxic_bodies_are_400(http: httpx.AsyncClient, proxy_name: str
     response = await http.patch(f"{path}/latency_downstream", content=b'{"attributes": {"jitter": 1.5}}')
     assert response.status_code == 400
     assert (await http.get(f"{path}/latency_downstream")).json()["attributes"]["jitter"] == 0
-

@@ -38,7 +38,11 @@ async def test_every_endpoint_round_trips_typed(toxiproxy: ToxiproxyClient, echo
     assert (await toxiproxy.version()).startswith("2.")
     assert (await toxiproxy.proxies())[echo_proxy.name] == echo_proxy
     toxic = await toxiproxy.add_toxic(echo_proxy.name, "latency", stream=Stream.UPSTREAM, attributes={"latency": 5})
-    assert (toxic.name, toxic.stream, toxic.attributes) == ("latency_upstream", Stream.UPSTREAM, {"latency": 5, "jitter": 0})
+    assert (toxic.name, toxic.stream, toxic.attributes) == (
+        "latency_upstream",
+        Stream.UPSTREAM,
+        {"latency": 5, "jitter": 0},
+    )
     updated = await toxiproxy.update_toxic(echo_proxy.name, toxic.name, toxicity=0.5)
     assert updated.toxicity == 0.5
     assert updated.attributes == toxic.attributes
@@ -155,8 +159,12 @@ async def test_counters_are_empty_from_a_server_without_them() -> None:
 
 
 async def test_one_process_drives_several_servers(echo: EchoServer) -> None:
-    async with EmbeddedServer() as first, EmbeddedServer() as second:
-        async with ToxiproxyClient(first.url) as a, ToxiproxyClient(second.url) as b:
-            await a.create_proxy("only-in-first", echo.address)
-            assert list(await a.proxies()) == ["only-in-first"]
-            assert await b.proxies() == {}
+    async with (
+        EmbeddedServer() as first,
+        EmbeddedServer() as second,
+        ToxiproxyClient(first.url) as a,
+        ToxiproxyClient(second.url) as b,
+    ):
+        await a.create_proxy("only-in-first", echo.address)
+        assert list(await a.proxies()) == ["only-in-first"]
+        assert await b.proxies() == {}

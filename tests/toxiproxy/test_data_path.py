@@ -47,7 +47,7 @@ class ClosingServer:
 
     async def __aenter__(self) -> ClosingServer:
         self._server = await asyncio.start_server(self._greet, "127.0.0.1", 0)
-        self.address = "127.0.0.1:%d" % self._server.sockets[0].getsockname()[1]
+        self.address = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
         return self
 
     async def _greet(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -108,9 +108,7 @@ async def test_disabling_refuses_new_connections_and_ends_live_ones(
     assert await round_trip(enabled) == b"hello"
 
 
-async def test_deleting_ends_live_connections_and_frees_the_port(
-    toxiproxy: ToxiproxyClient, echo_proxy: Proxy
-) -> None:
+async def test_deleting_ends_live_connections_and_frees_the_port(toxiproxy: ToxiproxyClient, echo_proxy: Proxy) -> None:
     reader, writer = await connect(echo_proxy)
     await toxiproxy.delete_proxy(echo_proxy.name)
     assert await read_until_eof(reader) == b""

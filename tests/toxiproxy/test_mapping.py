@@ -27,9 +27,15 @@ NETWORK = TypeAdapter(Network)
             {"toxic": "bandwidth", "provider": "p", "rate": 10, "stream": "upstream", "toxicity": "50%"},
             ("bandwidth", Stream.UPSTREAM, 0.5, {"rate": 10}),
         ),
-        ({"toxic": "slow_close", "provider": "p", "delay": "1s"}, ("slow_close", Stream.DOWNSTREAM, 1.0, {"delay": 1000})),
+        (
+            {"toxic": "slow_close", "provider": "p", "delay": "1s"},
+            ("slow_close", Stream.DOWNSTREAM, 1.0, {"delay": 1000}),
+        ),
         ({"toxic": "timeout", "provider": "p"}, ("timeout", Stream.DOWNSTREAM, 1.0, {"timeout": 0})),
-        ({"toxic": "reset_peer", "provider": "p", "timeout": "2.5s"}, ("reset_peer", Stream.DOWNSTREAM, 1.0, {"timeout": 2500})),
+        (
+            {"toxic": "reset_peer", "provider": "p", "timeout": "2.5s"},
+            ("reset_peer", Stream.DOWNSTREAM, 1.0, {"timeout": 2500}),
+        ),
         (
             {"toxic": "slicer", "provider": "p", "average_size": 64, "size_variation": 8, "delay": "2ms"},
             ("slicer", Stream.DOWNSTREAM, 1.0, {"average_size": 64, "size_variation": 8, "delay": 2000}),
@@ -74,7 +80,11 @@ def test_the_binary_is_started_when_asked_for_and_on_path(tmp_path: Path) -> Non
 def test_otherwise_the_embedded_server_is_started(tmp_path: Path, server: str) -> None:
     ready = tmp_path / "ready.json"
     choice = choose_server(
-        Stack(toxiproxy_server=server), ready_file=ready, binary_port=1, python="/py", which=never  # type: ignore[arg-type]
+        Stack(toxiproxy_server=server),
+        ready_file=ready,
+        binary_port=1,
+        python="/py",
+        which=never,  # type: ignore[arg-type]
     )
     assert choice.kind is ServerKind.EMBEDDED
     assert choice.argv == ("/py", "-m", "chaos", "proxy", "serve", "--port", "0", "--ready-file", str(ready))

@@ -80,7 +80,7 @@ class Sink:
         link = self.link
         if link.conn.closing:
             return
-        if type(item) is Chunk:
+        if isinstance(item, Chunk):
             link.dest_write(item.data)
         else:
             assert isinstance(item, End)
@@ -111,7 +111,8 @@ class Link:
     )
 
     def __init__(self, conn: Connection, stream: Stream, source: Side, dest: Side) -> None:
-        assert source.transport is not None and dest.transport is not None
+        assert source.transport is not None
+        assert dest.transport is not None
         self.conn = conn
         self.stream = stream
         self.source = source
@@ -227,12 +228,14 @@ class Connection:
     async def _connect(self) -> None:
         host, _, port = self.proxy.upstream.rpartition(":")
         try:
-            await self.loop.create_connection(lambda: self.upstream, host.strip("[]"), port)
+            # An int port and an IP literal let the loop skip getaddrinfo's thread pool.
+            await self.loop.create_connection(lambda: self.upstream, host.strip("[]") or "127.0.0.1", int(port))
         except (OSError, ValueError, UnicodeError):
             self.close()  # Toxiproxy closes the client: it sees EOF
 
     def _established(self) -> None:
-        assert self.client.transport is not None and self.upstream.transport is not None
+        assert self.client.transport is not None
+        assert self.upstream.transport is not None
         if self.closing:
             self.upstream.transport.close()
             return

@@ -71,7 +71,7 @@ class Channel:
 
     def put(self, item: Item) -> None:
         self._items.append(item)
-        if type(item) is Chunk:
+        if isinstance(item, Chunk):
             self._bytes += len(item.data)
         getter = self._getter
         if getter is not None and not getter.done():
@@ -79,7 +79,7 @@ class Channel:
 
     def push_front(self, item: Item) -> None:
         self._items.appendleft(item)
-        if type(item) is Chunk:
+        if isinstance(item, Chunk):
             self._bytes += len(item.data)
 
     async def get(self) -> Item:
@@ -92,7 +92,7 @@ class Channel:
                 self._getter = None
         was_full = self.full()
         item = self._items.popleft()
-        if type(item) is Chunk:
+        if isinstance(item, Chunk):
             self._bytes -= len(item.data)
         if was_full and not self.full():
             self._wake_writers()
@@ -201,5 +201,5 @@ async def pass_through(stage: Stage) -> None:
     while True:
         item = await stage.take()
         await stage.emit(item)
-        if type(item) is End:
+        if isinstance(item, End):
             return

@@ -137,12 +137,14 @@ class Proxy:
 async def resolve(listen: str) -> tuple[socket.AddressFamily, tuple[Any, ...]]:
     """``host:port`` -> one socket address, IPv4 first, as Go's ``net.ResolveTCPAddr``.
 
-    An empty host means 127.0.0.1 here (Toxiproxy would listen on every interface).
+    An empty host (or listen) means 127.0.0.1 here, where Toxiproxy would listen on every
+    interface; an empty port, as in Go, means any free one.
     """
-    host, sep, port = listen.rpartition(":")
+    host, sep, port = (listen or ":").rpartition(":")
     if not sep:
         raise ApiError(f"address {listen}: missing port in address", 500)
     host = host.removeprefix("[").removesuffix("]") or "127.0.0.1"
+    port = port or "0"
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)

@@ -31,7 +31,7 @@ async def latency(stage: Stage) -> None:
     loop = asyncio.get_running_loop()
     while True:
         item = await stage.take()
-        if type(item) is Chunk:
+        if isinstance(item, Chunk):
             delay = stage.attrs["latency"]
             jitter = stage.attrs["jitter"]
             if jitter > 0:
@@ -42,7 +42,7 @@ async def latency(stage: Stage) -> None:
                 await asyncio.sleep(wait)
             item.t = due
         await stage.emit(item)
-        if type(item) is End:
+        if isinstance(item, End):
             return
 
 
@@ -54,7 +54,7 @@ async def bandwidth(stage: Stage) -> None:
     owed = 0.0
     while True:
         item = await stage.take()
-        if type(item) is End:
+        if isinstance(item, End):
             await stage.emit(item)
             return
         rate = stage.attrs["rate"]
@@ -80,7 +80,7 @@ async def bandwidth(stage: Stage) -> None:
 async def slow_close(stage: Stage) -> None:
     while True:
         item = await stage.take()
-        if type(item) is End:
+        if isinstance(item, End):
             await asyncio.sleep(stage.attrs["delay"] / 1000)
             await stage.emit(item)
             return
@@ -98,7 +98,7 @@ async def timeout(stage: Stage) -> None:
         except TimeoutError:
             await stage.emit(End.CLOSE)
             return
-        if type(item) is End:
+        if isinstance(item, End):
             await stage.emit(item)
             return
         stage.drop()
@@ -117,7 +117,7 @@ async def reset_peer(stage: Stage) -> None:
 async def slicer(stage: Stage) -> None:
     while True:
         item = await stage.take()
-        if type(item) is End:
+        if isinstance(item, End):
             await stage.emit(item)
             return
         data = memoryview(item.data)
@@ -150,7 +150,7 @@ async def limit_data(stage: Stage) -> None:
     limit = stage.attrs["bytes"]
     while True:
         item = await stage.take()
-        if type(item) is End:
+        if isinstance(item, End):
             await stage.emit(item)
             return
         allowed = max(limit - stage.sent, 0)
