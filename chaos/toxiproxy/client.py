@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -87,9 +88,7 @@ class ToxiproxyClient:
         removed: list[tuple[str, str]] = []
         for proxy in (await self.proxies()).values():
             for toxic in proxy.toxics:
-                if owned.search(toxic.name) and await self._delete_if_present(
-                    f"/proxies/{proxy.name}/toxics/{toxic.name}"
-                ):
+                if owned.search(toxic.name) and await self._delete_if_present(_toxics_path(proxy.name, toxic.name)):
                     removed.append((proxy.name, toxic.name))
         enabled: list[str] = []
         for name in enable:
@@ -141,7 +140,7 @@ class ToxiproxyClient:
         return self._parse(_PROXY_LIST, body["proxies"]) or []
 
     async def proxy(self, name: str) -> Proxy:
-        return self._parse(_PROXY, await self._json("GET", f"/proxies/{name}"))
+        return self._parse(_PROXY, await self._json("GET", _proxy_path(name)))
 
     async def update_proxy(
         self, name: str, *, listen: str | None = None, upstream: str | None = None, enabled: bool | None = None
@@ -149,15 +148,15 @@ class ToxiproxyClient:
         """Change what is given; ``enabled=False`` is Toxiproxy's ``down`` (refuse, and cut every connection)."""
         changes = {"listen": listen, "upstream": upstream, "enabled": enabled}
         body = {key: value for key, value in changes.items() if value is not None}
-        return self._parse(_PROXY, await self._json("PATCH", f"/proxies/{name}", body))
+        return self._parse(_PROXY, await self._json("PATCH", _proxy_path(name), body))
 
     async def delete_proxy(self, name: str) -> None:
-        await self._request("DELETE", f"/proxies/{name}")
+        await self._request("DELETE", _proxy_path(name))
 
     # -- toxics -----------------------------------------------------------------------
 
     async def toxics(self, proxy: str) -> list[Toxic]:
-        return self._parse(_TOXICS, await self._json("GET", f"/proxies/{proxy}/toxics"))
+        return self._parse(_TOXICS, await self._json("GET", _toxics_path(proxy)))
 
     async def add_toxic(
         self,
@@ -174,10 +173,10 @@ class ToxiproxyClient:
         body["attributes"] = attributes or {}
         if name is not None:
             body["name"] = name
-        return self._parse(_TOXIC, await self._json("POST", f"/proxies/{proxy}/toxics", body))
+        return self._parse(_TOXIC, await self._json("POST", _toxics_path(proxy), body))
 
     async def toxic(self, proxy: str, name: str) -> Toxic:
-        return self._parse(_TOXIC, await self._json("GET", f"/proxies/{proxy}/toxics/{name}"))
+        return self._parse(_TOXIC, await self._json("GET", _toxics_path(proxy, name)))
 
     async def update_toxic(
         self, proxy: str, name: str, *, attributes: dict[str, int] | None = None, toxicity: float | None = None
@@ -186,10 +185,10 @@ class ToxiproxyClient:
         body: dict[str, Any] = {"attributes": attributes or {}}
         if toxicity is not None:
             body["toxicity"] = toxicity
-        return self._parse(_TOXIC, await self._json("PATCH", f"/proxies/{proxy}/toxics/{name}", body))
+        return self._parse(_TOXIC, await self._json("PATCH", _toxics_path(proxy, name), body))
 
     async def delete_toxic(self, proxy: str, name: str) -> None:
-        await self._request("DELETE", f"/proxies/{proxy}/toxics/{name}")
+        await self._request("DELETE", _toxics_path(proxy, name))
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -229,6 +228,15 @@ class ToxiproxyClient:
             return adapter.validate_python(body)
         except ValidationError as exc:
             raise ToxiproxyError(f"unexpected answer: {exc}", url=self.base_url) from exc
+
+
+def _proxy_path(proxy: str) -> str:
+    return f"/proxies/{quote(proxy, safe='')}"
+
+
+def _toxics_path(proxy: str, toxic: str | None = None) -> str:
+    path = f"{_proxy_path(proxy)}/toxics"
+    return path if toxic is None else f"{path}/{quote(toxic, safe='')}"
 
 
 def _error_from(response: httpx.Response) -> ToxiproxyError:

@@ -50,6 +50,8 @@ async def test_every_endpoint_round_trips_typed(toxiproxy: ToxiproxyClient, echo
     moved = await toxiproxy.update_proxy(echo_proxy.name, upstream="127.0.0.1:9")
     assert moved.upstream == "127.0.0.1:9"
     assert moved.toxics == [updated]
+    spaced = await toxiproxy.add_toxic(echo_proxy.name, "noop", name="chaos r1 spaced")
+    assert await toxiproxy.toxic(echo_proxy.name, "chaos r1 spaced") == spaced
     await toxiproxy.delete_toxic(echo_proxy.name, toxic.name)
     await toxiproxy.delete_proxy(echo_proxy.name)
     assert echo_proxy.name not in await toxiproxy.proxies()

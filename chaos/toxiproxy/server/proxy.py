@@ -14,6 +14,8 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+
 from chaos.toxiproxy.models import Stream
 from chaos.toxiproxy.server.connection import Connection
 from chaos.toxiproxy.server.errors import ApiError
@@ -95,6 +97,7 @@ class Proxy:
         )
         self.listen = format_address(listener.getsockname())
         self.enabled = True
+        structlog.get_logger().info("proxy started", proxy=self.name, listen=self.listen, upstream=self.upstream)
 
     async def stop(self) -> None:
         if not self.enabled:
@@ -105,6 +108,7 @@ class Proxy:
             server.close()
         for conn in list(self.connections):
             conn.close()
+        structlog.get_logger().info("proxy stopped", proxy=self.name, listen=self.listen)
 
     async def differs(self, listen: str, upstream: str) -> bool:
         """Would ``listen`` and ``upstream`` move the proxy? ``listen`` is compared resolved."""

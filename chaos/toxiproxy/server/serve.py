@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import structlog
 from aiohttp import web
 
 from chaos.errors import ChaosError, EnvironmentProblem
@@ -85,6 +86,7 @@ async def serve(host: str, port: int, *, config: Path | None = None, ready_file:
                 raise ChaosError(f"{config}: {exc.message}") from exc
         if ready_file is not None:
             write_ready_file(ready_file, {"api": server.url})
+        structlog.get_logger().info("toxiproxy api ready", api=server.url, proxies=len(server.registry.proxies))
         await stop.wait()
 
 
