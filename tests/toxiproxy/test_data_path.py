@@ -282,3 +282,31 @@ async def test_listen_is_reported_resolved(toxiproxy: ToxiproxyClient, names: Na
     host, port = host_port(proxy.listen)
     assert host == "127.0.0.1"
     assert port > 0
+
+
+async def test_updating_a_toxic_restarts_it_on_live_connections(toxiproxy: ToxiproxyClient, echo_proxy: Proxy) -> None:
+    await toxiproxy.add_toxic(echo_proxy.name, "timeout", name="hold", attributes={"timeout": 0})
+    reader, writer = await connect(echo_proxy)
+    writer.write(b"hello")
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    await toxiproxy.update_toxic(echo_proxy.name, "hold", attributes={"timeout": 200})
+    assert await read_until_eof(reader) == b""
+    assert 0.19 <= time.monotonic() - started <= 0.6
+    await close(writer)
+
+
+async def test_toxicity_is_rolled_per_connection(toxiproxy: ToxiproxyClient, echo_proxy: Proxy) -> None:
+    """With toxicity 0.5, of 20 connections some are delayed and some are not (all alike: p = 2e-6)."""
+    await toxiproxy.add_toxic(echo_proxy.name, "latency", toxicity=0.5, attributes={"latency": 300})
+    elapsed = await asyncio.gather(*(timed_round_trip(echo_proxy) for _ in range(20)))
+    delayed = sum(seconds >= 0.28 for seconds in elapsed)
+    assert 0 < delayed < 20
+
+
+async def test_chained_toxics_all_apply(toxiproxy: ToxiproxyClient, echo_proxy: Proxy) -> None:
+    await toxiproxy.add_toxic(echo_proxy.name, "latency", attributes={"latency": 200})
+    await toxiproxy.add_toxic(echo_proxy.name, "bandwidth", attributes={"rate": 10})
+    await toxiproxy.add_toxic(echo_proxy.name, "latency", name="up", stream=Stream.UPSTREAM, attributes={"latency": 100})
+    elapsed = await timed_round_trip(echo_proxy, b"x" * 3000)
+    assert 0.58 <= elapsed <= 1.3  # 100 ms up, 200 ms down, 300 ms of bandwidth
