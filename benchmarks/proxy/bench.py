@@ -118,8 +118,9 @@ def embedded_toxiproxy(root: Path) -> Iterator[str]:
         yield json.loads(ready.read_text())["api"]
 
 
-def wrk(url: str, *, connections: int, seconds: int, latency: bool = False) -> str:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *(["--latency"] if latency else []), url]
+def wrk(url: str, *, connections: int, seconds: int, latency: bool = False, timeout: int = 2) -> str:
+    options = [f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", *(["--latency"] if latency else [])]
+    command = ["wrk", "-t1", *options, url]
     return subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
 
 
@@ -186,7 +187,7 @@ def main() -> int:
                     url = f"http://{address}/file.html"
                     throughput[name].append(requests_per_second(wrk(url, connections=32, seconds=seconds)))
                     p50[name].append(p50_us(wrk(url, connections=1, seconds=max(seconds // 2, 1), latency=True)))
-            burst = wrk(f"http://{targets['proxied']}/file.html", connections=1000, seconds=max(seconds, 2))
+            burst = wrk(f"http://{targets['proxied']}/file.html", connections=1000, seconds=max(seconds, 2), timeout=10)
 
     print(f"nginx, {FILE_BYTES} B static file; wrk -t1 -c32 -d{seconds}s; {rounds} interleaved round(s); medians")
     direct_rps, direct_p50 = statistics.median(throughput["direct"]), statistics.median(p50["direct"])
