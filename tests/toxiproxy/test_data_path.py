@@ -307,6 +307,7 @@ async def test_toxicity_is_rolled_per_connection(toxiproxy: ToxiproxyClient, ech
 async def test_chained_toxics_all_apply(toxiproxy: ToxiproxyClient, echo_proxy: Proxy) -> None:
     await toxiproxy.add_toxic(echo_proxy.name, "latency", attributes={"latency": 200})
     await toxiproxy.add_toxic(echo_proxy.name, "bandwidth", attributes={"rate": 10})
-    await toxiproxy.add_toxic(echo_proxy.name, "latency", name="up", stream=Stream.UPSTREAM, attributes={"latency": 100})
+    up = {"latency": 100}
+    await toxiproxy.add_toxic(echo_proxy.name, "latency", name="up", stream=Stream.UPSTREAM, attributes=up)
     elapsed = await timed_round_trip(echo_proxy, b"x" * 3000)
     assert 0.58 <= elapsed <= 1.3  # 100 ms up, 200 ms down, 300 ms of bandwidth

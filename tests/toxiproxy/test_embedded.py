@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
+from itertools import pairwise
 
 import httpx
 import pytest
@@ -28,7 +29,7 @@ def test_slices_cover_the_data_in_order(size: int, average: int, variation: int)
     bounds = slice_bounds(size, average, variation)
     assert bounds[0][0] == 0
     assert bounds[-1][1] == size
-    assert all(end == next_start for (_, end), (next_start, _) in zip(bounds, bounds[1:], strict=False))
+    assert all(end == next_start for (_, end), (next_start, _) in pairwise(bounds))
     assert all(0 < end - start <= max(average, 1) + variation or end - start == 1 for start, end in bounds)
 
 
