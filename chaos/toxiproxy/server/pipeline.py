@@ -155,7 +155,7 @@ class Stage:
         """The toxic was updated: rerun it (and roll again) from the item it was holding."""
         if self.finished:
             return
-        self._stop()
+        self.cancel()
         if self.holding is not None:
             self.input.push_front(self.holding)
             self.holding = None
@@ -163,13 +163,10 @@ class Stage:
 
     def retire(self) -> list[Item]:
         """The toxic was removed: stop, and hand back every item not yet passed on, in order."""
-        self._stop()
+        self.cancel()
         held = [] if self.holding is None else [self.holding]
         self.holding = None
         return held + self.input.take_all()
-
-    def cancel(self) -> None:
-        self._stop()
 
     async def take(self) -> Item:
         item = await self.input.get()
@@ -191,7 +188,7 @@ class Stage:
         await pipe(self)
         self.finished = True
 
-    def _stop(self) -> None:
+    def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
             self._task = None
