@@ -135,7 +135,9 @@ class ToxiproxyClient:
         return self._parse(_PROXY, await self._json("POST", "/proxies", body))
 
     async def populate(self, proxies: Sequence[ProxySpec]) -> list[Proxy]:
-        """Create or replace ``proxies``; an unchanged existing proxy keeps its toxics."""
+        """Create or replace ``proxies``. An existing proxy with the same upstream and the same
+        resolved listen is kept with its toxics; one listening on port 0 always counts as moved.
+        """
         body = await self._json("POST", "/populate", [spec.model_dump() for spec in proxies])
         return self._parse(_PROXY_LIST, body["proxies"]) or []
 

@@ -373,3 +373,24 @@ async def test_bad_toxic_bodies_are_400(http: httpx.AsyncClient, proxy_name: str
     response = await http.patch(f"{path}/latency_downstream", content=b'{"attributes": {"jitter": 1.5}}')
     assert response.status_code == 400
     assert (await http.get(f"{path}/latency_downstream")).json()["attributes"]["jitter"] == 0
+
+
+async def test_bodies_are_read_as_gos_json_decoder_reads_them(
+    http: httpx.AsyncClient, names: Names, echo: EchoServer
+) -> None:
+    """Keys match case-insensitively, unknown keys and null are ignored, and only the first
+    JSON value counts.
+    """
+    name = names()
+    content = f'{{"Name": "{name}", "UPSTREAM": "{echo.address}", "listen": "localhost:0", "enabled": null, "x": 1}}'
+    response = await http.post("/proxies", content=(content + " trailing").encode())
+    assert response.status_code == 201
+    assert response.json()["name"] == name
+    assert response.json()["enabled"] is True
+
+
+async def test_populate_takes_a_list_only(http: httpx.AsyncClient) -> None:
+    response = await http.post("/populate", json={"name": "x", "upstream": "127.0.0.1:9"})
+    assert response.status_code == 400
+    assert error_of(response).startswith("bad request body")
+    assert response.json()["proxies"] is None
