@@ -62,6 +62,15 @@ def test_a_bad_config_exits_2_with_a_located_message(tmp_path: Path, content: st
     assert "Traceback" not in result.stderr
 
 
+def test_a_missing_config_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.json"
+    result = subprocess.run(
+        [*SERVE, "--port", "0", "--config", str(missing)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 2
+    assert f"error: {missing}: cannot read the config" in result.stderr
+
+
 def test_a_taken_port_exits_2(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
