@@ -14,6 +14,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chaos.records import FaultAction, FaultEvent
+
 BASELINE = "baseline"
 RECOVERY = "recovery"
 OVERALL = "overall"
@@ -148,3 +150,16 @@ def cut_timeline(
         else:
             spans.append(Span(start, end, name, active, judged))
     return Timeline(tuple(spans))
+
+
+def fault_windows(events: Sequence[FaultEvent], t0: float, load_end: float) -> list[Window]:
+    """Each fault's actual window in offsets: from its first successful injection to its
+    restore, or to ``load_end`` when it has none. Updates (ramps, flaps, steps) do not cut it."""
+    starts: dict[str, float] = {}
+    stops: dict[str, float] = {}
+    for event in sorted(events, key=lambda event: event.t_actual):
+        if event.action is FaultAction.INJECT and event.ok:
+            starts.setdefault(event.fault, event.t_actual - t0)
+        elif event.action is FaultAction.RESTORE and event.fault in starts:
+            stops[event.fault] = event.t_actual - t0
+    return [Window(fault, start, stops.get(fault, load_end)) for fault, start in starts.items()]
