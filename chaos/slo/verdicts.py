@@ -43,7 +43,9 @@ def judge_slos(frame: Frame, segments: Sequence[Segment] | None = None) -> list[
     return results
 
 
-def _ratio_result(name: str, sli: Sli, segment: str, inside: Bools, good: Bools, latencies: Floats | None) -> SloResult:
+def _ratio_result(
+    name: str, sli: Sli, segment: str, inside: Bools, good: Bools, *, latencies: Floats | None
+) -> SloResult:
     total, n_good = int(inside.sum()), int((good & inside).sum())
     low, high = wilson_interval(n_good, total)
     latency = None
