@@ -162,11 +162,87 @@ def served_lookup(scenario: Scenario) -> dict[str, int]:
     return lookup
 
 
+def split_records(objects: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Parsed records grouped by their ``record`` type."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for obj in objects:
+        groups.setdefault(obj["record"], []).append(obj)
+    return groups
+
+
+def ended_columns(ended: Sequence[Mapping[str, Any]], served: Mapping[str, int], t0: float) -> Requests:
+    """Requests from their end records (offsets from ``t0``; ``ledger_served`` left unknown)."""
+    count = len(ended)
+    return Requests(
+        sent=np.asarray([obj["t_sent"] for obj in ended], dtype=np.float64) - t0,
+        headers=np.asarray([obj.get("t_headers") for obj in ended], dtype=np.float64) - t0,
+        first_token=np.asarray([obj.get("t_first_token") for obj in ended], dtype=np.float64) - t0,
+        ended=np.asarray([obj["t_ended"] for obj in ended], dtype=np.float64) - t0,
+        failed=np.asarray([obj["outcome"] != "ok" for obj in ended], dtype=np.bool_),
+        error=np.asarray([ERROR_CODE.get(obj.get("error_kind") or "", NONE) for obj in ended], dtype=np.int16),
+        kind=np.asarray([KIND_CODE[obj["kind"]] for obj in ended], dtype=np.int16),
+        stream=np.asarray([obj["stream"] for obj in ended], dtype=np.bool_),
+        served=np.asarray([served.get(obj.get("served_by") or "", NONE) for obj in ended], dtype=np.int16),
+        degraded=np.asarray([obj.get("degraded") is not None for obj in ended], dtype=np.bool_),
+        eval_pass=np.asarray([_eval_code(obj.get("eval_pass")) for obj in ended], dtype=np.int16),
+        ledger_served=np.full(count, NONE, dtype=np.int16),
+    )
+
+
+def sent_columns(sent: Sequence[Mapping[str, Any]], t0: float) -> Requests:
+    """Requests known only from their sent record: still in flight."""
+    count = len(sent)
+    nothing = np.full(count, np.nan)
+    return Requests(
+        sent=np.asarray([obj["t_sent"] for obj in sent], dtype=np.float64) - t0,
+        headers=nothing,
+        first_token=nothing,
+        ended=nothing,
+        failed=np.zeros(count, dtype=np.bool_),
+        error=np.full(count, NONE, dtype=np.int16),
+        kind=np.asarray([KIND_CODE[obj["kind"]] for obj in sent], dtype=np.int16),
+        stream=np.asarray([obj["stream"] for obj in sent], dtype=np.bool_),
+        served=np.full(count, NONE, dtype=np.int16),
+        degraded=np.zeros(count, dtype=np.bool_),
+        eval_pass=np.full(count, NONE, dtype=np.int16),
+        ledger_served=np.full(count, NONE, dtype=np.int16),
+    )
+
+
+def ledger_columns(rows: Sequence[Mapping[str, Any]], provider_code: Mapping[str, int], t0: float) -> Ledger:
+    """Ledger rows as columns (``request`` left unmatched: NONE), in the order given."""
+    return Ledger(
+        t=np.asarray([row["t"] for row in rows], dtype=np.float64) - t0,
+        provider=np.asarray([provider_code.get(row["provider"], NONE) for row in rows], dtype=np.int16),
+        status=np.asarray([row["status"] for row in rows], dtype=np.int16),
+        input_tokens=np.asarray([row.get("input_tokens", 0) for row in rows], dtype=np.int64),
+        output_tokens=np.asarray([row.get("output_tokens", 0) for row in rows], dtype=np.int64),
+        request=np.full(len(rows), NONE, dtype=np.int64),
+        has_id=np.asarray([row.get("request_id") is not None for row in rows], dtype=np.bool_),
+        canary=np.asarray([row.get("canary", False) for row in rows], dtype=np.bool_),
+    )
+
+
+def concat_requests(parts: Sequence[Requests]) -> Requests:
+    names = [f.name for f in fields(Requests)]
+    if not parts:
+        return sent_columns([], 0.0)
+    return Requests(**{name: np.concatenate([getattr(part, name) for part in parts]) for name in names})
+
+
+def concat_ledger(parts: Sequence[Ledger]) -> Ledger:
+    names = [f.name for f in fields(Ledger)]
+    if not parts:
+        return ledger_columns([], {}, 0.0)
+    return Ledger(**{name: np.concatenate([getattr(part, name) for part in parts]) for name in names})
+
+
 class RunDataBuilder:
     """Collects parsed records in batches and joins them into ``RunData``.
 
     A request's sent record waits in ``pending`` until its end record arrives; whatever
-    still waits at ``build()`` was in flight.
+    still waits at ``build()`` was in flight. Columns are kept in epoch seconds until
+    ``build()``, which knows t = 0.
     """
 
     def __init__(self, scenario: Scenario) -> None:
@@ -176,87 +252,61 @@ class RunDataBuilder:
         self._t0: float | None = None
         self._stopped: float | None = None
         self._pending: dict[str, Mapping[str, Any]] = {}
-        self._ended: list[dict[str, list[Any]]] = []
-        self._ended_ids: list[list[str]] = []
-        self._ledger: list[dict[str, list[Any]]] = []
-        self._ledger_ids: list[list[str | None]] = []
+        self._ended: list[Requests] = []
+        self._ended_ids: list[str] = []
+        self._ledger: list[Ledger] = []
+        self._ledger_ids: list[str | None] = []
+        self._ledger_seq: list[int] = []
         self._faults: list[FaultEvent] = []
         self._proxies: list[ProxyCounters] = []
 
     def add(self, objects: Iterable[Mapping[str, Any]]) -> None:
-        sent, ended, ledger = [], [], []
-        for obj in objects:
-            record = obj["record"]
-            if record == "ended":
-                ended.append(obj)
-            elif record == "sent":
-                sent.append(obj)
-            elif record == "ledger":
-                ledger.append(obj)
-            else:
-                self._add_other(record, obj)
-        for obj in sent:
+        groups = split_records(objects)
+        for obj in groups.get("sent", ()):
             self._pending[obj["id"]] = obj
+        ended = groups.get("ended")
         if ended:
-            self._add_ended(ended)
-        if ledger:
-            self._add_ledger(ledger)
-
-    def add_records(self, records: Iterable[Record]) -> None:
-        self.add(record.model_dump(mode="json") for record in records)
-
-    def _add_other(self, record: str, obj: Mapping[str, Any]) -> None:
-        if record == "load":
+            for obj in ended:
+                self._pending.pop(obj["id"], None)
+            self._ended_ids += [obj["id"] for obj in ended]
+            self._ended.append(ended_columns(ended, self._served, 0.0))
+        rows = groups.get("ledger")
+        if rows:
+            self._ledger_ids += [row.get("request_id") for row in rows]
+            self._ledger_seq += [row.get("seq", 0) for row in rows]
+            self._ledger.append(ledger_columns(rows, self._provider_code, 0.0))
+        for obj in groups.get("load", ()):
             if obj["event"] == LoadEventKind.START.value and self._t0 is None:
                 self._t0 = float(obj["t"])
             elif obj["event"] == LoadEventKind.STOP.value:
                 self._stopped = float(obj["t"])
-        elif record == "fault":
-            self._faults.append(FaultEvent.model_validate(obj))
-        elif record == "proxy":
-            self._proxies.append(ProxyCounters.model_validate(obj))
+        self._faults += [FaultEvent.model_validate(obj) for obj in groups.get("fault", ())]
+        self._proxies += [ProxyCounters.model_validate(obj) for obj in groups.get("proxy", ())]
 
-    def _add_ended(self, ended: list[Mapping[str, Any]]) -> None:
-        pending, served = self._pending, self._served
-        for obj in ended:
-            pending.pop(obj["id"], None)
-        self._ended_ids.append([obj["id"] for obj in ended])
-        self._ended.append(
-            {
-                "sent": [obj["t_sent"] for obj in ended],
-                "headers": [obj.get("t_headers") for obj in ended],
-                "first_token": [obj.get("t_first_token") for obj in ended],
-                "ended": [obj["t_ended"] for obj in ended],
-                "failed": [obj["outcome"] != "ok" for obj in ended],
-                "error": [ERROR_CODE.get(obj.get("error_kind"), NONE) for obj in ended],  # type: ignore[arg-type]
-                "kind": [KIND_CODE[obj["kind"]] for obj in ended],
-                "stream": [obj["stream"] for obj in ended],
-                "served": [served.get(obj.get("served_by"), NONE) for obj in ended],  # type: ignore[arg-type]
-                "degraded": [obj.get("degraded") is not None for obj in ended],
-                "eval_pass": [_eval_code(obj.get("eval_pass")) for obj in ended],
-            }
-        )
-
-    def _add_ledger(self, rows: list[Mapping[str, Any]]) -> None:
-        code = self._provider_code
-        self._ledger_ids.append([row.get("request_id") for row in rows])
-        self._ledger.append(
-            {
-                "seq": [row.get("seq", 0) for row in rows],
-                "t": [row["t"] for row in rows],
-                "provider": [code.get(row["provider"], NONE) for row in rows],
-                "status": [row["status"] for row in rows],
-                "input_tokens": [row.get("input_tokens", 0) for row in rows],
-                "output_tokens": [row.get("output_tokens", 0) for row in rows],
-                "canary": [row.get("canary", False) for row in rows],
-            }
-        )
+    def add_records(self, records: Iterable[Record]) -> None:
+        self.add(record.model_dump(mode="json") for record in records)
 
     def build(self) -> RunData:
-        t0 = self._t0 if self._t0 is not None else self._first_sent()
-        requests, index = self._requests(t0)
-        ledger = self._ledger_columns(t0, index)
-        requests = replace(requests, ledger_served=_ledger_served(ledger, len(requests)))
+        flying = list(self._pending.values())
+        requests = concat_requests([*self._ended, sent_columns(flying, 0.0)])
+        t0 = self._t0 if self._t0 is not None else float(requests.sent.min(initial=np.inf))
+        t0 = t0 if math.isfinite(t0) else 0.0
+        index = {request_id: row for row, request_id in enumerate(self._ended_ids)}
+        index.update((obj["id"], len(self._ended_ids) + row) for row, obj in enumerate(flying))
+        ledger = concat_ledger(self._ledger)
+        ledger = replace(
+            ledger,
+            t=ledger.t - t0,
+            request=np.asarray([index.get(i, NONE) if i is not None else NONE for i in self._ledger_ids], np.int64),
+        ).take(np.argsort(np.asarray(self._ledger_seq, dtype=np.int64), kind="stable"))
+        requests = replace(
+            requests,
+            sent=requests.sent - t0,
+            headers=requests.headers - t0,
+            first_token=requests.first_token - t0,
+            ended=requests.ended - t0,
+            ledger_served=_ledger_served(ledger, len(requests)),
+        )
         return RunData(
             providers=self._providers,
             t0=t0,
@@ -266,57 +316,6 @@ class RunDataBuilder:
             faults=tuple(sorted(self._faults, key=lambda event: event.t_actual)),
             proxies=_proxy_series(self._proxies, t0),
         )
-
-    def _first_sent(self) -> float:
-        """t = 0 when the load's START event is missing: the first request sent."""
-        firsts = [min(batch["sent"]) for batch in self._ended] + [obj["t_sent"] for obj in self._pending.values()]
-        return float(min(firsts, default=0.0))
-
-    def _requests(self, t0: float) -> tuple[Requests, dict[str, int]]:
-        ids = [request_id for batch in self._ended_ids for request_id in batch]
-        ids += list(self._pending)
-        index = {request_id: row for row, request_id in enumerate(ids)}
-        flying = list(self._pending.values())
-
-        def column(name: str, dtype: Any, in_flight: Sequence[Any]) -> NDArray[Any]:
-            parts = [np.asarray(batch[name], dtype=dtype) for batch in self._ended]
-            return np.concatenate([*parts, np.asarray(in_flight, dtype=dtype)])
-
-        nothing = [math.nan] * len(flying)
-        requests = Requests(
-            sent=column("sent", np.float64, [obj["t_sent"] for obj in flying]) - t0,
-            headers=column("headers", np.float64, nothing) - t0,
-            first_token=column("first_token", np.float64, nothing) - t0,
-            ended=column("ended", np.float64, nothing) - t0,
-            failed=column("failed", np.bool_, [False] * len(flying)),
-            error=column("error", np.int16, [NONE] * len(flying)),
-            kind=column("kind", np.int16, [KIND_CODE[obj["kind"]] for obj in flying]),
-            stream=column("stream", np.bool_, [obj["stream"] for obj in flying]),
-            served=column("served", np.int16, [NONE] * len(flying)),
-            degraded=column("degraded", np.bool_, [False] * len(flying)),
-            eval_pass=column("eval_pass", np.int16, [NONE] * len(flying)),
-            ledger_served=np.full(len(ids), NONE, dtype=np.int16),
-        )
-        return requests, index
-
-    def _ledger_columns(self, t0: float, index: dict[str, int]) -> Ledger:
-        def column(name: str, dtype: Any) -> NDArray[Any]:
-            parts = [np.asarray(batch[name], dtype=dtype) for batch in self._ledger]
-            return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
-
-        ids = [request_id for batch in self._ledger_ids for request_id in batch]
-        order = np.argsort(column("seq", np.int64), kind="stable")
-        ledger = Ledger(
-            t=column("t", np.float64) - t0,
-            provider=column("provider", np.int16),
-            status=column("status", np.int16),
-            input_tokens=column("input_tokens", np.int64),
-            output_tokens=column("output_tokens", np.int64),
-            request=np.asarray([index.get(i, NONE) if i is not None else NONE for i in ids], dtype=np.int64),
-            has_id=np.asarray([i is not None for i in ids], dtype=np.bool_),
-            canary=column("canary", np.bool_),
-        )
-        return ledger.take(order)
 
 
 def _eval_code(value: bool | None) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chaos.records import FaultAction
 from chaos.scenario.estimate import stop_grace
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import Source
@@ -30,6 +31,7 @@ class Frame:
     data: RunData
     timeline: Timeline
     windows: tuple[Window, ...]
+    restored: frozenset[str]  # faults with a restore event (the others ran until load end)
     load_end: float  # offset at which load stopped (or was to stop)
     horizon: float  # the end of observation: load end plus the stop grace
     requests: Requests  # as judged: overdue in-flight requests are timeouts
@@ -131,12 +133,13 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
         data=data,
         timeline=timeline,
         windows=windows,
+        restored=frozenset(event.fault for event in data.faults if event.action is FaultAction.RESTORE),
         load_end=load_end,
         horizon=horizon,
         requests=requests,
         segment=segment_of(timeline, requests.sent),
         ledger_segment=segment_of(timeline, placed_at),
-        ledger_cost=ledger_costs(scenario, data),
+        ledger_cost=ledger_costs(scenario, data.providers, data.ledger),
     )
 
 
@@ -154,12 +157,11 @@ def segment_of(timeline: Timeline, offsets: Floats) -> Ints:
     return np.where(inside, of_span[np.where(inside, index, -1)], NONE)
 
 
-def ledger_costs(scenario: Scenario, data: RunData) -> Floats:
+def ledger_costs(scenario: Scenario, providers: Sequence[str], ledger: Ledger) -> Floats:
     """USD each ledger row billed, at its provider's price per 1M tokens; canaries bill 0."""
-    prices = [scenario.providers[name].price for name in data.providers]
+    prices = [scenario.providers[name].price for name in providers]
     per_input = np.asarray([price.input if price else 0.0 for price in prices] + [0.0]) / 1e6
     per_output = np.asarray([price.output if price else 0.0 for price in prices] + [0.0]) / 1e6
-    ledger = data.ledger
     provider = np.where(ledger.provider >= 0, ledger.provider, len(prices))
     cost = ledger.input_tokens * per_input[provider] + ledger.output_tokens * per_output[provider]
     return np.where(ledger.billable, cost, 0.0)

@@ -37,8 +37,8 @@ class RunVerdict(StrEnum):
         }[self]
 
 
-NOT_NEEDED = "not_needed"
-NEVER = "never"
+NOT_NEEDED: Literal["not_needed"] = "not_needed"
+NEVER: Literal["never"] = "never"
 ResponseTime = float | Literal["not_needed", "never"]
 
 
