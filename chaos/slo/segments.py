@@ -153,13 +153,14 @@ def cut_timeline(
 
 
 def fault_windows(events: Sequence[FaultEvent], t0: float, load_end: float) -> list[Window]:
-    """Each fault's actual window in offsets: from its first successful injection to its
-    restore, or to ``load_end`` when it has none. Updates (ramps, flaps, steps) do not cut it."""
+    """Each fault's actual window in offsets (to the microsecond): from its first successful
+    injection to its restore, or to ``load_end`` when it has none; faults injected after the
+    load ended are left out. Updates (ramps, flaps, steps) do not cut a window."""
     starts: dict[str, float] = {}
     stops: dict[str, float] = {}
     for event in sorted(events, key=lambda event: event.t_actual):
         if event.action is FaultAction.INJECT and event.ok:
-            starts.setdefault(event.fault, event.t_actual - t0)
+            starts.setdefault(event.fault, round(event.t_actual - t0, 6))
         elif event.action is FaultAction.RESTORE and event.fault in starts:
-            stops[event.fault] = event.t_actual - t0
-    return [Window(fault, start, stops.get(fault, load_end)) for fault, start in starts.items()]
+            stops[event.fault] = round(event.t_actual - t0, 6)
+    return [Window(fault, start, stops.get(fault, load_end)) for fault, start in starts.items() if start < load_end]

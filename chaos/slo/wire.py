@@ -1,0 +1,200 @@
+"""The JSONL records as the judgement decodes them: only the fields it reads, fast.
+
+``chaos.records`` defines the records (pydantic, for writing and for every other
+reader); this module decodes the same lines with msgspec into slim structs, a batch of
+lines at a time, because a one-hour run has millions of them. Fields the judgement does
+not read are skipped without being built; types are still checked, and a bad line is
+reported by its index in the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
+from operator import attrgetter
+from typing import Any, Literal
+
+import msgspec
+import numpy as np
+
+from chaos.records import ErrorKind, FaultAction
+from chaos.slo.data import ERROR_CODE, EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ledger, Requests
+
+Kind = Literal["chat", "chat_stream", "eval"]
+
+
+class Sent(msgspec.Struct, tag_field="record", tag="sent", gc=False):
+    id: str
+    kind: Kind
+    stream: bool
+    t_sent: float
+
+
+class Ended(msgspec.Struct, tag_field="record", tag="ended", gc=False):
+    id: str
+    kind: Kind
+    stream: bool
+    t_sent: float
+    t_ended: float
+    outcome: Literal["ok", "failed"]
+    t_headers: float | None = None
+    t_first_token: float | None = None
+    error_kind: ErrorKind | None = None
+    served_by: str | None = None
+    degraded: str | None = None
+    eval_pass: bool | None = None
+
+
+class Load(msgspec.Struct, tag_field="record", tag="load", gc=False):
+    event: str
+    t: float
+
+
+class Fault(msgspec.Struct, tag_field="record", tag="fault"):
+    run_id: str
+    fault: str
+    kind: str
+    action: FaultAction
+    t_intended: float
+    t_actual: float
+    settings: dict[str, Any] = {}
+    ok: bool = True
+    error: str | None = None
+
+
+class Row(msgspec.Struct, tag_field="record", tag="ledger", gc=False):
+    t: float
+    provider: str
+    status: int
+    seq: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    request_id: str | None = None
+    canary: bool = False
+
+
+class Proxy(msgspec.Struct, tag_field="record", tag="proxy", gc=False):
+    t: float
+    proxy: str
+    accepted: int
+    cut: int
+    reset: int
+
+
+class Other(msgspec.Struct, tag_field="record", tag="finding", gc=False):
+    """A record the judgement does not read from files (findings come as an argument)."""
+
+
+Wire = Sent | Ended | Load | Fault | Row | Proxy | Other
+_BATCH = msgspec.json.Decoder(list[Wire])
+_LINE = msgspec.json.Decoder(Wire)
+
+
+class BadRecord(ValueError):
+    """A line that is not a valid record; ``line`` counts from 0 within the chunk."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def decode_chunk(chunk: bytes) -> list[Wire]:
+    """Whole JSON lines (newline-separated) -> records, in order; blank lines are skipped.
+
+    The fast path decodes the chunk as one JSON array; if that fails, lines are decoded
+    one by one to skip blanks and to locate the first bad line (``BadRecord``).
+    """
+    try:
+        return _BATCH.decode(b"[" + chunk.strip().replace(b"\n", b",") + b"]")
+    except msgspec.DecodeError:
+        pass
+    records = []
+    for index, line in enumerate(chunk.split(b"\n")):
+        if line.strip():
+            try:
+                records.append(_LINE.decode(line))
+            except msgspec.DecodeError as exc:
+                raise BadRecord(index, str(exc)) from None
+    return records
+
+
+_ENDED_FIELDS = attrgetter(
+    "t_sent", "t_headers", "t_first_token", "t_ended", "outcome", "error_kind", "kind", "stream", "served_by",
+    "degraded", "eval_pass",
+)  # fmt: skip
+_EVAL_CODE = {None: NONE, True: EVAL_PASS, False: EVAL_FAIL}
+_ERROR_CODE = {None: NONE, **ERROR_CODE}
+
+
+def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests:
+    """Requests from their end records (epoch seconds; ``ledger_served`` left unknown).
+
+    Fields are read with one C-level getter per record and transposed with ``zip``: a
+    run has a million of these.
+    """
+    if not ended:
+        return sent_columns([])
+    sent, headers, first, end, outcome, error, kind, stream, by, degraded, evals = zip(
+        *map(_ENDED_FIELDS, ended), strict=True
+    )
+    return Requests(
+        sent=np.asarray(sent, dtype=np.float64),
+        headers=np.asarray(headers, dtype=np.float64),
+        first_token=np.asarray(first, dtype=np.float64),
+        ended=np.asarray(end, dtype=np.float64),
+        failed=np.asarray(outcome, dtype=object) != "ok",
+        error=_codes(_ERROR_CODE, error),
+        kind=_codes(KIND_CODE, kind),
+        stream=np.asarray(stream, dtype=np.bool_),
+        served=_codes(served, by),
+        degraded=np.asarray(degraded, dtype=object) != None,  # noqa: E711 (elementwise)
+        eval_pass=_codes(_EVAL_CODE, evals),
+        ledger_served=np.full(len(ended), NONE, dtype=np.int16),
+    )
+
+
+def _codes(lookup: Mapping[Any, int], values: Iterable[Any]) -> Codes:
+    """Each value's code, NONE for a value ``lookup`` does not know."""
+    return np.fromiter(map(lookup.get, values, repeat(NONE)), dtype=np.int16)
+
+
+def sent_columns(sent: Sequence[Sent]) -> Requests:
+    """Requests known only from their sent record: still in flight (epoch seconds)."""
+    count = len(sent)
+    nothing = np.full(count, np.nan)
+    return Requests(
+        sent=np.asarray([r.t_sent for r in sent], dtype=np.float64),
+        headers=nothing,
+        first_token=nothing,
+        ended=nothing,
+        failed=np.zeros(count, dtype=np.bool_),
+        error=np.full(count, NONE, dtype=np.int16),
+        kind=_codes(KIND_CODE, (r.kind for r in sent)),
+        stream=np.asarray([r.stream for r in sent], dtype=np.bool_),
+        served=np.full(count, NONE, dtype=np.int16),
+        degraded=np.zeros(count, dtype=np.bool_),
+        eval_pass=np.full(count, NONE, dtype=np.int16),
+        ledger_served=np.full(count, NONE, dtype=np.int16),
+    )
+
+
+_ROW_FIELDS = attrgetter("t", "provider", "status", "input_tokens", "output_tokens", "request_id", "canary")
+
+
+def ledger_columns(rows: Sequence[Row], provider_code: Mapping[str, int], request_row: Mapping[str, int]) -> Ledger:
+    """Ledger rows as columns in the order given (epoch seconds), each matched to the
+    row of ``request_row`` its request id names (NONE when it names none)."""
+    if not rows:
+        t, provider, status, inputs, outputs, ids, canary = (), (), (), (), (), (), ()
+    else:
+        t, provider, status, inputs, outputs, ids, canary = zip(*map(_ROW_FIELDS, rows), strict=True)
+    return Ledger(
+        t=np.asarray(t, dtype=np.float64),
+        provider=_codes(provider_code, provider),
+        status=np.asarray(status, dtype=np.int16),
+        input_tokens=np.asarray(inputs, dtype=np.int64),
+        output_tokens=np.asarray(outputs, dtype=np.int64),
+        request=np.fromiter(map(request_row.get, ids, repeat(NONE)), dtype=np.int64, count=len(ids)),
+        has_id=np.asarray(ids, dtype=object) != None,  # noqa: E711 (elementwise)
+        canary=np.asarray(canary, dtype=np.bool_),
+    )
