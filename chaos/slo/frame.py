@@ -78,18 +78,11 @@ class Frame:
 
     @property
     def served_names(self) -> tuple[str, ...]:
-        """What a served code means: each provider, then unknown, degraded, failed."""
-        return (*self.providers, UNKNOWN, DEGRADED, FAILED)
+        return served_names(self.providers)
 
     def served_codes(self, *, ledger: bool) -> Ints:
         """Who served each request, as an index into ``served_names``."""
-        requests, count = self.requests, len(self.providers)
-        served = requests.ledger_served if ledger else requests.served
-        codes = np.where(served == NONE, count, served).astype(np.int64)
-        degraded = requests.degraded & (served == NONE) if ledger else requests.degraded
-        codes[degraded] = count + 1
-        codes[requests.failed] = count + 2
-        return codes
+        return served_codes(self.requests, len(self.providers), ledger=ledger)
 
     def served_counts(self, mask: Bools, *, ledger: bool) -> dict[str, int]:
         """Requests of ``mask`` per who served them (from the target's answer or the ledger)."""
@@ -103,6 +96,23 @@ class Frame:
         rows = mask & ledger.billable & (ledger.status >= 200) & (ledger.status < 300) & (ledger.provider >= 0)
         counts = np.bincount(ledger.provider[rows], minlength=len(self.providers))
         return {name: int(n) for name, n in zip(self.providers, counts, strict=True) if n}
+
+
+def served_names(providers: Sequence[str]) -> tuple[str, ...]:
+    """What a served code means: each provider, then unknown, degraded, failed."""
+    return (*providers, UNKNOWN, DEGRADED, FAILED)
+
+
+def served_codes(requests: Requests, providers: int, *, ledger: bool) -> Ints:
+    """Who served each request (an index into ``served_names``), by the target's answer
+    or by the ledger: a failure is failed; a degraded answer is degraded (unless the
+    ledger shows a provider served it); otherwise the provider, or unknown."""
+    served = requests.ledger_served if ledger else requests.served
+    codes = np.where(served == NONE, providers, served).astype(np.int64)
+    degraded = requests.degraded & (served == NONE) if ledger else requests.degraded
+    codes[degraded] = providers + 1
+    codes[requests.failed] = providers + 2
+    return codes
 
 
 def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) -> Frame:
