@@ -30,6 +30,7 @@ from chaos.scenario.objectives import (
     ServedByExpectation,
     Source,
 )
+from chaos.scenario.units import format_percent
 from chaos.slo.alerts import Firing
 from chaos.slo.frame import DEGRADED, Frame
 from chaos.slo.results import ExpectationResult
@@ -94,7 +95,10 @@ def share_verdict(good: int, total: int, at_least: float | None, at_most: float 
 
 
 def _bounds(at_least: float | None, at_most: float | None) -> str:
-    parts = [f">= {at_least:.4g}" if at_least is not None else "", f"<= {at_most:.4g}" if at_most is not None else ""]
+    parts = [
+        f">= {format_percent(at_least)}" if at_least is not None else "",
+        f"<= {format_percent(at_most)}" if at_most is not None else "",
+    ]
     return " and ".join(part for part in parts if part)
 
 

@@ -58,7 +58,8 @@ def test_an_outage_of_fast_failures_cannot_improve_the_p95():
         run.request(20 + index * 0.1, duration=0.01 if index % 5 == 0 else 0.3, ok=index % 5 != 0)
     evaluation = evaluate(sc, run.data(sc))
     baseline, outage = result(evaluation, "e2e_p95"), result(evaluation, "e2e_p95", "outage")
-    assert baseline.latency is not None and outage.latency is not None
+    assert baseline.latency is not None
+    assert outage.latency is not None
     assert baseline.latency.value_s == pytest.approx(0.9)
     assert outage.latency.value_s is None  # the 95th of 100 ranks falls on a failure
     assert outage.latency.value_ok_s == pytest.approx(0.3)  # success-only, for diagnosis
