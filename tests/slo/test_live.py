@@ -117,4 +117,4 @@ def test_the_live_summary_covers_the_last_ten_seconds():
     }
     # successful streams' TTFT: 0.10..0.19 s before 25 s, 0.15..0.19 s after; rank 72 of 75
     assert summary.ttft_p95_ok == pytest.approx(0.19)
-    assert summary.alerts == ["page 2.5x 10s/2s: availability"]
+    assert summary.alerts == ["page 2.5x 10s/2s: availability", "page 2.5x 10s/2s: ttft_p95"]
