@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import numpy as np
 import msgspec
+import numpy as np
 
 from chaos.scenario.model import Scenario
 
@@ -111,7 +111,7 @@ def write_run(directory: Path, *, duration: float, rate: float, seed: int = 7) -
                     ended |= {"eval_id": "q1", "eval_pass": bool(eval_pass[i])}
             out.write(_dumps(ended) + b"\n")
         out.write(_dumps({"record": "load", "event": "stop", "t": T0 + duration}) + b"\n")
-    _write_ledger(directory / "ledger.jsonl", ids, sent, outage, failed, tokens, rng)
+    _write_ledger(directory / "ledger.jsonl", ids=ids, sent=sent, outage=outage, failed=failed, tokens=tokens, rng=rng)
     _write_events(directory / "events.jsonl")
     _write_proxies(directory / "proxies.jsonl", duration)
     return count
@@ -119,6 +119,7 @@ def write_run(directory: Path, *, duration: float, rate: float, seed: int = 7) -
 
 def _write_ledger(
     path: Path,
+    *,
     ids: list[str],
     sent: np.ndarray,
     outage: np.ndarray,

@@ -22,20 +22,21 @@ ABORTED = AbortDecision(rule="max_cost_usd 5", reason="billed $6", at=42)
 
 
 @pytest.mark.parametrize(
-    ("slos", "expectations", "aborted", "gate_failed", "verdict", "code"),
+    ("judged", "aborted", "gate_failed", "expected"),
     [
-        ([slo(Verdict.PASS)], [expectation(Verdict.PASS)], None, False, RunVerdict.PASS, 0),
-        ([slo(Verdict.PASS)], [expectation(Verdict.INCONCLUSIVE)], None, False, RunVerdict.INCONCLUSIVE, 4),
-        ([slo(Verdict.INCONCLUSIVE)], [expectation(Verdict.FAIL)], None, False, RunVerdict.FAIL, 1),
-        ([slo(Verdict.FAIL)], [expectation(Verdict.PASS)], ABORTED, False, RunVerdict.ABORTED, 3),
-        ([slo(Verdict.FAIL)], [], None, True, RunVerdict.INCONCLUSIVE, 4),
-        ([slo(Verdict.FAIL)], [], ABORTED, True, RunVerdict.ABORTED, 3),
-        ([], [], None, False, RunVerdict.INCONCLUSIVE, 4),
+        (([slo(Verdict.PASS)], [expectation(Verdict.PASS)]), None, False, (RunVerdict.PASS, 0)),
+        (([slo(Verdict.PASS)], [expectation(Verdict.INCONCLUSIVE)]), None, False, (RunVerdict.INCONCLUSIVE, 4)),
+        (([slo(Verdict.INCONCLUSIVE)], [expectation(Verdict.FAIL)]), None, False, (RunVerdict.FAIL, 1)),
+        (([slo(Verdict.FAIL)], [expectation(Verdict.PASS)]), ABORTED, False, (RunVerdict.ABORTED, 3)),
+        (([slo(Verdict.FAIL)], []), None, True, (RunVerdict.INCONCLUSIVE, 4)),
+        (([slo(Verdict.FAIL)], []), ABORTED, True, (RunVerdict.ABORTED, 3)),
+        (([], []), None, False, (RunVerdict.INCONCLUSIVE, 4)),
     ],
 )
-def test_verdict_precedence_aborted_fail_inconclusive_pass(slos, expectations, aborted, gate_failed, verdict, code):
+def test_verdict_precedence_aborted_fail_inconclusive_pass(judged, aborted, gate_failed, expected):
+    slos, expectations = judged
     result = overall(slos, expectations, aborted=aborted, baseline_gate_failed=gate_failed)
-    assert (result.verdict, result.exit_code) == (verdict, code)
+    assert (result.verdict, result.exit_code) == expected
 
 
 def test_a_failed_gate_reads_inconclusive_baseline_with_the_slos_that_failed():

@@ -44,13 +44,13 @@ def timelines(draw):
         faults.append(Window(f"f{index}", start, draw(st.integers(start + 1, load_end + 10))))
     return (
         faults,
-        dict(
-            order=[w.fault for w in faults],
-            judged_from=draw(st.integers(0, load_end)),
-            load_end=load_end,
-            settle=draw(st.integers(0, 20)),
-            stop_grace=draw(st.integers(0, 10)),
-        ),
+        {
+            "order": [w.fault for w in faults],
+            "judged_from": draw(st.integers(0, load_end)),
+            "load_end": load_end,
+            "settle": draw(st.integers(0, 20)),
+            "stop_grace": draw(st.integers(0, 10)),
+        },
     )
 
 
