@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 import msgspec
 import numpy as np
+from numpy.typing import NDArray
 
 from chaos.records import ErrorKind, FaultAction
-from chaos.slo.data import ERROR_CODE, EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ledger, Requests
+from chaos.slo.data import ERROR_CODE, EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Floats, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]
 
@@ -118,10 +119,6 @@ def decode_chunk(chunk: bytes) -> list[Wire]:
     return records
 
 
-_ENDED_FIELDS = attrgetter(
-    "t_sent", "t_headers", "t_first_token", "t_ended", "outcome", "error_kind", "kind", "stream", "served_by",
-    "degraded", "eval_pass",
-)  # fmt: skip
 _EVAL_CODE = {None: NONE, True: EVAL_PASS, False: EVAL_FAIL}
 _ERROR_CODE = {None: NONE, **ERROR_CODE}
 
@@ -129,28 +126,32 @@ _ERROR_CODE = {None: NONE, **ERROR_CODE}
 def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests:
     """Requests from their end records (epoch seconds; ``ledger_served`` left unknown).
 
-    Fields are read with one C-level getter per record and transposed with ``zip``: a
-    run has a million of these.
+    Each column is read with a C-level getter mapped over the records: a run has a
+    million of them.
     """
-    if not ended:
-        return sent_columns([])
-    sent, headers, first, end, outcome, error, kind, stream, by, degraded, evals = zip(
-        *map(_ENDED_FIELDS, ended), strict=True
-    )
     return Requests(
-        sent=np.asarray(sent, dtype=np.float64),
-        headers=np.asarray(headers, dtype=np.float64),
-        first_token=np.asarray(first, dtype=np.float64),
-        ended=np.asarray(end, dtype=np.float64),
-        failed=np.asarray(outcome, dtype=object) != "ok",
-        error=_codes(_ERROR_CODE, error),
-        kind=_codes(KIND_CODE, kind),
-        stream=np.asarray(stream, dtype=np.bool_),
-        served=_codes(served, by),
-        degraded=np.asarray(degraded, dtype=object) != None,  # noqa: E711 (elementwise)
-        eval_pass=_codes(_EVAL_CODE, evals),
+        sent=_floats(ended, "t_sent"),
+        headers=_floats(ended, "t_headers"),
+        first_token=_floats(ended, "t_first_token"),
+        ended=_floats(ended, "t_ended"),
+        failed=_objects(ended, "outcome") != "ok",
+        error=_codes(_ERROR_CODE, map(attrgetter("error_kind"), ended)),
+        kind=_codes(KIND_CODE, map(attrgetter("kind"), ended)),
+        stream=np.fromiter(map(attrgetter("stream"), ended), dtype=np.bool_, count=len(ended)),
+        served=_codes(served, map(attrgetter("served_by"), ended)),
+        degraded=_objects(ended, "degraded") != None,  # noqa: E711 (elementwise)
+        eval_pass=_codes(_EVAL_CODE, map(attrgetter("eval_pass"), ended)),
         ledger_served=np.full(len(ended), NONE, dtype=np.int16),
     )
+
+
+def _floats(records: Sequence[msgspec.Struct], name: str) -> Floats:
+    """A float field as a column; None becomes NaN."""
+    return np.asarray(list(map(attrgetter(name), records)), dtype=np.float64)
+
+
+def _objects(records: Sequence[msgspec.Struct], name: str) -> NDArray[np.object_]:
+    return np.asarray(list(map(attrgetter(name), records)), dtype=object)
 
 
 def _codes(lookup: Mapping[Any, int], values: Iterable[Any]) -> Codes:
@@ -178,23 +179,18 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
     )
 
 
-_ROW_FIELDS = attrgetter("t", "provider", "status", "input_tokens", "output_tokens", "request_id", "canary")
-
-
 def ledger_columns(rows: Sequence[Row], provider_code: Mapping[str, int], request_row: Mapping[str, int]) -> Ledger:
     """Ledger rows as columns in the order given (epoch seconds), each matched to the
     row of ``request_row`` its request id names (NONE when it names none)."""
-    if not rows:
-        t, provider, status, inputs, outputs, ids, canary = (), (), (), (), (), (), ()
-    else:
-        t, provider, status, inputs, outputs, ids, canary = zip(*map(_ROW_FIELDS, rows), strict=True)
+    count = len(rows)
+    ids = _objects(rows, "request_id")
     return Ledger(
-        t=np.asarray(t, dtype=np.float64),
-        provider=_codes(provider_code, provider),
-        status=np.asarray(status, dtype=np.int16),
-        input_tokens=np.asarray(inputs, dtype=np.int64),
-        output_tokens=np.asarray(outputs, dtype=np.int64),
-        request=np.fromiter(map(request_row.get, ids, repeat(NONE)), dtype=np.int64, count=len(ids)),
-        has_id=np.asarray(ids, dtype=object) != None,  # noqa: E711 (elementwise)
-        canary=np.asarray(canary, dtype=np.bool_),
+        t=_floats(rows, "t"),
+        provider=_codes(provider_code, map(attrgetter("provider"), rows)),
+        status=np.fromiter(map(attrgetter("status"), rows), dtype=np.int16, count=count),
+        input_tokens=np.fromiter(map(attrgetter("input_tokens"), rows), dtype=np.int64, count=count),
+        output_tokens=np.fromiter(map(attrgetter("output_tokens"), rows), dtype=np.int64, count=count),
+        request=np.fromiter(map(request_row.get, ids, repeat(NONE)), dtype=np.int64, count=count),
+        has_id=ids != None,  # noqa: E711 (elementwise)
+        canary=np.fromiter(map(attrgetter("canary"), rows), dtype=np.bool_, count=count),
     )

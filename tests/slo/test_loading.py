@@ -84,9 +84,8 @@ def test_chunks_split_only_between_lines(tmp_path):
     chunks = list(read_chunks(path, size=100))
     assert b"".join(chunk for _, chunk in chunks) == path.read_bytes()
     assert all(chunk.endswith(b"\n") for _, chunk in chunks)
-    numbers = [number for number, _ in chunks]
-    assert numbers[0] == 1
-    assert numbers == sorted(numbers)
+    offsets = [offset for offset, _ in chunks]
+    assert offsets == [sum(len(chunk) for _, chunk in chunks[:index]) for index in range(len(chunks))]
 
 
 def test_rows_are_kept_in_ledger_order(tmp_path):
