@@ -44,20 +44,19 @@ def load_run(directory: Path, scenario: Scenario, files: Sequence[str] = RUN_FIL
 
 
 def read_chunks(path: Path, size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
-    """``(byte offset, whole lines)`` for each chunk of about ``size`` bytes; a last line
-    without its newline is dropped when it is not a whole record (cut short)."""
+    """``(byte offset, whole lines)`` for each chunk of about ``size`` bytes, each ending
+    with a newline; a last line without its newline is dropped when it is not a whole
+    record (the writer was cut short)."""
     offset = 0
-    rest = b""
     with path.open("rb") as stream:
         while block := stream.read(size):
-            block = rest + block
-            cut = block.rfind(b"\n") + 1
-            rest = block[cut:]
-            if cut:
-                yield offset, block[:cut]
-                offset += cut
-    if rest.strip().endswith(b"}"):
-        yield offset, rest
+            block += stream.readline()
+            if not block.endswith(b"\n"):
+                last = block.rfind(b"\n") + 1
+                block = block + b"\n" if block[last:].rstrip().endswith(b"}") else block[:last]
+            if block:
+                yield offset, block
+            offset += len(block)
 
 
 def _line_at(path: Path, offset: int) -> int:

@@ -89,6 +89,7 @@ class Other(msgspec.Struct, tag_field="record", tag="finding", gc=False):
 Wire = Sent | Ended | Load | Fault | Row | Proxy | Other
 _BATCH = msgspec.json.Decoder(list[Wire])
 _LINE = msgspec.json.Decoder(Wire)
+_COMMAS = bytes.maketrans(b"\n", b",")
 
 
 class BadRecord(ValueError):
@@ -100,13 +101,19 @@ class BadRecord(ValueError):
 
 
 def decode_chunk(chunk: bytes) -> list[Wire]:
-    """Whole JSON lines (newline-separated) -> records, in order; blank lines are skipped.
+    """Whole JSON lines -> records, in order; blank lines are skipped.
 
-    The fast path decodes the chunk as one JSON array; if that fails, lines are decoded
-    one by one to skip blanks and to locate the first bad line (``BadRecord``).
+    The fast path decodes the chunk as one JSON array (newlines become commas, the last
+    one the closing bracket: two copies of the chunk in all); if that fails, lines are
+    decoded one by one to skip blanks and to locate the first bad line (``BadRecord``).
     """
+    if not chunk.strip():
+        return []
+    array = bytearray(b"[")
+    array += chunk if chunk.endswith(b"\n") else chunk + b"\n"
+    array[-1] = ord("]")
     try:
-        return _BATCH.decode(b"[" + chunk.strip().replace(b"\n", b",") + b"]")
+        return _BATCH.decode(array.translate(_COMMAS))
     except msgspec.DecodeError:
         pass
     records = []
