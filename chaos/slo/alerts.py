@@ -30,9 +30,6 @@ class Firing:
     fired_at: float
     cleared_at: float | None  # None: still firing when the run ended
 
-    def active_at(self, offset: float) -> bool:
-        return self.fired_at <= offset and (self.cleared_at is None or offset < self.cleared_at)
-
 
 def watched(rule: AlertRule, signals: Mapping[str, object]) -> list[str]:
     """The SLOs a rule watches: those it names, or every ratio SLO."""

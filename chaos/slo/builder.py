@@ -140,7 +140,7 @@ class RunDataBuilder:
         t0 = self._t0 if self._t0 is not None else float(requests.sent.min(initial=math.inf))
         t0 = t0 if math.isfinite(t0) else 0.0
         for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t):
-            _to_offsets(column, t0)
+            to_offsets(column, t0)
         seq = np.concatenate(self._ledger_seq) if self._ledger_seq else np.empty(0, dtype=np.int64)
         ledger = ledger.take(np.argsort(seq, kind="stable"))
         requests = replace(requests, ledger_served=_ledger_served(ledger, len(requests)))
@@ -170,7 +170,7 @@ def _concat(kind: type[_Columns], parts: Sequence[_Columns]) -> _Columns:
     return kind(**{f.name: np.concatenate([getattr(part, f.name) for part in parts]) for f in fields(kind)})
 
 
-def _to_offsets(epochs: Floats, t0: float) -> None:
+def to_offsets(epochs: Floats, t0: float) -> None:
     """Epoch seconds -> seconds from t = 0, in place, to the microsecond (epoch floats
     carry noise below it)."""
     np.subtract(epochs, t0, out=epochs)

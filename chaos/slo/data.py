@@ -136,6 +136,3 @@ class RunData:
     ledger: Ledger
     faults: tuple[FaultEvent, ...]
     proxies: Mapping[str, ProxySeries] = field(default_factory=dict)
-
-    def offset(self, epoch: float) -> float:
-        return epoch - self.t0

@@ -23,7 +23,7 @@ from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import AvailabilitySlo, LatencyMetric, MaxCostRule, SloBelowRule
 from chaos.scenario.units import format_duration, format_percent
 from chaos.slo.alerts import firing_series, watched
-from chaos.slo.builder import provider_codes, served_lookup
+from chaos.slo.builder import provider_codes, served_lookup, to_offsets
 from chaos.slo.data import KIND_CODE, Ints
 from chaos.slo.frame import ledger_costs, served_codes, served_names
 from chaos.slo.percentiles import nearest_rank
@@ -89,7 +89,7 @@ class LiveMonitor:
         if self._t0 is None and (sent or ended):
             self._t0 = min([record.t_sent for record in sent] + [record.t_sent for record in ended])
         t0 = self._t0 or 0.0
-        self._in_flight.update((record.id, (record.t_sent - t0, KIND_CODE[record.kind])) for record in sent)
+        self._in_flight.update((record.id, (round(record.t_sent - t0, 6), KIND_CODE[record.kind])) for record in sent)
         for record in ended:
             self._in_flight.pop(record.id, None)
         if ended:
@@ -104,7 +104,7 @@ class LiveMonitor:
     def _add_ended(self, ended: list[Ended], t0: float) -> None:
         requests = ended_columns(ended, self._served)
         for column in (requests.sent, requests.headers, requests.first_token, requests.ended):
-            np.subtract(column, t0, out=column)
+            to_offsets(column, t0)
         second = np.maximum(np.floor(requests.ended), 0).astype(np.int64)
         self._grow(int(second.max()) + 1)
         for name, sli in self._slis.items():

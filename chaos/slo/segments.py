@@ -60,9 +60,6 @@ class Segment:
     def duration(self) -> float:
         return sum(end - start for start, end in self.spans)
 
-    def contains(self, offset: float) -> bool:
-        return any(start <= offset < end for start, end in self.spans)
-
 
 @dataclass(frozen=True)
 class Timeline:
@@ -79,21 +76,6 @@ class Timeline:
             Segment(name, spans[0].faults, tuple((span.start, span.end) for span in spans))
             for name, spans in pooled.items()
         ]
-
-    def span_at(self, offset: float) -> Span | None:
-        for span in self.spans:
-            if span.start <= offset < span.end:
-                return span
-        return None
-
-    def segment_of(self, offset: float) -> str | None:
-        """The judged segment a request started at ``offset`` belongs to, if any."""
-        span = self.span_at(offset)
-        return span.name if span is not None and span.judged else None
-
-    def segments_with(self, fault: str) -> list[Segment]:
-        """Every segment in which ``fault`` is active (what ``during: fault`` means)."""
-        return [segment for segment in self.segments if fault in segment.faults]
 
 
 def segment_name(active: Sequence[str], *, after_first_fault: bool) -> str:
