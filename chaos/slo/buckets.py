@@ -20,9 +20,15 @@ from chaos.slo.sli import latency_values
 
 
 def grouped_nearest_rank(groups: Ints, values: Floats, count: int, percentiles: tuple[float, ...]) -> list[Floats]:
-    """For each group ``0 .. count - 1``, the nearest-rank percentiles of its values (NaN if empty)."""
-    order = np.lexsort((values, groups))
-    ordered = values[order]
+    """For each group ``0 .. count - 1``, the nearest-rank percentiles of its finite values
+    (NaN when it has none)."""
+    finite = np.isfinite(values)
+    groups, values = groups[finite], values[finite]
+    # One sort by (group, value): the group scaled past the values' range, plus the value
+    # (values closer than 1e-10 s may swap; buckets are for charts).
+    low = float(values.min()) if len(values) else 0.0
+    scale = float(values.max()) - low + 1 if len(values) else 1.0
+    ordered = values[np.argsort(groups * scale + (values - low))]
     sizes = np.bincount(groups, minlength=count)[:count]
     starts = np.cumsum(sizes) - sizes
     out = []

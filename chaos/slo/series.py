@@ -60,10 +60,12 @@ def window_counts(sig: Signal, window: float, at: Ints) -> tuple[Ints, Ints]:
     low = np.clip(at - w, 0, sig.seconds)
     counted = total[high] - total[low]
     if len(sig.waiting_sent):
-        # In flight at t for longer than w: due <= t (sent + w <= t) and not ended before t.
+        # In flight at t for longer than w: due <= t (sent + w <= t) and not ended before t
+        # (t < gone). Only requests still running when they fall due ever count.
         due = np.ceil(sig.waiting_sent + w)
-        gone = np.maximum(due, np.floor(sig.waiting_end) + 1)
-        counted = counted + _at_most(due, at) - _at_most(gone, at)
+        gone = np.floor(sig.waiting_end) + 1
+        late = gone > due
+        counted = counted + _at_most(due[late], at) - _at_most(gone[late], at)
     return good[high] - good[low], counted
 
 

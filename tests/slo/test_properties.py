@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from slo_runs import Run, scenario
 
 from chaos.records import RequestKind
+from chaos.slo.buckets import grouped_nearest_rank
 from chaos.slo.evaluate import evaluate
 from chaos.slo.percentiles import nearest_rank
 from chaos.slo.segments import Window, cut_timeline
@@ -130,3 +131,16 @@ def test_adding_a_failed_request_never_improves_any_sli(existing, at, kind, ends
             before.availability if before.availability is not None else 1
         )
         assert after.cost_usd >= before.cost_usd
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.floats(0, 60, allow_nan=False)), max_size=200), percentiles)
+def test_per_second_percentiles_are_the_nearest_rank_of_each_second(pairs, percentile):
+    groups = np.asarray([group for group, _ in pairs], dtype=np.int64)
+    data = np.asarray([value for _, value in pairs], dtype=np.float64)
+    (got,) = grouped_nearest_rank(groups, data, 6, (percentile,))
+    for group in range(6):
+        mine = [value for g, value in pairs if g == group]
+        if mine:
+            assert got[group] == brute_force_rank(mine, percentile)
+        else:
+            assert math.isnan(got[group])
