@@ -25,7 +25,7 @@ def grouped_nearest_rank(groups: Ints, values: Floats, count: int, percentiles: 
     finite = np.isfinite(values)
     groups, values = groups[finite], values[finite]
     # One sort by (group, value): the group scaled past the values' range, plus the value
-    # (values closer than 1e-10 s may swap; buckets are for charts).
+    # (exact for values kept to the microsecond, as offsets are).
     low = float(values.min()) if len(values) else 0.0
     scale = float(values.max()) - low + 1 if len(values) else 1.0
     ordered = values[np.argsort(groups * scale + (values - low))]
