@@ -107,7 +107,7 @@ def decode_chunk(chunk: bytes) -> list[Wire]:
     one the closing bracket: two copies of the chunk in all); if that fails, lines are
     decoded one by one to skip blanks and to locate the first bad line (``BadRecord``).
     """
-    if not chunk.strip():
+    if not chunk or chunk.isspace():
         return []
     array = bytearray(b"[")
     array += chunk if chunk.endswith(b"\n") else chunk + b"\n"
