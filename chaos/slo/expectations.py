@@ -11,8 +11,9 @@ the kernel and nobody counts those, so attempts during a ``down`` fault are unme
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -53,19 +54,8 @@ def judge_expectations(frame: Frame, firings: Sequence[Firing], findings: Sequen
 
 
 def judge(context: Context, expectation: Expectation) -> ExpectationResult:
-    if isinstance(expectation, ServedByExpectation):
-        return _served_by(context, expectation)
-    if isinstance(expectation, RecoversToExpectation):
-        return _recovers_to(context, expectation)
-    if isinstance(expectation, RetryAmplificationExpectation):
-        return _retry_amplification(context, expectation)
-    if isinstance(expectation, NoTrafficToExpectation):
-        return _no_traffic_to(context, expectation)
-    if isinstance(expectation, DetectExpectation):
-        return _detect(context, expectation)
-    if isinstance(expectation, DegradedShareExpectation):
-        return _degraded_share(context, expectation)
-    return _no_client_findings(context, expectation)
+    judge_one: Callable[[Context, Any], ExpectationResult] = _JUDGES[type(expectation)]
+    return judge_one(context, expectation)
 
 
 def describe(expectation: Expectation) -> str:
@@ -293,3 +283,14 @@ def _no_client_findings(context: Context, expectation: NoClientFindingsExpectati
         return _result(expectation, Verdict.PASS, "no such client finding", findings=0)
     names = sorted({f"{finding.kind.value} ({finding.provider})" for finding in found})
     return _result(expectation, Verdict.FAIL, "found: " + ", ".join(names), findings=len(found))
+
+
+_JUDGES: dict[type, Callable[[Context, Any], ExpectationResult]] = {
+    ServedByExpectation: _served_by,
+    RecoversToExpectation: _recovers_to,
+    RetryAmplificationExpectation: _retry_amplification,
+    NoTrafficToExpectation: _no_traffic_to,
+    DetectExpectation: _detect,
+    DegradedShareExpectation: _degraded_share,
+    NoClientFindingsExpectation: _no_client_findings,
+}

@@ -2,8 +2,9 @@
 
 A chunk of whole lines is decoded at once and turned into columns, so a run of millions
 of records loads in seconds without holding its text or its objects in memory. A last
-line cut short (the writer was killed while writing it) is skipped; any other bad line
-is an error located by file and line.
+line without its newline (being written, or cut short when the writer was killed) is
+left out, so the files of a run still going can be read; any bad line is an error
+located by file and line.
 """
 
 from __future__ import annotations
@@ -45,15 +46,14 @@ def load_run(directory: Path, scenario: Scenario, files: Sequence[str] = RUN_FIL
 
 def read_chunks(path: Path, size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
     """``(byte offset, whole lines)`` for each chunk of about ``size`` bytes, each ending
-    with a newline; a last line without its newline is dropped when it is not a whole
-    record (the writer was cut short)."""
+    with a newline. A last line without its newline is left out: every record is written
+    with one, so it is being written or was cut short."""
     offset = 0
     with path.open("rb") as stream:
         while block := stream.read(size):
             block += stream.readline()
             if not block.endswith(b"\n"):
-                last = block.rfind(b"\n") + 1
-                block = block + b"\n" if block[last:].rstrip().endswith(b"}") else block[:last]
+                block = block[: block.rfind(b"\n") + 1]
             if block:
                 yield offset, block
             offset += len(block)

@@ -9,6 +9,8 @@ k's requests all end inside second k. Availability's objective is 90% (budget 10
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from slo_runs import Run, scenario
 
@@ -21,14 +23,19 @@ ALERTS = [
 ]
 
 
+def ten_a_second(until: int, failing: Sequence[int]) -> Run:
+    """Ten requests a second from 10 s until ``until``; those sent in ``failing`` fail."""
+    run = Run()
+    for second in range(10, until):
+        for index in range(10):
+            run.request(second + 0.05 + index / 10, duration=0.25, ok=second not in failing)
+    return run
+
+
 @pytest.fixture(scope="module")
 def evaluation():
     sc = scenario(slos={"availability": {"objective": "90%"}}, alerts=ALERTS)
-    run = Run()
-    for second in range(10, 100):
-        failing = 30 <= second < 40 or 60 <= second < 65
-        for index in range(10):
-            run.request(second + 0.05 + index / 10, duration=0.25, ok=not failing)
+    run = ten_a_second(100, failing=[*range(30, 40), *range(60, 65)])
     run.fault("noop", 15, 20)
     run.fault("outage", 30, 40)
     run.fault("blip", 60, 90)
@@ -65,10 +72,7 @@ def test_response_times_from_each_fault_s_actual_injection(evaluation):
 
 def test_a_breach_nobody_alerts_on_is_never_detected():
     sc = scenario(slos={"availability": {"objective": "90%"}}, alerts=[])
-    run = Run()
-    for second in range(10, 60):
-        for index in range(10):
-            run.request(second + 0.05 + index / 10, duration=0.25, ok=not 30 <= second < 35)
+    run = ten_a_second(60, failing=range(30, 35))
     run.fault("outage", 30, 50)
     run.stop(60)
     (response,) = evaluate(sc, run.data(sc)).responses
@@ -79,10 +83,7 @@ def test_a_breach_nobody_alerts_on_is_never_detected():
 
 def test_recovery_needs_settle_seconds_of_observed_load():
     sc = scenario(slos={"availability": {"objective": "90%"}}, alerts=[])
-    run = Run()
-    for second in range(10, 48):
-        for index in range(10):
-            run.request(second + 0.05 + index / 10, duration=0.25, ok=not 30 <= second < 40)
+    run = ten_a_second(48, failing=range(30, 40))
     run.fault("outage", 30, 40)
     run.stop(48)  # windows are clean from 50 s, after the load stopped
     (response,) = evaluate(sc, run.data(sc)).responses
