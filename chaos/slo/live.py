@@ -130,16 +130,21 @@ class LiveMonitor:
             [self._served_per_s, np.zeros((new - size, self._served_per_s.shape[1]), dtype=np.int64)]
         )
 
-    def _signal(self, name: str, second: int) -> Signal:
-        sli = self._slis[name]
-        counts = self._counts[name]
-        if sli.counts_in_flight and self._in_flight:
-            sent, kinds = (np.asarray(column) for column in zip(*self._in_flight.values(), strict=True))
-            mine = np.isin(kinds, [KIND_CODE[kind.value] for kind in counted_kinds(sli.slo)])
-            waiting = sent[mine].astype(np.float64)
-        else:
+    def _signals(self, second: int) -> dict[str, Signal]:
+        """Each SLO's signal up to ``second``, with the requests still in flight."""
+        flying = list(self._in_flight.values())
+        sent = np.asarray([request[0] for request in flying], dtype=np.float64)
+        kinds = np.asarray([request[1] for request in flying], dtype=np.int64)
+        signals = {}
+        for name, sli in self._slis.items():
+            counts = self._counts[name]
             waiting = np.empty(0)
-        return Signal(counts.counted[:second], counts.good[:second], waiting, np.full(len(waiting), np.inf))
+            if sli.counts_in_flight:
+                waiting = sent[np.isin(kinds, [KIND_CODE[kind.value] for kind in counted_kinds(sli.slo)])]
+            signals[name] = Signal(
+                counts.counted[:second], counts.good[:second], waiting, np.full(len(waiting), np.inf)
+            )
+        return signals
 
     def _second(self, now: float) -> int:
         return math.floor(now - (self._t0 or now))
@@ -147,6 +152,7 @@ class LiveMonitor:
     def check(self, now: float) -> AbortDecision | None:
         """At epoch ``now``: the first abort rule that holds, if any."""
         second = self._second(now)
+        signals = self._signals(second)
         for rule in self._scenario.abort:
             if isinstance(rule, MaxCostRule):
                 if self._cost > rule.max_cost_usd:
@@ -156,15 +162,15 @@ class LiveMonitor:
                         at=float(second),
                     )
                 continue
-            decision = self._below(rule, second)
+            decision = self._below(rule, second, signals)
             if decision is not None:
                 return decision
         return None
 
-    def _below(self, rule: SloBelowRule, second: int) -> AbortDecision | None:
+    def _below(self, rule: SloBelowRule, second: int, signals: dict[str, Signal]) -> AbortDecision | None:
         if second < whole_seconds(rule.over) or rule.slo not in self._slis:
             return None
-        good, counted = window_counts(self._signal(rule.slo, second), rule.over, np.asarray([second]))
+        good, counted = window_counts(signals[rule.slo], rule.over, np.asarray([second]))
         n, g = int(counted[0]), int(good[0])
         if n == 0 or g / n >= rule.below:
             return None
@@ -179,7 +185,8 @@ class LiveMonitor:
         """The last ``LIVE_WINDOW`` seconds before the whole second at epoch ``now``."""
         second = self._second(now)
         low = max(0, second - LIVE_WINDOW)
-        good, counted = window_counts(self._signal(_AVAILABILITY, second), LIVE_WINDOW, np.asarray([second]))
+        signals = self._signals(second)
+        good, counted = window_counts(signals[_AVAILABILITY], LIVE_WINDOW, np.asarray([second]))
         served = self._served_per_s[low:second].sum(axis=0)
         total = int(served.sum())
         names = served_names(self._providers)
@@ -191,7 +198,7 @@ class LiveMonitor:
             f"{rule.label}: {name}"
             for rule in self._scenario.alerts
             for name in watched(rule, self._scenario_slis)
-            if firing_series(rule, self._signal(name, second), self._slis[name].objective, at)[0]
+            if firing_series(rule, signals[name], self._slis[name].objective, at)[0]
         ]
         return LiveSummary(
             t=second,
