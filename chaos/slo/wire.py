@@ -138,8 +138,8 @@ def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests
     """
     return Requests(
         sent=_floats(ended, "t_sent"),
-        headers=_floats(ended, "t_headers"),
-        first_token=_floats(ended, "t_first_token"),
+        headers=_floats(ended, "t_headers", optional=True),
+        first_token=_floats(ended, "t_first_token", optional=True),
         ended=_floats(ended, "t_ended"),
         failed=_objects(ended, "outcome") != "ok",
         error=_codes(_ERROR_CODE, map(attrgetter("error_kind"), ended)),
@@ -152,9 +152,12 @@ def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests
     )
 
 
-def _floats(records: Sequence[msgspec.Struct], name: str) -> Floats:
-    """A float field as a column; None becomes NaN."""
-    return np.asarray(list(map(attrgetter(name), records)), dtype=np.float64)
+def _floats(records: Sequence[msgspec.Struct], name: str, *, optional: bool = False) -> Floats:
+    """A float field as a column; an optional one's None becomes NaN."""
+    values = map(attrgetter(name), records)
+    if optional:
+        return np.asarray(list(values), dtype=np.float64)
+    return np.fromiter(values, dtype=np.float64, count=len(records))
 
 
 def _objects(records: Sequence[msgspec.Struct], name: str) -> NDArray[np.object_]:
