@@ -2,17 +2,15 @@
 ledger rows matched to requests by id, everything in offsets from t = 0.
 
 Lines come in chunks of whole lines (the loader streams a run's files through; tests
-hand records), in any order across files. A sent record waits in ``pending`` until its
-end record arrives; whatever still waits at ``build()`` was in flight.
+hand records), in any order across files. A sent record whose end record has not come
+yet waits in ``pending``; those still without one at ``build()`` were in flight.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
-from itertools import repeat
 from operator import attrgetter
 from typing import TypeVar
 
@@ -61,7 +59,7 @@ class RunDataBuilder:
         self._served = served_lookup(scenario)
         self._t0: float | None = None
         self._stopped: float | None = None
-        self._pending: dict[str, Sent] = {}
+        self._pending: list[Sent] = []
         self._ended: list[Requests] = []
         self._index: dict[str, int] = {}  # request id -> its row among ended requests
         self._ledger: list[Ledger] = []
@@ -80,9 +78,12 @@ class RunDataBuilder:
         if len(ended) + len(sent) + len(rows) < len(records):
             for record in records:
                 self._add_other(record)
-        self._pending.update(zip(map(_ID, sent), sent, strict=True))
         if ended:
             self._add_ended(ended)
+        # A sent record whose end is already known adds nothing; the others wait (most
+        # for the next chunk), and ``build`` keeps those whose end never came.
+        index = self._index
+        self._pending += [record for record in sent if record.id not in index]
         if rows:
             self._add_rows(rows)
 
@@ -91,8 +92,6 @@ class RunDataBuilder:
 
     def _add_ended(self, ended: list[Ended]) -> None:
         ids = list(map(_ID, ended))
-        # Drop each id from pending at C speed (a run has a million of them).
-        deque(map(self._pending.pop, ids, repeat(None)), maxlen=0)
         first = sum(len(part) for part in self._ended)
         self._index.update(zip(ids, range(first, first + len(ids)), strict=True))
         self._ended.append(ended_columns(ended, self._served))
@@ -130,7 +129,8 @@ class RunDataBuilder:
 
     def build(self) -> RunData:
         """The run's data; the builder is spent afterwards (its id index is released)."""
-        flying = list(self._pending.values())
+        index = self._index
+        flying = list({record.id: record for record in self._pending if record.id not in index}.values())
         ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns([], {}, {})
         ledger = replace(ledger, request=self._matched(ledger.request, flying))
         self._index.clear()

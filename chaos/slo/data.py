@@ -3,7 +3,7 @@
 Requests are joined from their sent and ended records (a request with no end record has
 ``ended`` NaN: it was still in flight when the data was read). Every time is an offset in
 seconds from the start of load (``LoadEvent`` START). Closed sets are small integer
-codes: ``KINDS``, ``ERROR_KINDS`` and the scenario's provider names, in order, with -1 for
+codes: ``KINDS`` and the scenario's provider names, in order, with -1 for
 "none" or "unknown". ``chaos.slo.builder`` makes these from the JSONL records.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from chaos.records import ErrorKind, FaultEvent, RequestKind
+from chaos.records import FaultEvent, RequestKind
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -23,10 +23,7 @@ Codes = NDArray[np.int16]
 Bools = NDArray[np.bool_]
 
 KINDS: tuple[RequestKind, ...] = tuple(RequestKind)
-ERROR_KINDS: tuple[ErrorKind, ...] = tuple(ErrorKind)
 KIND_CODE = {kind.value: code for code, kind in enumerate(KINDS)}
-ERROR_CODE: dict[str | None, int] = {kind.value: code for code, kind in enumerate(ERROR_KINDS)}
-TIMEOUT = ERROR_CODE[ErrorKind.TIMEOUT.value]
 NONE = -1
 EVAL_PASS, EVAL_FAIL = 1, 0
 
@@ -40,7 +37,6 @@ class Requests:
     first_token: Floats  # NaN: no first token
     ended: Floats  # NaN: still in flight
     failed: Bools
-    error: Codes  # index into ERROR_KINDS, or NONE
     kind: Codes  # index into KINDS
     stream: Bools
     served: Codes  # provider named by the target's answer, or NONE
@@ -61,7 +57,7 @@ class Requests:
 
     def resolved(self, now: float, grace: float) -> Requests:
         """The requests as judged at ``now``: those in flight for longer than ``grace``
-        count as failed with a timeout ending at ``now``; younger ones are left out."""
+        count as failed (timed out) ending at ``now``; younger ones are left out."""
         in_flight = self.in_flight
         overdue = in_flight & (self.sent <= now - grace)
         kept = self.take(~in_flight | overdue)
@@ -72,7 +68,6 @@ class Requests:
             kept,
             ended=np.where(late, now, kept.ended),
             failed=kept.failed | late,
-            error=np.where(late, np.int16(TIMEOUT), kept.error).astype(np.int16),
             eval_pass=np.where(late, np.int16(NONE), kept.eval_pass).astype(np.int16),
         )
 

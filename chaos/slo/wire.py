@@ -18,8 +18,8 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from chaos.records import ErrorKind, FaultAction
-from chaos.slo.data import ERROR_CODE, EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Floats, Ledger, Requests
+from chaos.records import FaultAction
+from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Floats, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]
 
@@ -40,7 +40,6 @@ class Ended(msgspec.Struct, tag_field="record", tag="ended", gc=False):
     outcome: Literal["ok", "failed"]
     t_headers: float | None = None
     t_first_token: float | None = None
-    error_kind: ErrorKind | None = None
     served_by: str | None = None
     degraded: str | None = None
     eval_pass: bool | None = None
@@ -127,7 +126,6 @@ def decode_chunk(chunk: bytes) -> list[Wire]:
 
 
 _EVAL_CODE = {None: NONE, True: EVAL_PASS, False: EVAL_FAIL}
-_ERROR_CODE = {None: NONE, **ERROR_CODE}
 
 
 def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests:
@@ -142,7 +140,6 @@ def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests
         first_token=_floats(ended, "t_first_token", optional=True),
         ended=_floats(ended, "t_ended"),
         failed=_objects(ended, "outcome") != "ok",
-        error=_codes(_ERROR_CODE, map(attrgetter("error_kind"), ended)),
         kind=_codes(KIND_CODE, map(attrgetter("kind"), ended)),
         stream=np.fromiter(map(attrgetter("stream"), ended), dtype=np.bool_, count=len(ended)),
         served=_codes(served, map(attrgetter("served_by"), ended)),
@@ -179,7 +176,6 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
         first_token=nothing,
         ended=nothing,
         failed=np.zeros(count, dtype=np.bool_),
-        error=np.full(count, NONE, dtype=np.int16),
         kind=_codes(KIND_CODE, (r.kind for r in sent)),
         stream=np.asarray([r.stream for r in sent], dtype=np.bool_),
         served=np.full(count, NONE, dtype=np.int16),
