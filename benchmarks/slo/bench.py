@@ -151,7 +151,7 @@ def main() -> int:
     total, peak = float(figures["total_s"]), float(figures["peak_mb"])
     print(
         f"load {figures['load_s']:.2f}s + evaluate {figures['evaluate_s']:.2f}s + json {figures['json_s']:.2f}s "
-        f"= {total:.2f}s (target <= {TARGET_SECONDS:g}s) {_ok(total <= TARGET_SECONDS)}"
+        f"= {total:.2f}s (target <= {TARGET_SECONDS:g}s) {_ok(total <= TARGET_SECONDS)}; CPU {figures['cpu_s']:.2f}s"
     )
     print(f"peak RSS {peak:.0f} MB (target <= {TARGET_MB:g} MB) {_ok(peak <= TARGET_MB)}")
     print(f"baseline: decoding the files alone {floor:.2f}s; whole evaluation / decoding = {total / floor:.2f}x")
