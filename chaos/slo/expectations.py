@@ -246,7 +246,9 @@ def _no_traffic_to(context: Context, expectation: NoTrafficToExpectation) -> Exp
         return _result(expectation, Verdict.INCONCLUSIVE, reason, **figures)
     if rows + refused == 0:
         return _result(expectation, Verdict.PASS, f"no request reached {provider}", **figures)
-    reason = f"{rows + refused} attempts reached {provider}" + (f", the first at {first:.1f}s" if first is not None else "")
+    reason = f"{rows + refused} attempts reached {provider}"
+    if first is not None:
+        reason += f", the first at {first:.1f}s"
     return _result(expectation, Verdict.FAIL, reason, **figures)
 
 
