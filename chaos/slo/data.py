@@ -38,7 +38,6 @@ class Requests:
     ended: Floats  # NaN: still in flight
     failed: Bools
     kind: Codes  # index into KINDS
-    stream: Bools
     served: Codes  # provider named by the target's answer, or NONE
     degraded: Bools
     eval_pass: Codes  # EVAL_PASS, EVAL_FAIL, or NONE (not an eval, or no answer)

@@ -27,14 +27,12 @@ Kind = Literal["chat", "chat_stream", "eval"]
 class Sent(msgspec.Struct, tag_field="record", tag="sent", gc=False):
     id: str
     kind: Kind
-    stream: bool
     t_sent: float
 
 
 class Ended(msgspec.Struct, tag_field="record", tag="ended", gc=False):
     id: str
     kind: Kind
-    stream: bool
     t_sent: float
     t_ended: float
     outcome: Literal["ok", "failed"]
@@ -141,7 +139,6 @@ def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests
         ended=_floats(ended, "t_ended"),
         failed=_objects(ended, "outcome") != "ok",
         kind=_codes(KIND_CODE, map(attrgetter("kind"), ended)),
-        stream=np.fromiter(map(attrgetter("stream"), ended), dtype=np.bool_, count=len(ended)),
         served=_codes(served, map(attrgetter("served_by"), ended)),
         degraded=_objects(ended, "degraded") != None,  # noqa: E711 (elementwise)
         eval_pass=_codes(_EVAL_CODE, map(attrgetter("eval_pass"), ended)),
@@ -177,7 +174,6 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
         ended=nothing,
         failed=np.zeros(count, dtype=np.bool_),
         kind=_codes(KIND_CODE, (r.kind for r in sent)),
-        stream=np.asarray([r.stream for r in sent], dtype=np.bool_),
         served=np.full(count, NONE, dtype=np.int16),
         degraded=np.zeros(count, dtype=np.bool_),
         eval_pass=np.full(count, NONE, dtype=np.int16),
