@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos.records import RequestKind
 from chaos.scenario import estimate
 from chaos.scenario.checks import segment_names
 from chaos.scenario.faults import Fault
@@ -19,14 +18,11 @@ from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import (
     AlertRule,
     CostSlo,
-    EvalPassRateSlo,
-    LatencyMetric,
-    LatencySlo,
-    Slo,
 )
 from chaos.scenario.timeline import fault_steps
 from chaos.scenario.units import format_duration, format_percent
-from chaos.slo.segments import OVERALL, Segment, Timeline, Window, cut_timeline
+from chaos.slo.segments import Segment, Timeline, Window, cut_timeline
+from chaos.slo.selection import counted_kinds, judged_in
 from chaos.slo.wilson import requests_to_pass
 
 
@@ -161,25 +157,6 @@ def build_plan(scenario: Scenario) -> Plan:
         alerts=alerts,
         warnings=tuple(warnings),
     )
-
-
-def judged_in(slo: Slo, segment: Segment) -> bool:
-    """Whether an SLO's ``during`` (default: every segment) covers ``segment``."""
-    if not slo.during:
-        return True
-    return any(name in (OVERALL, segment.name) or (name in segment.faults and "+" not in name) for name in slo.during)
-
-
-def counted_kinds(slo: Slo) -> tuple[RequestKind, ...]:
-    """Request kinds an SLO counts."""
-    if isinstance(slo, EvalPassRateSlo):
-        return (RequestKind.EVAL,)
-    if isinstance(slo, LatencySlo):
-        if slo.kind is not None:
-            return (slo.kind,)
-        if slo.metric is LatencyMetric.TTFT:
-            return (RequestKind.CHAT_STREAM,)
-    return tuple(RequestKind)
 
 
 def _requests(scenario: Scenario, segment: Segment) -> float:

@@ -14,6 +14,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chaos.records import FaultAction, FaultEvent
+
 BASELINE = "baseline"
 RECOVERY = "recovery"
 OVERALL = "overall"
@@ -58,9 +60,6 @@ class Segment:
     def duration(self) -> float:
         return sum(end - start for start, end in self.spans)
 
-    def contains(self, offset: float) -> bool:
-        return any(start <= offset < end for start, end in self.spans)
-
 
 @dataclass(frozen=True)
 class Timeline:
@@ -77,21 +76,6 @@ class Timeline:
             Segment(name, spans[0].faults, tuple((span.start, span.end) for span in spans))
             for name, spans in pooled.items()
         ]
-
-    def span_at(self, offset: float) -> Span | None:
-        for span in self.spans:
-            if span.start <= offset < span.end:
-                return span
-        return None
-
-    def segment_of(self, offset: float) -> str | None:
-        """The judged segment a request started at ``offset`` belongs to, if any."""
-        span = self.span_at(offset)
-        return span.name if span is not None and span.judged else None
-
-    def segments_with(self, fault: str) -> list[Segment]:
-        """Every segment in which ``fault`` is active (what ``during: fault`` means)."""
-        return [segment for segment in self.segments if fault in segment.faults]
 
 
 def segment_name(active: Sequence[str], *, after_first_fault: bool) -> str:
@@ -148,3 +132,17 @@ def cut_timeline(
         else:
             spans.append(Span(start, end, name, active, judged))
     return Timeline(tuple(spans))
+
+
+def fault_windows(events: Sequence[FaultEvent], t0: float, load_end: float) -> list[Window]:
+    """Each fault's actual window in offsets (to the microsecond): from its first successful
+    injection to its restore, or to ``load_end`` when it has none; faults injected after the
+    load ended are left out. Updates (ramps, flaps, steps) do not cut a window."""
+    starts: dict[str, float] = {}
+    stops: dict[str, float] = {}
+    for event in sorted(events, key=lambda event: event.t_actual):
+        if event.action is FaultAction.INJECT and event.ok:
+            starts.setdefault(event.fault, round(event.t_actual - t0, 6))
+        elif event.action is FaultAction.RESTORE and event.fault in starts:
+            stops[event.fault] = round(event.t_actual - t0, 6)
+    return [Window(fault, start, stops.get(fault, load_end)) for fault, start in starts.items() if start < load_end]

@@ -1,0 +1,208 @@
+"""JSONL record lines -> ``RunData``: requests joined from their sent and ended records,
+ledger rows matched to requests by id, everything in offsets from t = 0.
+
+Lines come in chunks of whole lines (the loader streams a run's files through; tests
+hand records), in any order across files. A sent record whose end record has not come
+yet waits in ``pending``; those still without one at ``build()`` were in flight.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import fields, replace
+from operator import attrgetter
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chaos.records import FaultEvent, LoadEventKind, Record, dump_record
+from chaos.scenario.model import Scenario
+from chaos.slo.data import NONE, Codes, Floats, Ledger, ProxySeries, Requests, RunData
+from chaos.slo.wire import (
+    Ended,
+    Fault,
+    Load,
+    Proxy,
+    Row,
+    Sent,
+    decode_chunk,
+    ended_columns,
+    ledger_columns,
+    sent_columns,
+)
+
+_Columns = TypeVar("_Columns", Requests, Ledger)
+_ID = attrgetter("id")
+_SEQ = attrgetter("seq")
+
+
+def served_lookup(scenario: Scenario) -> dict[str, int]:
+    """Values a target may report -> provider code: the scenario's ``map``, then each
+    provider's name, then its model."""
+    names = list(scenario.providers)
+    lookup = {provider.model: names.index(name) for name, provider in reversed(scenario.providers.items())}
+    lookup.update({name: code for code, name in enumerate(names)})
+    lookup.update({value: names.index(name) for value, name in scenario.target.served_by.map.items()})
+    return lookup
+
+
+def provider_codes(scenario: Scenario) -> dict[str, int]:
+    return {name: code for code, name in enumerate(scenario.providers)}
+
+
+class RunDataBuilder:
+    def __init__(self, scenario: Scenario) -> None:
+        self._providers = tuple(scenario.providers)
+        self._provider_code = provider_codes(scenario)
+        self._served = served_lookup(scenario)
+        self._t0: float | None = None
+        self._stopped: float | None = None
+        self._pending: list[Sent] = []
+        self._ended: list[Requests] = []
+        self._index: dict[str, int] = {}  # request id -> its row among ended requests
+        self._ledger: list[Ledger] = []
+        self._ledger_rows = 0
+        self._unmatched: list[tuple[int, str]] = []  # ledger rows whose id was not known yet
+        self._ledger_seq: list[NDArray[np.int64]] = []
+        self._faults: list[FaultEvent] = []
+        self._proxies: list[Proxy] = []
+
+    def add_chunk(self, chunk: bytes) -> None:
+        """Whole JSON lines of any of the run's files; raises ``wire.BadRecord``."""
+        records = decode_chunk(chunk)
+        ended = [record for record in records if type(record) is Ended]
+        sent = [record for record in records if type(record) is Sent]
+        rows = [record for record in records if type(record) is Row]
+        if len(ended) + len(sent) + len(rows) < len(records):
+            for record in records:
+                self._add_other(record)
+        if ended:
+            self._add_ended(ended)
+        # A sent record whose end is already known adds nothing; the others wait (most
+        # for the next chunk), and ``build`` keeps those whose end never came.
+        index = self._index
+        self._pending += [record for record in sent if record.id not in index]
+        if rows:
+            self._add_rows(rows)
+
+    def add_records(self, records: Iterable[Record]) -> None:
+        self.add_chunk("".join(dump_record(record) for record in records).encode())
+
+    def _add_ended(self, ended: list[Ended]) -> None:
+        ids = list(map(_ID, ended))
+        first = sum(len(part) for part in self._ended)
+        self._index.update(zip(ids, range(first, first + len(ids)), strict=True))
+        self._ended.append(ended_columns(ended, self._served))
+
+    def _add_rows(self, rows: list[Row]) -> None:
+        ledger = ledger_columns(rows, self._provider_code, self._index)
+        for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)):
+            self._unmatched.append((self._ledger_rows + int(offset), rows[offset].request_id or ""))
+        self._ledger_seq.append(np.fromiter(map(_SEQ, rows), dtype=np.int64, count=len(rows)))
+        self._ledger.append(ledger)
+        self._ledger_rows += len(rows)
+
+    def _add_other(self, record: object) -> None:
+        if isinstance(record, Load):
+            if record.event == LoadEventKind.START.value and self._t0 is None:
+                self._t0 = record.t
+            elif record.event == LoadEventKind.STOP.value:
+                self._stopped = record.t
+        elif isinstance(record, Fault):
+            self._faults.append(
+                FaultEvent(
+                    run_id=record.run_id,
+                    fault=record.fault,
+                    kind=record.kind,
+                    action=record.action,
+                    t_intended=record.t_intended,
+                    t_actual=record.t_actual,
+                    settings=record.settings,
+                    ok=record.ok,
+                    error=record.error,
+                )
+            )
+        elif isinstance(record, Proxy):
+            self._proxies.append(record)
+
+    def build(self) -> RunData:
+        """The run's data; the builder is spent afterwards (its id index is released)."""
+        index = self._index
+        flying = list({record.id: record for record in self._pending if record.id not in index}.values())
+        ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns([], {}, {})
+        ledger = replace(ledger, request=self._matched(ledger.request, flying))
+        self._index.clear()
+        self._ledger.clear()
+        requests = _concat(Requests, [*self._ended, sent_columns(flying)])
+        self._ended.clear()
+        t0 = self._t0 if self._t0 is not None else float(requests.sent.min(initial=math.inf))
+        t0 = t0 if math.isfinite(t0) else 0.0
+        for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t):
+            to_offsets(column, t0)
+        seq = np.concatenate(self._ledger_seq) if self._ledger_seq else np.empty(0, dtype=np.int64)
+        ledger = ledger.take(np.argsort(seq, kind="stable"))
+        requests = replace(requests, ledger_served=_ledger_served(ledger, len(requests)))
+        return RunData(
+            providers=self._providers,
+            t0=t0,
+            stopped=None if self._stopped is None else round(self._stopped - t0, 6),
+            requests=requests,
+            ledger=ledger,
+            faults=tuple(sorted(self._faults, key=lambda event: event.t_actual)),
+            proxies=_proxy_series(self._proxies, t0),
+        )
+
+    def _matched(self, request: NDArray[np.int64], flying: list[Sent]) -> NDArray[np.int64]:
+        """Ledger rows matched to requests, those whose id came before its request included."""
+        if not self._unmatched:
+            return request
+        ended = sum(len(part) for part in self._ended)
+        late = {record.id: ended + row for row, record in enumerate(flying)}
+        matched = request.copy()
+        for row, request_id in self._unmatched:
+            matched[row] = self._index.get(request_id, late.get(request_id, NONE))
+        return matched
+
+
+def _concat(kind: type[_Columns], parts: Sequence[_Columns]) -> _Columns:
+    return kind(**{f.name: np.concatenate([getattr(part, f.name) for part in parts]) for f in fields(kind)})
+
+
+def to_offsets(epochs: Floats, t0: float) -> None:
+    """Epoch seconds -> seconds from t = 0, in place, to the microsecond (epoch floats
+    carry noise below it)."""
+    np.subtract(epochs, t0, out=epochs)
+    np.round(epochs, 6, out=epochs)
+
+
+def _ledger_served(ledger: Ledger, n_requests: int) -> Codes:
+    """Per request, the provider of its last (in ledger order) 2xx non-canary row."""
+    served = np.full(n_requests, NONE, dtype=np.int16)
+    ok = (ledger.status >= 200) & (ledger.status < 300) & ledger.billable & (ledger.request >= 0)
+    rows = np.flatnonzero(ok)
+    if len(rows) == 0:
+        return served
+    requests = ledger.request[rows]
+    # The last row of each request: a stable sort by request keeps ledger order inside each.
+    order = np.argsort(requests, kind="stable")
+    sorted_requests = requests[order]
+    last = np.append(sorted_requests[1:] != sorted_requests[:-1], True)
+    served[sorted_requests[last]] = ledger.provider[rows[order][last]]
+    return served
+
+
+def _proxy_series(samples: Sequence[Proxy], t0: float) -> dict[str, ProxySeries]:
+    by_proxy: dict[str, list[Proxy]] = {}
+    for sample in sorted(samples, key=lambda sample: sample.t):
+        by_proxy.setdefault(sample.proxy, []).append(sample)
+    return {
+        proxy: ProxySeries(
+            t=np.round(np.asarray([s.t for s in rows], dtype=np.float64) - t0, 6),
+            accepted=np.asarray([s.accepted for s in rows], dtype=np.int64),
+            cut=np.asarray([s.cut for s in rows], dtype=np.int64),
+            reset=np.asarray([s.reset for s in rows], dtype=np.int64),
+        )
+        for proxy, rows in by_proxy.items()
+    }

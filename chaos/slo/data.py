@@ -1,0 +1,132 @@
+"""A run's records in columns: what the judgement reads, one numpy array per field.
+
+Requests are joined from their sent and ended records (a request with no end record has
+``ended`` NaN: it was still in flight when the data was read). Every time is an offset in
+seconds from the start of load (``LoadEvent`` START). Closed sets are small integer
+codes: ``KINDS`` and the scenario's provider names, in order, with -1 for
+"none" or "unknown". ``chaos.slo.builder`` makes these from the JSONL records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chaos.records import FaultEvent, RequestKind
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+Codes = NDArray[np.int16]
+Bools = NDArray[np.bool_]
+
+KINDS: tuple[RequestKind, ...] = tuple(RequestKind)
+KIND_CODE = {kind.value: code for code, kind in enumerate(KINDS)}
+NONE = -1
+EVAL_PASS, EVAL_FAIL = 1, 0
+
+
+@dataclass(frozen=True, eq=False)
+class Requests:
+    """One row per user request, in no particular order."""
+
+    sent: Floats
+    headers: Floats  # NaN: no response headers
+    first_token: Floats  # NaN: no first token
+    ended: Floats  # NaN: still in flight
+    failed: Bools
+    kind: Codes  # index into KINDS
+    served: Codes  # provider named by the target's answer, or NONE
+    degraded: Bools
+    eval_pass: Codes  # EVAL_PASS, EVAL_FAIL, or NONE (not an eval, or no answer)
+    ledger_served: Codes  # provider of the last 2xx ledger row with this id, or NONE
+
+    def __len__(self) -> int:
+        return len(self.sent)
+
+    def take(self, selector: Bools | NDArray[np.intp]) -> Requests:
+        """The rows a boolean mask or an index array selects."""
+        return Requests(**{f.name: getattr(self, f.name)[selector] for f in fields(self)})
+
+    @property
+    def in_flight(self) -> Bools:
+        return np.isnan(self.ended)
+
+    def resolved(self, now: float, grace: float) -> Requests:
+        """The requests as judged at ``now``: those in flight for longer than ``grace``
+        count as failed (timed out) ending at ``now``; younger ones are left out."""
+        in_flight = self.in_flight
+        overdue = in_flight & (self.sent <= now - grace)
+        kept = self.take(~in_flight | overdue)
+        if not overdue.any():
+            return kept
+        late = kept.in_flight
+        return replace(
+            kept,
+            ended=np.where(late, now, kept.ended),
+            failed=kept.failed | late,
+            eval_pass=np.where(late, np.int16(NONE), kept.eval_pass).astype(np.int16),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Ledger:
+    """One row per request a provider received (canary rows included, marked)."""
+
+    t: Floats
+    provider: Codes  # index into the scenario's providers, or NONE for an unknown one
+    status: Codes
+    input_tokens: Ints
+    output_tokens: Ints
+    request: NDArray[np.int64]  # row of Requests with this request id, or NONE
+    has_id: Bools  # the row carried a request id (matched or not)
+    canary: Bools
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def take(self, selector: Bools | NDArray[np.intp]) -> Ledger:
+        return Ledger(**{f.name: getattr(self, f.name)[selector] for f in fields(self)})
+
+    @property
+    def billable(self) -> Bools:
+        """Rows that count for cost and attempts: every row but the target's canaries."""
+        return ~self.canary
+
+
+@dataclass(frozen=True, eq=False)
+class ProxySeries:
+    """Cumulative counters of one proxy, sampled over time (offsets, ascending)."""
+
+    t: Floats
+    accepted: Ints
+    cut: Ints
+    reset: Ints
+
+    def refused_between(self, start: float, end: float) -> int:
+        """Connections accepted and then cut or reset by a toxic in ``[start, end)``:
+        the counters' growth from the last sample before ``start`` to the last before ``end``."""
+        refused = self.cut + self.reset
+        before = _value_at(self.t, refused, start)
+        after = _value_at(self.t, refused, end)
+        return max(0, after - before)
+
+
+def _value_at(t: Floats, values: Ints, offset: float) -> int:
+    index = int(np.searchsorted(t, offset, side="left")) - 1
+    return int(values[index]) if index >= 0 else 0
+
+
+@dataclass(frozen=True, eq=False)
+class RunData:
+    """Everything a run recorded, in columns, with offsets from the start of load."""
+
+    providers: tuple[str, ...]
+    t0: float  # epoch seconds of t = 0
+    stopped: float | None  # offset at which load stopped, if it did
+    requests: Requests
+    ledger: Ledger
+    faults: tuple[FaultEvent, ...]
+    proxies: Mapping[str, ProxySeries] = field(default_factory=dict)

@@ -1,0 +1,205 @@
+"""What an evaluation found, as pydantic models the journal serialises and the reports read.
+
+Offsets are seconds from the start of load; shares and ratios are fractions; money is
+USD. A percentile is None when there is no request or when it lands on a failed request
+(failures are infinitely slow); the success-only percentile beside it stays finite.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chaos.errors import ExitCode
+from chaos.scenario.base import Severity
+from chaos.slo.wilson import Verdict
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunVerdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    ABORTED = "aborted"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {
+            RunVerdict.PASS: ExitCode.PASS,
+            RunVerdict.FAIL: ExitCode.FAIL,
+            RunVerdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+            RunVerdict.ABORTED: ExitCode.ABORTED,
+        }[self]
+
+
+NOT_NEEDED: Literal["not_needed"] = "not_needed"
+NEVER: Literal["never"] = "never"
+ResponseTime = float | Literal["not_needed", "never"]
+
+
+class SpanResult(Result):
+    name: str
+    start: float
+    end: float
+    judged: bool
+    faults: list[str]
+
+
+class Percentiles(Result):
+    """Nearest-rank percentiles of one latency metric, in seconds."""
+
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    p50_ok: float | None = Field(description="Successful requests only.")
+    p95_ok: float | None
+    p99_ok: float | None
+
+
+class SegmentSummary(Result):
+    """The SLIs of one segment, whatever the SLOs ask."""
+
+    name: str
+    faults: list[str]
+    spans: list[tuple[float, float]]
+    requests: int
+    failed: int
+    availability: float | None = Field(description="Not failed (and not degraded when degraded: bad).")
+    degraded_share: float | None
+    eval_pass_rate: float | None = Field(description="Of eval requests that got an answer.")
+    ttft: Percentiles = Field(description="Streamed requests.")
+    e2e: Percentiles
+    cost_usd: float
+    cost_per_request_usd: float | None = Field(description="Billed cost per answered request.")
+    served_by_target: dict[str, float] = Field(description="Shares by the target's answer (failed, degraded, ...).")
+    served_by_ledger: dict[str, float] = Field(description="Shares by the providers' ledger.")
+    ledger_by_time: bool = Field(description="The ledger shares count rows by time (no request ids reached it).")
+
+
+class LatencyFigures(Result):
+    metric: str
+    percentile: float = Field(description="e.g. 95 for p95.")
+    max_s: float
+    value_s: float | None = Field(description="Exact nearest rank, failures infinitely slow.")
+    value_ok_s: float | None = Field(description="Successful requests only.")
+
+
+class CostFigures(Result):
+    total_usd: float
+    per_request_usd: float | None
+    answered: int = Field(description="Requests that got an answer: what cost is spread over.")
+    max_usd: float | None = Field(description="The per-request threshold (None for the total check).")
+    total_max_usd: float | None
+
+
+class SloResult(Result):
+    """One SLO judged in one segment: the figures, the objective and the verdict."""
+
+    slo: str
+    sli: str
+    segment: str
+    verdict: Verdict
+    objective: float = Field(description="A share for ratio SLOs, USD for cost.")
+    good: int | None = None
+    total: int | None = None
+    ratio: float | None = None
+    low: float | None = Field(None, description="Wilson 95% interval of the good ratio.")
+    high: float | None = None
+    latency: LatencyFigures | None = None
+    cost: CostFigures | None = None
+
+
+class AlertResult(Result):
+    rule: str
+    severity: Severity
+    slo: str
+    fired_at: float
+    cleared_at: float | None = Field(description="None: still firing when the run ended.")
+
+
+class ExpectationResult(Result):
+    expectation: str = Field(description="The expectation as the scenario wrote it.")
+    kind: str
+    verdict: Verdict
+    reason: str
+    figures: dict[str, float | int | str | None] = Field(default_factory=dict)
+
+
+class FaultResponse(Result):
+    """Times from the fault's actual injection: a duration in seconds, not_needed, or never."""
+
+    fault: str
+    injected_at: float
+    restored_at: float | None
+    detect: ResponseTime
+    mitigate: ResponseTime
+    recover: ResponseTime
+
+
+class Buckets(Result):
+    """Per-second series, by the second requests were sent (columns of equal length)."""
+
+    t: list[int]
+    requests: list[int]
+    failures: list[int]
+    degraded: list[int]
+    ttft_p50: list[float | None] = Field(description="Successful streams.")
+    ttft_p95: list[float | None]
+    e2e_p50: list[float | None] = Field(description="Successful requests.")
+    e2e_p95: list[float | None]
+    e2e_p99: list[float | None]
+    served_by_target: dict[str, list[int]]
+    served_by_ledger: dict[str, list[int]] = Field(description="Per request, or 2xx rows by time without ids.")
+    cost_usd: list[float] = Field(description="Billed by rows received in that second.")
+    faults: list[list[str]] = Field(description="Faults active at the start of each second.")
+
+
+class AbortDecision(Result):
+    """Why a run was (or must be) stopped early."""
+
+    rule: str
+    reason: str
+    at: float = Field(description="Offset of the check that decided it.")
+
+
+class Overall(Result):
+    verdict: RunVerdict
+    reason: str
+    exit_code: int
+
+
+class Counts(Result):
+    requests: int
+    in_flight_at_end: int = Field(description="Counted as timed out.")
+    ledger_rows: int
+    canary_rows: int
+    load_end: float
+    horizon: float
+
+
+class Evaluation(Result):
+    scenario: str
+    counts: Counts
+    spans: list[SpanResult]
+    segments: list[SegmentSummary]
+    slos: list[SloResult]
+    alerts: list[AlertResult]
+    expectations: list[ExpectationResult]
+    responses: list[FaultResponse]
+    buckets: Buckets
+    aborted: AbortDecision | None
+    baseline_gate_failed: bool
+    verdict: Overall
+
+
+class GateResult(Result):
+    """The steady-state gate: faults are injected only if no SLO fails in the baseline."""
+
+    passed: bool
+    at: float
+    slos: list[SloResult]

@@ -1,0 +1,158 @@
+"""Hand-made scenarios and runs for the SLO tests: records as a run writes them.
+
+Times given to ``Run`` are offsets from t = 0; the records carry epoch seconds
+(``T0 + offset``) like real ones, and go through the same decoder as a run's files.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaos.records import (
+    ErrorKind,
+    FaultAction,
+    FaultEvent,
+    LedgerRow,
+    LoadEvent,
+    LoadEventKind,
+    Outcome,
+    ProxyCounters,
+    Record,
+    RequestEnded,
+    RequestKind,
+    RequestSent,
+)
+from chaos.scenario.model import Scenario
+from chaos.slo.builder import RunDataBuilder
+from chaos.slo.data import RunData
+
+T0 = 1_700_000_000.0
+
+BASE: dict[str, Any] = {
+    "version": 1,
+    "name": "test",
+    "target": {"url": "http://127.0.0.1:9", "served_by": {"header": "x-served-by"}},
+    "providers": {
+        "primary": {"api": "openai", "model": "model-a", "price": {"input": 10, "output": 20}},
+        "secondary": {"api": "openai", "model": "model-b", "price": {"input": 1, "output": 2}},
+    },
+    # judged from 10 s (ramp-up 1 s + warm-up 9 s); stop grace 5 s; settle 10 s
+    "load": {"users": 10, "spawn_rate": 10, "duration": 100.0, "warmup": 9.0, "stop_grace": 5.0},
+    "slos": {"availability": {"objective": "99%"}},
+    "alerts": [],
+}
+
+
+def scenario(**changes: Any) -> Scenario:
+    """The base scenario with top-level keys replaced (``load`` is merged)."""
+    data = copy.deepcopy(BASE)
+    if "load" in changes:
+        data["load"] = {**data["load"], **changes.pop("load")}
+    data.update(changes)
+    return Scenario.model_validate(data)
+
+
+@dataclass
+class Run:
+    records: list[Record] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        self.records.append(LoadEvent(event=LoadEventKind.START, t=T0))
+
+    def request(
+        self,
+        sent: float,
+        duration: float = 0.5,
+        *,
+        ok: bool = True,
+        kind: RequestKind = RequestKind.CHAT,
+        ttft: float | None = None,
+        served: str | None = "primary",
+        degraded: str | None = None,
+        eval_pass: bool | None = None,
+        error: ErrorKind = ErrorKind.HTTP_5XX,
+        ends: bool = True,
+        request_id: str | None = None,
+    ) -> str:
+        """One request sent at ``sent``; ``ends=False`` leaves it in flight (no end record)."""
+        request_id = request_id or f"r{next(self._ids)}"
+        stream = kind is RequestKind.CHAT_STREAM
+        common = {"id": request_id, "kind": kind, "endpoint": "/v1/chat/completions", "stream": stream}
+        self.records.append(RequestSent(**common, t_sent=T0 + sent))
+        if ends:
+            first = sent + (ttft if ttft is not None else duration)
+            self.records.append(
+                RequestEnded(
+                    **common,
+                    t_sent=T0 + sent,
+                    t_headers=T0 + sent + 0.01 if ok else None,
+                    t_first_token=T0 + first if ok else None,
+                    t_ended=T0 + sent + duration,
+                    status=200 if ok else 503,
+                    outcome=Outcome.OK if ok else Outcome.FAILED,
+                    error_kind=None if ok else error,
+                    served_by=served if ok else None,
+                    degraded=degraded,
+                    eval_pass=eval_pass if ok else None,
+                    eval_id="q" if kind is RequestKind.EVAL else None,
+                )
+            )
+        return request_id
+
+    def many(self, start: float, end: float, count: int, **options: Any) -> list[str]:
+        """``count`` requests sent evenly over ``[start, end)``."""
+        step = (end - start) / count
+        return [self.request(start + index * step, **options) for index in range(count)]
+
+    def fault(self, name: str, inject: float, restore: float | None = None, *, kind: str = "http_error") -> None:
+        self.records.append(_fault(name, kind, FaultAction.INJECT, inject))
+        if restore is not None:
+            self.records.append(_fault(name, kind, FaultAction.RESTORE, restore))
+
+    def ledger(
+        self,
+        t: float,
+        provider: str,
+        *,
+        status: int = 200,
+        request_id: str | None = None,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        canary: bool = False,
+    ) -> None:
+        seq = sum(isinstance(record, LedgerRow) for record in self.records) + 1
+        self.records.append(
+            LedgerRow(
+                seq=seq,
+                t=T0 + t,
+                t_end=T0 + t + 0.1,
+                provider=provider,
+                endpoint="/v1/chat/completions",
+                model="m",
+                stream=False,
+                status=status,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                request_id=request_id,
+                canary=canary,
+            )
+        )
+
+    def proxy(self, t: float, proxy: str, *, accepted: int = 0, cut: int = 0, reset: int = 0) -> None:
+        self.records.append(ProxyCounters(t=T0 + t, proxy=proxy, accepted=accepted, cut=cut, reset=reset))
+
+    def stop(self, t: float) -> None:
+        self.records.append(LoadEvent(event=LoadEventKind.STOP, t=T0 + t))
+
+    def data(self, scenario: Scenario) -> RunData:
+        builder = RunDataBuilder(scenario)
+        builder.add_records(self.records)
+        return builder.build()
+
+
+def _fault(name: str, kind: str, action: FaultAction, at: float) -> FaultEvent:
+    return FaultEvent(run_id="run", fault=name, kind=kind, action=action, t_intended=T0 + at, t_actual=T0 + at)

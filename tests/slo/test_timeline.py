@@ -1,0 +1,82 @@
+"""Segments cut at the faults' actual injections and restores, requests placed by start."""
+
+from __future__ import annotations
+
+import pytest
+from slo_runs import T0, Run, scenario
+
+from chaos.records import FaultAction, FaultEvent
+from chaos.slo.evaluate import evaluate
+from chaos.slo.segments import Window, fault_windows
+
+
+def test_overlapping_faults_cut_the_worked_example_of_design_md():
+    """Load 0-90 s, warm-up until 10 s, settle 10 s, A at 20 s for 40 s, B at 30 s for 20 s."""
+    sc = scenario(load={"duration": 90.0})
+    run = Run()
+    run.fault("a", 20, 60)
+    run.fault("b", 30, 50)
+    for start in (5, 15, 25, 35, 45, 55, 65, 75, 85):
+        run.request(start)
+    run.stop(90)
+    evaluation = evaluate(sc, run.data(sc))
+    spans = [(span.name, span.start, span.end, span.judged) for span in evaluation.spans]
+    assert spans == [
+        ("warmup", 0, 10, False),
+        ("baseline", 10, 20, True),
+        ("a", 20, 30, True),
+        ("a+b", 30, 50, True),
+        ("a", 50, 60, True),
+        ("settle", 60, 70, False),
+        ("recovery", 70, 90, True),
+        ("grace", 90, 95, False),
+    ]
+    requests = {segment.name: (segment.requests, segment.spans) for segment in evaluation.segments}
+    assert requests == {
+        "baseline": (1, [(10, 20)]),
+        "a": (2, [(20, 30), (50, 60)]),
+        "a+b": (2, [(30, 50)]),
+        "recovery": (2, [(70, 90)]),
+    }
+
+
+def test_segments_follow_the_actual_times_not_the_intended_ones():
+    sc = scenario()
+    run = Run()
+    run.fault("a", 20.25, 30.5)
+    run.request(20.2)
+    run.request(20.3)
+    run.request(30.45)
+    run.request(30.55)
+    evaluation = evaluate(sc, run.data(sc))
+    assert [(s.name, s.start, s.end) for s in evaluation.spans[1:4]] == [
+        ("baseline", 10, 20.25),
+        ("a", 20.25, 30.5),
+        ("settle", 30.5, 40.5),
+    ]
+    assert {s.name: s.requests for s in evaluation.segments} == {"baseline": 1, "a": 2, "recovery": 0}
+
+
+def test_a_fault_without_a_restore_lasts_until_the_load_stops_and_ramps_do_not_cut_it():
+    events = [
+        FaultEvent(run_id="r", fault="a", kind="k", action=action, t_intended=T0 + at, t_actual=T0 + at)
+        for action, at in ((FaultAction.INJECT, 20.0), (FaultAction.UPDATE, 25.0), (FaultAction.UPDATE, 30.0))
+    ]
+    failed = FaultEvent(
+        run_id="r", fault="b", kind="k", action=FaultAction.INJECT, t_intended=T0, t_actual=T0 + 1, ok=False
+    )
+    late = FaultEvent(run_id="r", fault="c", kind="k", action=FaultAction.INJECT, t_intended=T0, t_actual=T0 + 95)
+    assert fault_windows([*events, failed, late], T0, 90.0) == [Window("a", 20.0, 90.0)]
+
+
+def test_requests_still_in_flight_at_the_end_time_out_in_their_own_segment():
+    sc = scenario()
+    run = Run()
+    run.request(50, ends=False)
+    run.request(50.5, duration=1.0)
+    run.stop(60)
+    evaluation = evaluate(sc, run.data(sc))
+    baseline = evaluation.segments[0]
+    assert (baseline.requests, baseline.failed) == (2, 1)
+    assert evaluation.counts.horizon == pytest.approx(65.0)
+    assert evaluation.counts.load_end == pytest.approx(60.0)
