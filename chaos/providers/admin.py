@@ -174,11 +174,6 @@ class AdminApi:
         return _json({"released": released is not None})
 
     async def metrics(self, request: web.Request) -> web.Response:
-        counts = {p.name: 0 for p in self.providers}
-        for behaviour in self.shared.behaviours.active():
-            counts[behaviour.provider] += 1
-        for name, count in counts.items():
-            self.shared.metrics.behaviours.labels(name).set(count)
         return web.Response(body=self.shared.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

@@ -199,6 +199,11 @@ class Behaviours:
         self._expire(self._clock())
         return sorted(self._by_name.values(), key=lambda b: b.name)
 
+    def counts(self) -> dict[str, int]:
+        """Active behaviours per provider (every provider listed)."""
+        self._expire(self._clock())
+        return {provider: len(listed) for provider, listed in self._by_provider.items()}
+
     def get(self, name: str) -> Behaviour | None:
         self._expire(self._clock())
         return self._by_name.get(name)

@@ -5,6 +5,9 @@ and miss nothing. Attempt numbers count, per (request id, provider), the request
 received so far (the one being counted included). While a run holds the lease, rows are
 stamped with its id. The ledger keeps the newest ``max_rows`` rows; a reader that pulls
 every few seconds never sees the oldest fall off.
+
+Rows are kept as the plain dicts the provider wrote and become ``LedgerRow`` records when
+read: building a validated record costs more than the rest of a zero-latency answer.
 """
 
 from __future__ import annotations
@@ -28,20 +31,20 @@ class LedgerQuery:
     request_id: str | None = None
     canary: bool | None = None
 
-    def admits(self, row: LedgerRow) -> bool:
+    def admits(self, row: dict[str, Any]) -> bool:
         return (
-            row.seq > self.after
-            and (self.since is None or row.t >= self.since)
-            and (self.until is None or row.t <= self.until)
-            and (self.run is None or row.run_id == self.run)
-            and (self.request_id is None or row.request_id == self.request_id)
-            and (self.canary is None or row.canary == self.canary)
+            row["seq"] > self.after
+            and (self.since is None or row["t"] >= self.since)
+            and (self.until is None or row["t"] <= self.until)
+            and (self.run is None or row["run_id"] == self.run)
+            and (self.request_id is None or row["request_id"] == self.request_id)
+            and (self.canary is None or row["canary"] == self.canary)
         )
 
 
 class Ledger:
     def __init__(self, max_rows: int = DEFAULT_MAX_ROWS) -> None:
-        self._rows: deque[LedgerRow] = deque(maxlen=max_rows)
+        self._rows: deque[dict[str, Any]] = deque(maxlen=max_rows)
         self._attempts: dict[tuple[str, str], int] = {}
         self.last_seq = 0
 
@@ -53,15 +56,14 @@ class Ledger:
         self._attempts[key] = attempt
         return attempt
 
-    def write(self, **fields: Any) -> LedgerRow:
-        """Append a row; ``fields`` are LedgerRow's, ``seq`` is given here."""
+    def write(self, **fields: Any) -> None:
+        """Append a row: every field of ``LedgerRow`` but ``seq`` and ``record``, given here."""
         self.last_seq += 1
-        row = LedgerRow.model_construct(seq=self.last_seq, **fields)
-        self._rows.append(row)
-        return row
+        fields["seq"] = self.last_seq
+        self._rows.append(fields)
 
     def query(self, query: LedgerQuery) -> list[LedgerRow]:
-        return [row for row in self._after(query.after) if query.admits(row)]
+        return [LedgerRow(**row) for row in self._after(query.after) if query.admits(row)]
 
     def clear(self) -> None:
         """Forget every row and attempt count; ``seq`` keeps increasing."""
@@ -71,12 +73,12 @@ class Ledger:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def _after(self, seq: int) -> Iterator[LedgerRow]:
+    def _after(self, seq: int) -> Iterator[dict[str, Any]]:
         rows = self._rows
-        if not rows or seq < rows[0].seq:
+        if not rows or seq < rows[0]["seq"]:
             yield from rows
             return
         # seq values are contiguous from the first row kept, so the start is an index.
-        start = seq - rows[0].seq + 1
+        start = seq - rows[0]["seq"] + 1
         for index in range(start, len(rows)):
             yield rows[index]

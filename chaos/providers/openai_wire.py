@@ -31,23 +31,28 @@ class OpenAIWire:
     stream_error = (500, "The server had an error while processing your request.")
 
     def answer(self, reply: Reply) -> bytes:
-        message: dict[str, object]
-        if reply.tool is not None:
-            call = {"id": reply.tool.call_id, "type": "function"}
-            call["function"] = {"name": reply.tool.name, "arguments": reply.text}  # type: ignore[assignment]
-            message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
-            finish = "tool_calls"
-        else:
-            message = {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []}
-            finish = "stop"
-        output = len(reply.pieces)
+        if reply.tool is None:
+            # The common answer, rendered from a template: a third of json.dumps's cost.
+            return (
+                f'{{"id":"{reply.id}","object":"chat.completion","created":{reply.created},'
+                f'"model":{json_string(reply.model)},"choices":[{{"index":0,"message":{{"role":"assistant",'
+                f'"content":{json_string(reply.text)},"refusal":null,"annotations":[]}},"logprobs":null,'
+                f'"finish_reason":"stop"}}],"usage":{_usage_json(reply.input_tokens, len(reply.pieces))},'
+                f'"system_fingerprint":"{_FINGERPRINT}"}}'
+            ).encode()
+        call = {
+            "id": reply.tool.call_id,
+            "type": "function",
+            "function": {"name": reply.tool.name, "arguments": reply.text},
+        }
+        message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
         body = {
             "id": reply.id,
             "object": "chat.completion",
             "created": reply.created,
             "model": reply.model,
-            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-            "usage": _usage(reply.input_tokens, output),
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "tool_calls"}],
+            "usage": _usage(reply.input_tokens, len(reply.pieces)),
             "system_fingerprint": _FINGERPRINT,
         }
         return json.dumps(body, separators=(",", ":")).encode()
@@ -103,13 +108,12 @@ class OpenAIFrames:
         self._head = head
         self._tail = f',"logprobs":null,"finish_reason":null}}]{usage}}}\n\n'
         self._usage = usage
-        tool = reply.tool
-        if tool is None:
-            self._piece = '"delta":{"content":'
-            self._piece_end = "}"
+        if reply.tool is None:
+            self._before = head + '"delta":{"content":'
+            self._after = "}" + self._tail
         else:
-            self._piece = '"delta":{"tool_calls":[{"index":0,"function":{"arguments":'
-            self._piece_end = "}}]}"
+            self._before = head + '"delta":{"tool_calls":[{"index":0,"function":{"arguments":'
+            self._after = "}}]}" + self._tail
 
     def open(self) -> bytes:
         tool = self.reply.tool
@@ -123,10 +127,8 @@ class OpenAIFrames:
         return (self._head + delta + self._tail).encode()
 
     def pieces(self, start: int, end: int) -> bytes:
-        head, tail, piece, piece_end = self._head, self._tail, self._piece, self._piece_end
-        return "".join(
-            head + piece + json_string(token) + piece_end + tail for token in self.reply.pieces[start:end]
-        ).encode()
+        before, after = self._before, self._after
+        return "".join([before + json_string(token) + after for token in self.reply.pieces[start:end]]).encode()
 
     def close(self, sent: int) -> bytes:
         reply = self.reply
@@ -155,6 +157,11 @@ def _usage(input_tokens: int, output_tokens: int) -> dict[str, int]:
         "completion_tokens": output_tokens,
         "total_tokens": input_tokens + output_tokens,
     }
+
+
+def _usage_json(input_tokens: int, output_tokens: int) -> str:
+    total = input_tokens + output_tokens
+    return f'{{"prompt_tokens":{input_tokens},"completion_tokens":{output_tokens},"total_tokens":{total}}}'
 
 
 def go_duration(seconds: float) -> str:

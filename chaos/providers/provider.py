@@ -87,7 +87,6 @@ class MockProvider:
         latency = spec.latency
         self._ttft, self._jitter = latency.ttft, latency.jitter
         self._gap = 1.0 / latency.tokens_per_s if latency.tokens_per_s > 0 else 0.0
-        self._in_flight = shared.metrics.in_flight.labels(spec.name)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -114,8 +113,8 @@ class MockProvider:
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         outcome = self._receive(request)
-        in_flight = self._in_flight
-        in_flight.inc()
+        in_flight = self.shared.metrics.in_flight
+        in_flight[self.name] += 1
         try:
             return await self._chat(request, outcome)
         except BadRequest as exc:
@@ -124,7 +123,7 @@ class MockProvider:
             structlog.get_logger().exception("provider failed", provider=self.name, path=request.path)
             return self._error(outcome, 500, "The server had an error while processing your request.")
         finally:
-            in_flight.dec()
+            in_flight[self.name] -= 1
             self._bill(outcome)
 
     async def _chat(self, request: web.Request, outcome: Outcome) -> web.StreamResponse:

@@ -57,6 +57,7 @@ class ProvidersServer:
             metrics=ProviderMetrics(),
             seed=seed,
         )
+        self.shared.metrics.behaviours = self.shared.behaviours.counts
         self.providers = [MockProvider(spec, self.shared) for spec in config.providers]
         self._runners: list[web.AppRunner] = []
 

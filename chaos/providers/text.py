@@ -35,6 +35,10 @@ _TEXT = (
 _WORDS = _TEXT.split()
 _POOL_SIZE = 4099  # prime, so that offsets spread evenly
 _POOL = tuple(_WORDS[(i * 7 + i // len(_WORDS)) % len(_WORDS)] for i in range(_POOL_SIZE))
+# Every token the filler can produce, already quoted as JSON (read-only).
+_QUOTED = {
+    form: f'"{form}"' for word in _WORDS for form in (word, " " + word, word.capitalize(), " " + word.capitalize())
+} | {".": '"."'}
 
 
 def count_tokens(text: str) -> int:
@@ -73,4 +77,6 @@ def split_tokens(text: str) -> list[str]:
 
 
 def json_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """``text`` as a JSON string literal; the filler's own tokens come ready-made."""
+    quoted = _QUOTED.get(text)
+    return quoted if quoted is not None else json.dumps(text, ensure_ascii=False)
