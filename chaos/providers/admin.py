@@ -6,7 +6,8 @@
     PUT    /behaviours/{name}        upsert {provider, <kind>: {...}, run, ttl_s}; refreshes the TTL
     DELETE /behaviours/{name}        404 if unknown
     DELETE /behaviours?run=ID        every behaviour of a run
-    POST   /reset                    clears every behaviour; ?ledger=true clears the ledger too
+    POST   /reset                    clears every behaviour and the rate-limit windows;
+                                     ?ledger=true clears the ledger (and attempt counts) too
     GET    /ledger?after=&since=&until=&run=&id=&canary=   {"rows": [...], "last_seq": N}
     GET    /findings?run=ID          {"findings": [...]} client findings from the ledger
     GET|PUT|DELETE /lease            the run lease
@@ -115,6 +116,8 @@ class AdminApi:
     async def reset(self, request: web.Request) -> web.Response:
         clear_ledger = _flag(request.query.get("ledger"), "ledger") or False
         cleared = self.shared.behaviours.clear()
+        for provider in self.providers:
+            provider.window.clear()
         if clear_ledger:
             self.shared.ledger.clear()
         return _json({"behaviours_cleared": cleared, "ledger_cleared": clear_ledger})

@@ -39,6 +39,7 @@ from chaos.providers.text import filler_tokens, seed_of, split_tokens
 from chaos.providers.tools import choose_tool, tool_arguments
 from chaos.providers.wire import JSON_TYPE, Reply, ToolCall, Wire, retry_headers
 from chaos.scenario.base import Api
+from chaos.scenario.faults import RateLimit
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 CLIENT_GONE = 499
@@ -139,7 +140,7 @@ class MockProvider:
         ttft = max(0.0, self._ttft + (self._rng.uniform(-self._jitter, self._jitter) if self._jitter else 0.0))
         ttft += decision.extra_ttft_s
         gap = decision.inter_token_s if decision.inter_token_s is not None else self._gap
-        limit_headers = self.wire.limit_headers(self.window.usage(None, None), time.time())
+        limit_headers = self._limit_headers(decision.quota)
         outcome.input_tokens = req.input_tokens
         if req.stream:
             return await stream_reply(
@@ -163,21 +164,27 @@ class MockProvider:
             return self._error(outcome, spec.status, message, retry_after=spec.retry_after)
         if decision.rate_limit is not None:
             outcome.fault = decision.fault
-            return self._rate_limited(outcome, decision.rate_limit.retry_after)
+            return self._rate_limited(outcome, decision.rate_limit.retry_after, None)
         tokens = req.input_tokens + req.max_tokens
         if decision.quota is not None:
             quota = decision.quota
             wait = self.window.admit(tokens, quota.rpm, quota.tpm)
             if wait > 0:
                 outcome.fault = decision.quota_name
-                return self._rate_limited(outcome, wait if wait != float("inf") else None)
+                return self._rate_limited(outcome, wait if wait != float("inf") else None, quota)
         else:
             self.window.admit(tokens, None, None)
         return None
 
-    def _rate_limited(self, outcome: Outcome, retry_after: float | None) -> web.Response:
+    def _rate_limited(self, outcome: Outcome, retry_after: float | None, quota: RateLimit | None) -> web.Response:
         message = "Rate limit reached for requests. Please try again later."
-        return self._error(outcome, 429, message, retry_after=retry_after)
+        response = self._error(outcome, 429, message, retry_after=retry_after)
+        response.headers.update(self._limit_headers(quota))
+        return response
+
+    def _limit_headers(self, quota: RateLimit | None) -> dict[str, str]:
+        usage = self.window.usage(quota.rpm, quota.tpm) if quota is not None else self.window.usage(None, None)
+        return self.wire.limit_headers(usage, time.time())
 
     def _reply(self, req: ChatRequest, decision: Decision) -> Reply:
         serial = next(self._serial)
@@ -271,8 +278,6 @@ class MockProvider:
         if retry_after is not None:
             headers = retry_headers(retry_after)
             outcome.retry_after_s = retry_after
-        if status == 429:
-            headers.update(self.wire.limit_headers(self.window.usage(None, None), time.time()))
         return web.Response(
             status=status, body=self.wire.error(status, message, param), content_type=JSON_TYPE, headers=headers
         )

@@ -47,6 +47,9 @@ class Window:
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
+        self.clear()
+
+    def clear(self) -> None:
         self._requests = [0] * WINDOW_S
         self._tokens = [0] * WINDOW_S
         self._seconds = [0] * WINDOW_S  # which whole second each bucket holds

@@ -1,0 +1,110 @@
+"""One providers process for the room's tests (started once, reset after every test)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EVALS = ROOT / "scenarios" / "evals" / "general.jsonl"
+CONFIG = f"""
+eval_set: {EVALS}
+providers:
+  anth: {{api: anthropic, model: claude-test, latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}}}}
+  oai: {{api: openai, model: gpt-test, latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}}}}
+  paced: {{api: openai, model: gpt-paced, latency: {{ttft: 300ms, jitter: 50ms, tokens_per_s: 40}}}}
+  paced-anth: {{api: anthropic, model: claude-paced, latency: {{ttft: 300ms, jitter: 50ms, tokens_per_s: 40}}}}
+"""
+
+
+@dataclass
+class Mock:
+    """A running providers process, seen from a test."""
+
+    admin: str
+    providers: dict[str, dict[str, str]]
+    process: subprocess.Popen[bytes]
+
+    def url(self, name: str) -> str:
+        return self.providers[name]["url"]
+
+    def put(self, name: str, body: dict[str, Any]) -> httpx.Response:
+        return httpx.put(f"{self.admin}/behaviours/{name}", json=body)
+
+    def behave(self, name: str, provider: str, kind: str, spec: dict[str, Any], ttl_s: float = 60) -> None:
+        response = self.put(name, {"provider": provider, kind: spec, "run": "test", "ttl_s": ttl_s})
+        assert response.status_code == 200, response.text
+
+    def ledger(self, **params: Any) -> list[dict[str, Any]]:
+        response = httpx.get(f"{self.admin}/ledger", params=params)
+        assert response.status_code == 200, response.text
+        rows: list[dict[str, Any]] = response.json()["rows"]
+        return rows
+
+    def reset(self) -> None:
+        httpx.post(f"{self.admin}/reset", params={"ledger": "true"}).raise_for_status()
+        lease = httpx.get(f"{self.admin}/lease")
+        if lease.status_code == 200:
+            httpx.delete(f"{self.admin}/lease", params={"run": lease.json()["run"]}).raise_for_status()
+
+
+def start_providers(folder: Path, config: str, *flags: str) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """``chaos providers serve`` as the orchestrator starts it; waits for its ready-file."""
+    config_path = folder / "providers.yaml"
+    config_path.write_text(config)
+    ready = folder / "ready.json"
+    command = [sys.executable, "-m", "chaos", "providers", "serve", "--config", str(config_path)]
+    process = subprocess.Popen(
+        [*command, "--ready-file", str(ready), *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_providers(process)
+            raise RuntimeError(f"providers did not start: {process.stderr.read().decode() if process.stderr else ''}")
+        time.sleep(0.05)
+    return process, json.loads(ready.read_text())
+
+
+def stop_providers(process: subprocess.Popen[bytes]) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+    return process.returncode
+
+
+@pytest.fixture(scope="session")
+def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
+    process, ready = start_providers(tmp_path_factory.mktemp("providers"), CONFIG, "--seed", "7")
+    try:
+        yield Mock(admin=ready["admin"], providers=ready["providers"], process=process)
+    finally:
+        stop_providers(process)
+
+
+@pytest.fixture(autouse=True)
+def _clean_mock(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "mock" in request.fixturenames:
+        request.getfixturevalue("mock").reset()
