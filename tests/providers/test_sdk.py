@@ -93,7 +93,8 @@ def test_openai_tool_call_is_schema_valid_streamed_or_not(mock: Mock) -> None:
         {"role": "tool", "tool_call_id": call.id, "content": "sunny"},
     ]
     final = client.chat.completions.create(model="gpt-test", messages=follow_up, tools=tools)  # type: ignore[arg-type]
-    assert final.choices[0].message.content and not final.choices[0].message.tool_calls
+    assert final.choices[0].message.content
+    assert not final.choices[0].message.tool_calls
 
 
 def test_anthropic_text_usage_and_stream_event_order(mock: Mock) -> None:
