@@ -69,10 +69,10 @@ def load_config(path: Path) -> ServeConfig:
     """A providers file; raises ``ScenarioError`` (located) or ``ChaosError`` (an eval set)."""
     _, data, source_map = read_mapping(path, "a providers file", "starts with providers:", "providers, eval_set")
     parsed = validate_model(ProvidersFile, data, source_map, str(path))
-    shared = _eval_set(path.parent, parsed.eval_set, str(path))
+    shared = _eval_set(_beside(path, parsed.eval_set), str(path))
     specs = []
     for name, entry in parsed.providers.items():
-        own = _eval_set(path.parent, entry.eval_set, str(path)) if entry.eval_set else shared
+        own = _eval_set(_beside(path, entry.eval_set), str(path)) if entry.eval_set else shared
         provider = Provider.model_validate(entry.model_dump(exclude={"port"}, by_alias=True))
         specs.append(ProviderSpec(name, provider, entry.port, own))
     _check_ports(specs, str(path))
@@ -86,19 +86,25 @@ def from_scenario(path: Path, overrides: Sequence[str] = ()) -> ServeConfig:
     specs = []
     for name, provider in scenario.providers.items():
         relative = provider.eval_set or scenario.load.eval_set
-        eval_set = _eval_set(path.parent, loaded.resolve(relative), str(path)) if relative else None
+        eval_set = _eval_set(loaded.resolve(relative), str(path)) if relative else None
         specs.append(ProviderSpec(name, provider, 0, eval_set))
     return ServeConfig(tuple(specs))
 
 
-def _eval_set(base: Path, relative: Path | None, source: str) -> EvalSet | None:
+def _beside(config: Path, relative: Path | None) -> Path | None:
+    """A path written in ``config``, relative to its folder."""
     if relative is None:
         return None
-    path = relative if relative.is_absolute() else base / relative
+    return relative if relative.is_absolute() else config.parent / relative
+
+
+def _eval_set(path: Path | None, source: str) -> EvalSet | None:
+    if path is None:
+        return None
     try:
         return load_eval_set(path)
     except ChaosError as exc:
-        raise ChaosError(f"{source}: eval set {relative}:\n{exc.message}") from None
+        raise ChaosError(f"{source}: in its eval set:\n{exc.message}") from None
 
 
 def _check_ports(specs: list[ProviderSpec], source: str) -> None:
