@@ -4,7 +4,8 @@ and by no well-behaved client; judged from the mock's ledger."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -13,110 +14,131 @@ from conftest import Mock
 from chaos.providers.findings import client_findings
 from chaos.records import LedgerRow
 
-Client = Callable[[Mock], None]
+pytestmark = pytest.mark.e2e
 
 
-def call(mock: Mock, provider: str, request_id: str) -> httpx.Response:
-    if provider == "anth":
-        return httpx.post(
-            f"{mock.url('anth')}/v1/messages",
-            json={"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]},
-            headers={"x-api-key": "k", "anthropic-version": "2023-06-01", "x-request-id": request_id},
+class Scripted:
+    """A small client of the mock that calls, waits and retries exactly as a test scripts it."""
+
+    def __init__(self, mock: Mock, http: httpx.Client) -> None:
+        self.mock = mock
+        self.http = http
+
+    def call(self, provider: str, request_id: str) -> httpx.Response:
+        if provider == "anth":
+            return self.http.post(
+                f"{self.mock.url('anth')}/v1/messages",
+                json={"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]},
+                headers={"x-api-key": "k", "anthropic-version": "2023-06-01", "x-request-id": request_id},
+            )
+        return self.http.post(
+            f"{self.mock.url(provider)}/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 5},
+            headers={"Authorization": "Bearer k", "x-request-id": request_id},
         )
-    return httpx.post(
-        f"{mock.url(provider)}/chat/completions",
-        json={"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 5},
-        headers={"Authorization": "Bearer k", "x-request-id": request_id},
-    )
+
+    def retry_with_waits(self, request_id: str, waits: list[float]) -> None:
+        """Call ``oai``; after each failure wait the next of ``waits`` and call again."""
+        for wait in [*waits, None]:
+            if self.call("oai", request_id).status_code < 300 or wait is None:
+                return
+            time.sleep(wait)
+
+    def honour_retry_after(self, request_id: str, attempts: int) -> None:
+        for attempt in range(attempts):
+            answer = self.call("oai", request_id)
+            if answer.status_code != 429 or attempt == attempts - 1:
+                return
+            time.sleep(int(answer.headers["retry-after-ms"]) / 1000 + 0.02)
 
 
-def retry_with_waits(mock: Mock, request_id: str, waits: list[float]) -> None:
-    """Call ``oai``; after each failure wait the next of ``waits`` and call again."""
-    for wait in [*waits, None]:
-        if call(mock, "oai", request_id).status_code < 300 or wait is None:
-            return
-        time.sleep(wait)
+Client = Callable[[Scripted], None]
 
 
-def honours_retry_after(mock: Mock) -> None:
-    for attempt in range(2):
-        answer = call(mock, "oai", "polite")
-        if answer.status_code != 429 or attempt == 1:
-            return
-        time.sleep(int(answer.headers["retry-after-ms"]) / 1000)
+def stops_after_a_client_error(client: Scripted) -> None:
+    client.call("oai", "gives-up")
 
 
-def stops_after_a_client_error(mock: Mock) -> None:
-    call(mock, "oai", "gives-up")
+def backs_off_exponentially(client: Scripted) -> None:
+    client.retry_with_waits("backoff", [0.15, 0.3])
 
 
-def backs_off_exponentially(mock: Mock) -> None:
-    retry_with_waits(mock, "backoff", [0.15, 0.3])
-
-
-def fails_over_with_a_circuit_breaker(mock: Mock) -> None:
+def fails_over_with_a_circuit_breaker(client: Scripted) -> None:
     failures = 0
     for index in range(12):
         request_id = f"user-{index}"
-        if failures < 5 and call(mock, "oai", request_id).status_code < 300:
+        if failures < 5 and client.call("oai", request_id).status_code < 300:
             continue
         failures += 1
-        call(mock, "anth", request_id)  # the fallback, for this request and while the breaker is open
+        client.call("anth", request_id)  # the fallback, for this request and while the breaker is open
         time.sleep(0.05)
 
 
-def hammers(mock: Mock) -> None:
+def hammers(client: Scripted) -> None:
     for index in range(12):
-        call(mock, "oai", f"user-{index}")
+        client.call("oai", f"user-{index}")
         time.sleep(0.05)
 
 
-CASES: list[tuple[str, dict[str, object], Client, Client]] = [
-    (
+class Case(NamedTuple):
+    kind: str
+    fault: dict[str, object]
+    bad: Client
+    good: Client
+
+
+CASES = [
+    Case(
         "retry_after_ignored",
         {"rate_limit": {"retry_after": "1s"}},
-        lambda mock: retry_with_waits(mock, "eager", [0.4]),
-        honours_retry_after,
+        lambda client: client.retry_with_waits("eager", [0.4]),
+        lambda client: client.honour_retry_after("polite", 2),
     ),
-    (
+    Case(
         "retried_non_retryable",
         {"http_error": {"status": 400}},
-        lambda mock: retry_with_waits(mock, "stubborn", [0.3]),
+        lambda client: client.retry_with_waits("stubborn", [0.3]),
         stops_after_a_client_error,
     ),
-    (
+    Case(
         "retry_storm",
-        {"http_error": {"status": 503}},
-        lambda mock: retry_with_waits(mock, "storm", [0.11, 0.15, 0.21, 0.29, 0.4]),
-        backs_off_exponentially,
+        {"rate_limit": {"retry_after": "100ms"}},
+        lambda client: client.honour_retry_after("storm", 6),
+        lambda client: client.honour_retry_after("patient", 3),
     ),
-    (
+    Case(
         "no_backoff",
         {"http_error": {"status": 503}},
-        lambda mock: retry_with_waits(mock, "steady", [0.2, 0.2]),
+        lambda client: client.retry_with_waits("steady", [0.25, 0.25, 0.25]),
         backs_off_exponentially,
     ),
-    (
+    Case(
         "no_backoff",
         {"http_error": {"status": 502}},
-        lambda mock: retry_with_waits(mock, "at-once", [0.0]),
+        lambda client: client.retry_with_waits("at-once", [0.0]),
         backs_off_exponentially,
     ),
-    ("hammering_failed_provider", {"http_error": {"status": 503}}, hammers, fails_over_with_a_circuit_breaker),
+    Case("hammering_failed_provider", {"http_error": {"status": 503}}, hammers, fails_over_with_a_circuit_breaker),
 ]
 
 
-@pytest.mark.parametrize(("kind", "fault", "bad", "good"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_a_finding_shows_the_misbehaviour_and_only_it(
-    mock: Mock, kind: str, fault: dict[str, object], bad: Client, good: Client
-) -> None:
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as client:
+        yield client
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{case.kind}-{index}" for index, case in enumerate(CASES)])
+def test_a_finding_shows_the_misbehaviour_and_only_it(mock: Mock, http: httpx.Client, case: Case) -> None:
+    client = Scripted(mock, http)
+    kind, fault, bad, good = case
     ((fault_kind, spec),) = fault.items()
     mock.behave("fault", "oai", fault_kind, spec)  # type: ignore[arg-type]
-    good(mock)
+    good(client)
     assert httpx.get(f"{mock.admin}/findings").json()["findings"] == []
     mock.reset()
     mock.behave("fault", "oai", fault_kind, spec)  # type: ignore[arg-type]
-    bad(mock)
+    bad(client)
     findings = httpx.get(f"{mock.admin}/findings").json()["findings"]
     assert [(f["kind"], f["provider"]) for f in findings] == [(kind, "oai")]
     assert findings[0]["request_ids"]
