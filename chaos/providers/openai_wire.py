@@ -82,7 +82,7 @@ class OpenAIWire:
     def call_id(self, serial: int) -> str:
         return f"call_mock{serial:012x}"
 
-    def embeddings(self, model: str, vectors: list[list[float]] | list[str], input_tokens: int) -> bytes:
+    def embeddings(self, model: str, vectors: list[list[float] | str], input_tokens: int) -> bytes:
         data = [{"object": "embedding", "index": i, "embedding": vector} for i, vector in enumerate(vectors)]
         body = {
             "object": "list",

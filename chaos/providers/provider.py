@@ -17,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
+import math
 import random
 import struct
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -43,6 +45,7 @@ from chaos.scenario.faults import RateLimit
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 CLIENT_GONE = 499
+_Handler = Callable[[web.Request, "Outcome"], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -113,11 +116,24 @@ class MockProvider:
         )
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, self._chat)
+
+    async def embeddings(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, self._embeddings)
+
+    async def models(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, self._models)
+
+    async def not_found(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, _not_found)
+
+    async def _serve(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        """Run ``handler``; whatever happens, answer in the provider's shape and bill a row."""
         outcome = self._receive(request)
         in_flight = self.shared.metrics.in_flight
         in_flight[self.name] += 1
         try:
-            return await self._chat(request, outcome)
+            return await handler(request, outcome)
         except BadRequest as exc:
             return self._error(outcome, exc.status, exc.message, param=exc.param)
         except Exception:
@@ -171,7 +187,7 @@ class MockProvider:
             wait = self.window.admit(tokens, quota.rpm, quota.tpm)
             if wait > 0:
                 outcome.fault = decision.quota_name
-                return self._rate_limited(outcome, wait if wait != float("inf") else None, quota)
+                return self._rate_limited(outcome, None if math.isinf(wait) else wait, quota)
         else:
             self.window.admit(tokens, None, None)
         return None
@@ -219,39 +235,28 @@ class MockProvider:
         reply.pieces = pieces
         return reply
 
-    async def embeddings(self, request: web.Request) -> web.StreamResponse:
-        outcome = self._receive(request)
-        try:
-            self._check_headers(request)
-            req = parse_embeddings(parse_json(await _body(request)))
-            outcome.model = req.model
-            decision = self.shared.behaviours.decide(self.name, req.model, outcome.endpoint, False)
-            refused = await self._refusal(decision, _as_chat(req.model, req.input_tokens), outcome)
-            if refused is not None:
-                return refused
-            outcome.fault = decision.fault
-            if self._ttft or decision.extra_ttft_s:
-                await asyncio.sleep(self._ttft + decision.extra_ttft_s)
-            vectors = [_vector(text, req.dimensions, req.base64) for text in req.inputs]
-            assert isinstance(self.wire, OpenAIWire)
-            body = self.wire.embeddings(req.model, vectors, req.input_tokens)  # type: ignore[arg-type]
-            outcome.status, outcome.input_tokens = 200, req.input_tokens
-            return web.Response(body=body, content_type=JSON_TYPE)
-        except BadRequest as exc:
-            return self._error(outcome, exc.status, exc.message, param=exc.param)
-        finally:
-            self._bill(outcome)
+    async def _embeddings(self, request: web.Request, outcome: Outcome) -> web.StreamResponse:
+        self._check_headers(request)
+        req = parse_embeddings(parse_json(await _body(request)))
+        outcome.model = req.model
+        decision = self.shared.behaviours.decide(self.name, req.model, outcome.endpoint, False)
+        refused = await self._refusal(decision, _as_chat(req.model, req.input_tokens), outcome)
+        if refused is not None:
+            return refused
+        outcome.fault = decision.fault
+        if self._ttft or decision.extra_ttft_s:
+            await asyncio.sleep(self._ttft + decision.extra_ttft_s)
+        vectors = [_vector(text, req.dimensions, req.base64) for text in req.inputs]
+        assert isinstance(self.wire, OpenAIWire)  # only OpenAI providers route embeddings
+        body = self.wire.embeddings(req.model, vectors, req.input_tokens)
+        outcome.status, outcome.input_tokens = 200, req.input_tokens
+        return web.Response(body=body, content_type=JSON_TYPE)
 
-    async def models(self, request: web.Request) -> web.StreamResponse:
-        assert isinstance(self.wire, OpenAIWire)
+    async def _models(self, request: web.Request, outcome: Outcome) -> web.StreamResponse:
+        self._check_headers(request)
+        assert isinstance(self.wire, OpenAIWire)  # only OpenAI providers route models
+        outcome.status = 200
         return web.Response(body=self.wire.models([self.spec.provider.model], int(time.time())), content_type=JSON_TYPE)
-
-    async def not_found(self, request: web.Request) -> web.StreamResponse:
-        outcome = self._receive(request)
-        try:
-            return self._error(outcome, 404, f"Invalid URL ({request.method} {request.path})")
-        finally:
-            self._bill(outcome)
 
     def _check_headers(self, request: web.Request) -> None:
         headers = request.headers
@@ -332,6 +337,10 @@ async def _body(request: web.Request) -> bytes:
         raise BadRequest(
             f"Request too large: the body exceeds {MAX_BODY_BYTES // (1024 * 1024)} MiB.", status=413
         ) from None
+
+
+async def _not_found(request: web.Request, outcome: Outcome) -> web.StreamResponse:
+    raise BadRequest(f"Invalid URL ({request.method} {request.path})", status=404)
 
 
 def _as_chat(model: str, input_tokens: int) -> ChatRequest:

@@ -35,6 +35,8 @@ _TEXT = (
 _WORDS = _TEXT.split()
 _POOL_SIZE = 4099  # prime, so that offsets spread evenly
 _POOL = tuple(_WORDS[(i * 7 + i // len(_WORDS)) % len(_WORDS)] for i in range(_POOL_SIZE))
+_CAPITALIZED = tuple(word.capitalize() for word in _POOL)
+_SPACED = tuple(" " + word for word in _POOL) * 2  # twice, so that a slice can run past the end
 # Every token the filler can produce, already quoted as JSON (read-only).
 _QUOTED = {
     form: f'"{form}"' for word in _WORDS for form in (word, " " + word, word.capitalize(), " " + word.capitalize())
@@ -56,10 +58,13 @@ def filler_tokens(seed: int, count: int) -> list[str]:
         return []
     words = count - 1
     start = seed % _POOL_SIZE
-    tokens = [_POOL[(start + i) % _POOL_SIZE] for i in range(words)]
-    if tokens:
-        tokens[0] = tokens[0].capitalize()
-        tokens[1:] = [" " + word for word in tokens[1:]]
+    if words == 0:
+        return ["."]
+    tokens = [_CAPITALIZED[start]]
+    while len(tokens) < words:  # the pool wraps around for answers longer than it
+        end = min(start + 1 + words - len(tokens), 2 * _POOL_SIZE)
+        tokens += _SPACED[start + 1 : end]
+        start = (end - 1) % _POOL_SIZE
     tokens.append(".")
     return tokens
 
