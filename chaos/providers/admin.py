@@ -24,6 +24,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from chaos.providers.behaviours import BehaviourError
@@ -190,6 +191,9 @@ async def _json_errors(request: web.Request, handler: _Handler) -> web.StreamRes
         if exc.status < 400:
             raise
         return _json({"error": exc.reason}, status=exc.status)
+    except Exception:
+        structlog.get_logger().exception("admin request failed", path=request.path)
+        return _json({"error": "the admin API failed on this request (logged)"}, status=500)
 
 
 def _ledger_query(request: web.Request) -> LedgerQuery:

@@ -245,7 +245,7 @@ class Behaviours:
         allowed = {"provider", "run", "ttl_s", *SPEC_TYPES}
         problems = [f"{key}: unknown key (one of provider, run, ttl_s, {kinds})" for key in body if key not in allowed]
         provider = body.get("provider")
-        if provider not in self._providers:
+        if not isinstance(provider, str) or provider not in self._providers:
             problems.append(f"provider: {provider!r} is not a provider here ({', '.join(sorted(self._providers))})")
         run = body.get("run")
         if run is not None and not isinstance(run, str):

@@ -95,29 +95,15 @@ def _parse_openai(data: dict[str, Any]) -> ChatRequest:
         role = message.get("role")
         if role not in ("system", "developer", "user", "assistant", "tool", "function"):
             raise BadRequest(f"Invalid value for 'role': {str(role)[:40]!r}.", param=f"messages[{index}].role")
-        text = _content_text(message.get("content"), f"messages[{index}].content", openai=True)
+        text = _content_text(message.get("content"), f"messages[{index}].content")
         texts.append(text)
         if role == "user":
             last_user = text
         after_tool = role in ("tool", "function")
-    tools = _openai_tools(data.get("tools"))
-    forced, any_tool = _openai_tool_choice(data.get("tool_choice"))
-    if tools:
-        texts.append(json.dumps([{"name": t.name, "parameters": t.schema} for t in tools]))
-    prompt = "\n".join(texts)
-    return ChatRequest(
-        model=model,
-        stream=stream,
-        max_tokens=max_tokens or DEFAULT_MAX_TOKENS,
-        input_tokens=count_tokens(prompt),
-        prompt=prompt,
-        last_user_text=last_user,
-        include_usage=include_usage,
-        tools=tools,
-        forced_tool=forced,
-        any_tool=any_tool,
-        after_tool_result=after_tool,
-    )
+    request = _chat_request(model, stream, max_tokens or DEFAULT_MAX_TOKENS, texts, _openai_tools(data.get("tools")))
+    request.forced_tool, request.any_tool = _openai_tool_choice(data.get("tool_choice"))
+    request.last_user_text, request.after_tool_result, request.include_usage = last_user, after_tool, include_usage
+    return request
 
 
 def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
@@ -127,7 +113,7 @@ def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
         raise BadRequest("max_tokens: Field required", param="max_tokens")
     messages = _messages(data)
     stream = _optional_bool(data, "stream")
-    texts = [_content_text(data.get("system"), "system", openai=False)]
+    texts = [_content_text(data.get("system"), "system")]
     last_user = ""
     after_tool = False
     for index, message in enumerate(messages):
@@ -137,17 +123,23 @@ def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
                 f"messages.{index}.role: Input should be 'user' or 'assistant'", param=f"messages.{index}.role"
             )
         content = message.get("content")
-        text = _content_text(content, f"messages.{index}.content", openai=False)
+        text = _content_text(content, f"messages.{index}.content")
         texts.append(text)
         if role == "user":
             last_user = text
             after_tool = isinstance(content, list) and any(
                 isinstance(block, dict) and block.get("type") == "tool_result" for block in content
             )
-    tools = _anthropic_tools(data.get("tools"))
-    forced, any_tool = _anthropic_tool_choice(data.get("tool_choice"))
+    request = _chat_request(model, stream, max_tokens, texts, _anthropic_tools(data.get("tools")))
+    request.forced_tool, request.any_tool = _anthropic_tool_choice(data.get("tool_choice"))
+    request.last_user_text, request.after_tool_result = last_user, after_tool
+    return request
+
+
+def _chat_request(model: str, stream: bool, max_tokens: int, texts: list[str], tools: list[Tool]) -> ChatRequest:
+    """The request, its prompt being every text it carries (tool definitions as JSON)."""
     if tools:
-        texts.append(json.dumps([{"name": t.name, "input_schema": t.schema} for t in tools]))
+        texts.append(json.dumps([{"name": tool.name, "schema": tool.schema} for tool in tools]))
     prompt = "\n".join(texts)
     return ChatRequest(
         model=model,
@@ -155,11 +147,8 @@ def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
         max_tokens=max_tokens,
         input_tokens=count_tokens(prompt),
         prompt=prompt,
-        last_user_text=last_user,
+        last_user_text="",
         tools=tools,
-        forced_tool=forced,
-        any_tool=any_tool,
-        after_tool_result=after_tool,
     )
 
 
@@ -206,7 +195,7 @@ def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
     return messages
 
 
-def _content_text(content: Any, param: str, *, openai: bool) -> str:
+def _content_text(content: Any, param: str) -> str:
     """The text of a message's content: a string, or the text of its parts."""
     if content is None:
         return ""
@@ -222,7 +211,7 @@ def _content_text(content: Any, param: str, *, openai: bool) -> str:
         if isinstance(text, str):
             texts.append(text)
         elif part["type"] == "tool_result":
-            texts.append(_content_text(part.get("content"), f"{param}[{index}].content", openai=openai))
+            texts.append(_content_text(part.get("content"), f"{param}[{index}].content"))
         elif part["type"] == "tool_use":
             texts.append(json.dumps(part.get("input")))
     return "\n".join(texts)
