@@ -65,17 +65,19 @@ def start_providers(folder: Path, config: str, *flags: str) -> tuple[subprocess.
     config_path.write_text(config)
     ready = folder / "ready.json"
     command = [sys.executable, "-m", "chaos", "providers", "serve", "--config", str(config_path)]
-    process = subprocess.Popen(
-        [*command, "--ready-file", str(ready), *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    # Output goes to files: a pipe nobody reads would block the server once it filled.
+    with (folder / "stdout.log").open("wb") as out, (folder / "stderr.log").open("wb") as err:
+        process = subprocess.Popen(
+            [*command, "--ready-file", str(ready), *flags],
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     deadline = time.monotonic() + 30
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             stop_providers(process)
-            raise RuntimeError(f"providers did not start: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(f"providers did not start: {(folder / 'stderr.log').read_text()}")
         time.sleep(0.05)
     return process, json.loads(ready.read_text())
 
@@ -88,19 +90,19 @@ def stop_providers(process: subprocess.Popen[bytes]) -> int:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    for stream in (process.stdout, process.stderr):
-        if stream is not None:
-            stream.close()
     return process.returncode
 
 
 @pytest.fixture(scope="session")
 def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
-    process, ready = start_providers(tmp_path_factory.mktemp("providers"), CONFIG, "--seed", "7")
+    folder = tmp_path_factory.mktemp("providers")
+    process, ready = start_providers(folder, CONFIG, "--seed", "7")
     try:
         yield Mock(admin=ready["admin"], providers=ready["providers"], process=process)
     finally:
-        stop_providers(process)
+        assert stop_providers(process) == 0
+    # Every fault, bad request and abandoned stream of the session was handled: no traceback.
+    assert "Traceback" not in (folder / "stderr.log").read_text()
 
 
 @pytest.fixture(autouse=True)
