@@ -2,7 +2,8 @@
 
 Rows carry an increasing ``seq`` so that a reader can pull ``after`` the last one it saw
 and miss nothing. Attempt numbers count, per (request id, provider), the requests
-received so far (the one being counted included). While a run holds the lease, rows are
+received so far (the one being counted included; ids unused for the longest are forgotten
+beyond ``max_rows`` of them). While a run holds the lease, rows are
 stamped with its id. The ledger keeps the newest ``max_rows`` rows; a reader that pulls
 every few seconds never sees the oldest fall off.
 
@@ -12,6 +13,7 @@ read: building a validated record costs more than the rest of a zero-latency ans
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,14 +48,18 @@ class Ledger:
     def __init__(self, max_rows: int = DEFAULT_MAX_ROWS) -> None:
         self._rows: deque[dict[str, Any]] = deque(maxlen=max_rows)
         self._attempts: dict[tuple[str, str], int] = {}
+        self._max_ids = max_rows
         self.last_seq = 0
 
     def next_attempt(self, request_id: str | None, provider: str) -> int:
         if request_id is None:
             return 1
         key = (request_id, provider)
-        attempt = self._attempts.get(key, 0) + 1
-        self._attempts[key] = attempt
+        attempt = self._attempts.pop(key, 0) + 1
+        self._attempts[key] = attempt  # re-inserted: the dict stays in order of last use
+        if len(self._attempts) > self._max_ids:
+            for stale in list(itertools.islice(self._attempts, max(1, self._max_ids // 10))):
+                del self._attempts[stale]
         return attempt
 
     def write(self, **fields: Any) -> None:

@@ -14,6 +14,7 @@ from chaos.errors import ChaosError
 from chaos.providers.behaviours import BehaviourError, Behaviours
 from chaos.providers.evals import EvalCase, load_eval_set
 from chaos.providers.findings import Thresholds, client_findings
+from chaos.providers.ledger import Ledger, LedgerQuery
 from chaos.providers.quotas import Window
 from chaos.providers.text import count_tokens, filler_tokens, split_tokens
 from chaos.providers.tools import Tool, choose_tool, tool_arguments
@@ -239,3 +240,17 @@ def test_findings_never_fail_and_name_ids_that_exist(entries: list[tuple[float, 
     for finding in client_findings(rows):
         assert set(finding.request_ids) <= ids
         assert finding.detail
+
+
+def test_the_ledger_keeps_its_newest_rows_and_pulls_after_a_sequence_number() -> None:
+    ledger = Ledger(max_rows=3)
+    for index in range(5):
+        fields = row(0, float(index), 200, request_id=f"id{index}").model_dump(exclude={"seq", "record"})
+        ledger.write(**fields)
+    assert [r.seq for r in ledger.query(LedgerQuery())] == [3, 4, 5]
+    assert [r.seq for r in ledger.query(LedgerQuery(after=4))] == [5]
+    assert [r.request_id for r in ledger.query(LedgerQuery(after=1, until=3.0))] == ["id2", "id3"]
+    for index in range(10):
+        ledger.next_attempt(f"other{index}", "p")
+    assert ledger.next_attempt("other9", "p") == 2
+    assert ledger.next_attempt("other0", "p") == 1  # forgotten: only the newest ids are kept
