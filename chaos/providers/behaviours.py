@@ -136,9 +136,6 @@ class Decision:
         return "+".join(self.applied) if self.applied else None
 
 
-NO_BEHAVIOUR = Decision()
-
-
 class Behaviours:
     """Every active behaviour of one providers process, by name."""
 
@@ -210,11 +207,11 @@ class Behaviours:
 
     def decide(self, provider: str, model: str, endpoint: str, stream: bool) -> Decision:
         """The behaviours that apply to this request (the rules in this module's docstring)."""
+        decision = Decision()
         listed = self._by_provider[provider]
         if not listed:
-            return NO_BEHAVIOUR
+            return decision
         self._expire(self._clock())
-        decision = Decision()
         quota_seen = False
         for behaviour in listed:
             kind, spec = behaviour.kind, behaviour.spec

@@ -30,10 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from chaos.providers.ledger import CLIENT_GONE
 from chaos.records import ClientFinding, Finding, LedgerRow
 
 NON_RETRYABLE = frozenset({400, 401, 403, 404, 413, 422})
-CLIENT_GONE = 499
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 from chaos.records import LedgerRow
 
 DEFAULT_MAX_ROWS = 2_000_000
+CLIENT_GONE = 499  # a row's status when the client went away before any answer (as nginx logs it)
 
 
 @dataclass(frozen=True, slots=True)

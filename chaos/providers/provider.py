@@ -31,7 +31,7 @@ from chaos.providers.anthropic_wire import AnthropicWire
 from chaos.providers.behaviours import Behaviours, Decision
 from chaos.providers.config import ProviderSpec
 from chaos.providers.lease import Lease
-from chaos.providers.ledger import Ledger
+from chaos.providers.ledger import CLIENT_GONE, Ledger
 from chaos.providers.metrics import ProviderMetrics
 from chaos.providers.openai_wire import OpenAIWire
 from chaos.providers.quotas import Window
@@ -44,7 +44,6 @@ from chaos.scenario.base import Api
 from chaos.scenario.faults import RateLimit
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
-CLIENT_GONE = 499
 _Handler = Callable[[web.Request, "Outcome"], Awaitable[web.StreamResponse]]
 
 
