@@ -3,13 +3,16 @@
     GET    /healthz                  {"ok": true}
     GET    /providers                [{name, api, model, url}] in fallback order
     GET    /behaviours               {"behaviours": [...]}
-    PUT    /behaviours/{name}        upsert {provider, <kind>: {...}, run, ttl_s}; refreshes the TTL
+    PUT    /behaviours/{name}        upsert {provider, <kind>: {...}, run, ttl_s (default 60)};
+                                     answers the stored behaviour with expires_at; refreshes the TTL
+    GET    /behaviours/{name}        one behaviour (404 if unknown or expired)
     DELETE /behaviours/{name}        404 if unknown
     DELETE /behaviours?run=ID        every behaviour of a run
     POST   /reset                    clears every behaviour and the rate-limit windows;
                                      ?ledger=true clears the ledger (and attempt counts) too
     GET    /ledger?after=&since=&until=&run=&id=&canary=   {"rows": [...], "last_seq": N}
-    GET    /findings?run=ID          {"findings": [...]} client findings from the ledger
+    GET    /findings?run=ID          {"findings": [...]} client findings from the ledger (rows are
+                                     stamped with a run only while it holds the lease)
     GET|PUT|DELETE /lease            the run lease
     GET    /metrics                  Prometheus text
 

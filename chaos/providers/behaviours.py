@@ -17,6 +17,10 @@ Which behaviours apply to a request, when several are active on its provider:
    delays add up; the slowest ``slow_tokens`` pace, the largest ``token_inflation``
    factor, the lowest ``quality`` pass rate and the first ``stream_cut`` (by name) win.
    ``stream_cut`` applies to streamed answers only.
+
+A behaviour changes the requests that arrive while it is active: a request already hung
+or stalled stays so until its client gives up (or the server stops), even if the
+behaviour is removed meanwhile, as a real stuck request would.
 """
 
 from __future__ import annotations
