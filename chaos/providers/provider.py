@@ -44,6 +44,10 @@ from chaos.scenario.base import Api
 from chaos.scenario.faults import RateLimit
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# Parsed chat requests are kept by body, as a load test's prompts repeat: the same bytes
+# always parse to the same request (bad bodies are parsed, and refused, every time).
+PARSED_CACHE_SIZE = 4096
+PARSED_CACHE_MAX_BODY = 4096
 _Handler = Callable[[web.Request, "Outcome"], Awaitable[web.StreamResponse]]
 
 
@@ -87,6 +91,7 @@ class MockProvider:
         self.window = Window(time.time)
         self._rng = random.Random(f"{shared.seed}:{spec.name}")
         self._serial = itertools.count(1)
+        self._parsed: dict[bytes, ChatRequest] = {}
         latency = spec.latency
         self._ttft, self._jitter = latency.ttft, latency.jitter
         self._gap = 1.0 / latency.tokens_per_s if latency.tokens_per_s > 0 else 0.0
@@ -144,7 +149,7 @@ class MockProvider:
 
     async def _chat(self, request: web.Request, outcome: Outcome) -> web.StreamResponse:
         self._check_headers(request)
-        req = parse_chat(self.api, parse_json(await _body(request)))
+        req = self._parse(await _body(request))
         outcome.model, outcome.stream = req.model, req.stream
         decision = self.shared.behaviours.decide(self.name, req.model, outcome.endpoint, req.stream)
         refused = await self._refusal(decision, req, outcome)
@@ -166,6 +171,19 @@ class MockProvider:
             await asyncio.sleep(wait)
         outcome.status, outcome.output_tokens = 200, len(reply.pieces)
         return web.Response(body=self.wire.answer(reply), content_type=JSON_TYPE, headers=limit_headers)
+
+    def _parse(self, body: bytes) -> ChatRequest:
+        cacheable = len(body) <= PARSED_CACHE_MAX_BODY
+        if cacheable:
+            cached = self._parsed.get(body)
+            if cached is not None:
+                return cached
+        req = parse_chat(self.api, parse_json(body))
+        if cacheable:
+            if len(self._parsed) >= PARSED_CACHE_SIZE:
+                self._parsed.clear()
+            self._parsed[body] = req
+        return req
 
     async def _refusal(self, decision: Decision, req: ChatRequest, outcome: Outcome) -> web.Response | None:
         """The answer a blocking behaviour gives instead of a reply, if one does."""

@@ -9,7 +9,7 @@ which the wire modules render in the provider's own error shape.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chaos.providers.text import count_tokens
@@ -31,9 +31,10 @@ class BadRequest(Exception):
         self.status = status
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ChatRequest:
-    """What the mock needs of a chat request, whichever API it came through."""
+    """What the mock needs of a chat request, whichever API it came through (read-only:
+    the provider reuses it for requests with the same body)."""
 
     model: str
     stream: bool
@@ -42,7 +43,7 @@ class ChatRequest:
     prompt: str  # every text of the request, joined: what the answer is derived from
     last_user_text: str
     include_usage: bool = False
-    tools: list[Tool] = field(default_factory=list)
+    tools: tuple[Tool, ...] = ()
     forced_tool: str | None = None
     any_tool: bool = False
     after_tool_result: bool = False
@@ -100,10 +101,22 @@ def _parse_openai(data: dict[str, Any]) -> ChatRequest:
         if role == "user":
             last_user = text
         after_tool = role in ("tool", "function")
-    request = _chat_request(model, stream, max_tokens or DEFAULT_MAX_TOKENS, texts, _openai_tools(data.get("tools")))
-    request.forced_tool, request.any_tool = _openai_tool_choice(data.get("tool_choice"))
-    request.last_user_text, request.after_tool_result, request.include_usage = last_user, after_tool, include_usage
-    return request
+    tools = _openai_tools(data.get("tools"))
+    forced, any_tool = _openai_tool_choice(data.get("tool_choice"))
+    prompt = _prompt(texts, tools)
+    return ChatRequest(
+        model=model,
+        stream=stream,
+        max_tokens=max_tokens or DEFAULT_MAX_TOKENS,
+        input_tokens=count_tokens(prompt),
+        prompt=prompt,
+        last_user_text=last_user,
+        include_usage=include_usage,
+        tools=tools,
+        forced_tool=forced,
+        any_tool=any_tool,
+        after_tool_result=after_tool,
+    )
 
 
 def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
@@ -130,26 +143,28 @@ def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
             after_tool = isinstance(content, list) and any(
                 isinstance(block, dict) and block.get("type") == "tool_result" for block in content
             )
-    request = _chat_request(model, stream, max_tokens, texts, _anthropic_tools(data.get("tools")))
-    request.forced_tool, request.any_tool = _anthropic_tool_choice(data.get("tool_choice"))
-    request.last_user_text, request.after_tool_result = last_user, after_tool
-    return request
-
-
-def _chat_request(model: str, stream: bool, max_tokens: int, texts: list[str], tools: list[Tool]) -> ChatRequest:
-    """The request, its prompt being every text it carries (tool definitions as JSON)."""
-    if tools:
-        texts.append(json.dumps([{"name": tool.name, "schema": tool.schema} for tool in tools]))
-    prompt = "\n".join(texts)
+    tools = _anthropic_tools(data.get("tools"))
+    forced, any_tool = _anthropic_tool_choice(data.get("tool_choice"))
+    prompt = _prompt(texts, tools)
     return ChatRequest(
         model=model,
         stream=stream,
         max_tokens=max_tokens,
         input_tokens=count_tokens(prompt),
         prompt=prompt,
-        last_user_text="",
+        last_user_text=last_user,
         tools=tools,
+        forced_tool=forced,
+        any_tool=any_tool,
+        after_tool_result=after_tool,
     )
+
+
+def _prompt(texts: list[str], tools: tuple[Tool, ...]) -> str:
+    """Every text the request carries, tool definitions as JSON: what input tokens count."""
+    if tools:
+        texts.append(json.dumps([{"name": tool.name, "schema": tool.schema} for tool in tools]))
+    return "\n".join(texts)
 
 
 def parse_embeddings(data: dict[str, Any]) -> EmbeddingRequest:
@@ -217,9 +232,9 @@ def _content_text(content: Any, param: str) -> str:
     return "\n".join(texts)
 
 
-def _openai_tools(raw: Any) -> list[Tool]:
+def _openai_tools(raw: Any) -> tuple[Tool, ...]:
     if raw is None:
-        return []
+        return ()
     if not isinstance(raw, list):
         raise BadRequest("'tools' must be an array.", param="tools")
     tools = []
@@ -229,7 +244,7 @@ def _openai_tools(raw: Any) -> list[Tool]:
             raise BadRequest(f"tools[{index}].function.name is required.", param=f"tools[{index}].function")
         schema = function.get("parameters", {})
         tools.append(Tool(function["name"], schema if isinstance(schema, dict) else {}))
-    return tools
+    return tuple(tools)
 
 
 def _openai_tool_choice(raw: Any) -> tuple[str | None, bool]:
@@ -244,9 +259,9 @@ def _openai_tool_choice(raw: Any) -> tuple[str | None, bool]:
     raise BadRequest("Invalid value for 'tool_choice'.", param="tool_choice")
 
 
-def _anthropic_tools(raw: Any) -> list[Tool]:
+def _anthropic_tools(raw: Any) -> tuple[Tool, ...]:
     if raw is None:
-        return []
+        return ()
     if not isinstance(raw, list):
         raise BadRequest("tools: Input should be a valid list", param="tools")
     tools = []
@@ -255,7 +270,7 @@ def _anthropic_tools(raw: Any) -> list[Tool]:
             raise BadRequest(f"tools.{index}.name: Field required", param=f"tools.{index}.name")
         schema = entry.get("input_schema", {})
         tools.append(Tool(entry["name"], schema if isinstance(schema, dict) else {}))
-    return tools
+    return tuple(tools)
 
 
 def _anthropic_tool_choice(raw: Any) -> tuple[str | None, bool]:

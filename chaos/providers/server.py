@@ -10,6 +10,7 @@ provider.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import tempfile
@@ -120,6 +121,10 @@ async def serve(
 ) -> Ready:
     """Start, announce, run until ``stop`` is set, then stop; returns what was announced."""
     ready = await server.start()
+    # What is alive now (modules, models, the app) lives as long as the process: moved out
+    # of the collector's sight, it is not re-scanned on every full collection under load.
+    gc.collect()
+    gc.freeze()
     try:
         if ready_file is not None:
             write_ready_file(ready_file, ready)

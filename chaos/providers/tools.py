@@ -11,6 +11,7 @@ every property (required or not) gets a value of its type, the first of an ``enu
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ class Tool:
     schema: dict[str, Any]
 
 
-def choose_tool(tools: list[Tool], forced: str | None, any_tool: bool, last_user_text: str) -> Tool | None:
+def choose_tool(tools: Sequence[Tool], forced: str | None, any_tool: bool, last_user_text: str) -> Tool | None:
     """The tool to call, or None to answer with text."""
     if not tools:
         return None
