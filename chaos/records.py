@@ -157,7 +157,8 @@ class LedgerRow(Record):
     model: str
     stream: bool
     status: int
-    fault: str | None = Field(None, description="The behaviour applied, by name.")
+    fault: str | None = Field(None, description="The behaviours applied, by name, joined by +.")
+    retry_after_s: float | None = Field(None, description="The Retry-After the answer carried, in seconds.")
     input_tokens: int = 0
     output_tokens: int = Field(0, description="Output tokens actually sent (partial streams included).")
     request_id: str | None = None

@@ -92,6 +92,7 @@ class CutMode(StrEnum):
     TRUNCATE = "truncate"  # stream ends cleanly but early, no terminal event
     MALFORMED = "malformed"  # a chunk that is not valid JSON
     STALL = "stall"  # the stream stops sending but stays open
+    ERROR = "error"  # an error event inside the 200 stream (Anthropic's event: error)
 
 
 class StreamCut(ProviderBehaviour):

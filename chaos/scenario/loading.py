@@ -15,7 +15,7 @@ import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -26,6 +26,8 @@ from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import ABORT_KEYS, EXPECTATION_KEYS
 from chaos.scenario.units import STRICT_UNITS
 from chaos.scenario.yamlsource import Loc, SourceMap, YamlProblem, parse_value, parse_yaml, read_text
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -44,23 +46,60 @@ class ScenarioFile:
 
 def load_scenario(path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
     """Read, parse, override and validate; raises ``ScenarioError`` with every problem."""
+    return scenario_from_text(_read(path), path, overrides)
+
+
+def scenario_from_text(text: str, path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
+    """Validate ``text`` as if read from ``path`` (its folder anchors relative paths)."""
     source = str(path)
+    data, source_map = parse_mapping(text, source, "a scenario", "starts with version: 1", "version, name, ...")
+    data, overridden = apply_overrides(data, overrides, source)
+    scenario = validate(data, source_map, source, overridden, base_dir=path.parent)
+    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides))
+
+
+def read_mapping(path: Path, what: str, empty_hint: str, keys_hint: str) -> tuple[str, dict[str, Any], SourceMap]:
+    """A YAML file whose top level is a mapping; raises ``ScenarioError`` located in it."""
+    text = _read(path)
+    data, source_map = parse_mapping(text, str(path), what, empty_hint, keys_hint)
+    return text, data, source_map
+
+
+def _read(path: Path) -> str:
     try:
-        text = read_text(path)
+        return read_text(path)
+    except YamlProblem as exc:
+        line, column = exc.mark if exc.mark else (None, None)
+        raise ScenarioError([Problem(str(path), line, column, "", exc.message)]) from None
+
+
+def parse_mapping(
+    text: str, source: str, what: str, empty_hint: str, keys_hint: str
+) -> tuple[dict[str, Any], SourceMap]:
+    """YAML text whose top level must be a mapping; problems located in ``source``."""
+    try:
         data, source_map = parse_yaml(text)
     except YamlProblem as exc:
         line, column = exc.mark if exc.mark else (None, None)
         raise ScenarioError([Problem(source, line, column, "", exc.message)]) from None
     if data is None:
-        raise ScenarioError([Problem(source, None, None, "", "the file is empty; a scenario starts with version: 1")])
+        raise ScenarioError([Problem(source, None, None, "", f"the file is empty; {what} {empty_hint}")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
         line, column = source_map.value_mark(()) or (1, 1)
-        message = f"a scenario is a mapping of keys (version, name, ...), got {kind}"
-        raise ScenarioError([Problem(source, line, column, "", message)])
-    data, overridden = apply_overrides(data, overrides, source)
-    scenario = validate(data, source_map, source, overridden, base_dir=path.parent)
-    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides))
+        raise ScenarioError(
+            [Problem(source, line, column, "", f"{what} is a mapping of keys ({keys_hint}), got {kind}")]
+        )
+    return data, source_map
+
+
+def validate_model(model: type[_M], data: dict[str, Any], source_map: SourceMap, source: str) -> _M:
+    """``data`` validated as ``model`` (units written as in a scenario), problems located in the file."""
+    try:
+        return model.model_validate(data, context=STRICT_UNITS)
+    except ValidationError as exc:
+        locator = _Locator(source, source_map, {}, root=model)
+        raise ScenarioError(sorted(locator.from_pydantic(data, exc.errors()), key=_order)) from None
 
 
 def validate(
@@ -140,7 +179,7 @@ def format_loc(loc: Loc) -> str:
     for step in loc:
         if isinstance(step, int):
             text += f"[{step}]"
-        elif not _PLAIN_KEY.match(step):
+        elif not _PLAIN_KEY.fullmatch(step):
             text += f"[{quote(step)}]"
         else:
             text += f".{step}" if text else step
@@ -148,7 +187,10 @@ def format_loc(loc: Loc) -> str:
 
 
 class _Locator:
-    def __init__(self, source: str, source_map: SourceMap, overridden: dict[Loc, str]) -> None:
+    def __init__(
+        self, source: str, source_map: SourceMap, overridden: dict[Loc, str], root: type[BaseModel] = Scenario
+    ) -> None:
+        self.root = root
         self.source = source
         self.source_map = source_map
         self.overridden = overridden
@@ -168,7 +210,7 @@ class _Locator:
             loc, missing = _real_path(data, tuple(error["loc"]), error["type"] == "missing")
             if error["type"] == "union_tag_invalid":
                 loc = (*loc, str(error.get("ctx", {}).get("discriminator", "")).strip("'"))
-            message = _message(error, loc)
+            message = _message(error, loc, self.root)
             if (loc, message) in seen:
                 continue
             seen.add((loc, message))
@@ -245,13 +287,13 @@ _PREFIXES = ("Value error, ", "Assertion failed, ")
 _KEYED_UNIONS = {"unknown_expectation": list(EXPECTATION_KEYS), "unknown_abort_rule": list(ABORT_KEYS)}
 
 
-def _message(error: ErrorDetails, loc: Loc) -> str:
+def _message(error: ErrorDetails, loc: Loc, root: type[BaseModel]) -> str:
     kind = error["type"]
     if kind == "missing":
         return "missing required key"
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
-        suggestion = _suggest(key, _fields_at(Scenario, tuple(error["loc"])[:-1]))
+        suggestion = _suggest(key, _fields_at(root, tuple(error["loc"])[:-1]))
         return f"unknown key {quote(key)}" + (f' (did you mean "{suggestion}"?)' if suggestion else "")
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})

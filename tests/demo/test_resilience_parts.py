@@ -10,7 +10,7 @@ from chaos.demo.gateway.cache import AnswerCache, cache_key
 from chaos.demo.gateway.config import ProviderConfig, Tuning, env_name, providers_from_env
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.errors import EnvironmentProblem
-from chaos.evals import EvalItem, EvalSet
+from chaos.evals import EvalCase, EvalSet
 
 
 class Clock:
@@ -95,7 +95,7 @@ def provider(name: str) -> ProviderConfig:
 
 
 def test_quality_guard_demotes_below_threshold_and_restores():
-    evals = EvalSet([EvalItem(id="a", prompt="p", expected="e")])
+    evals = EvalSet([EvalCase(id="a", prompt="p", expected="e", match="exact")])
 
     async def never_called(p, item):  # pragma: no cover - record() is driven directly here
         raise AssertionError

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from chaos.errors import ChaosError
-from chaos.evals import EvalItem, load_eval_set
+from chaos.evals import EvalCase, load_eval_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,8 @@ def test_shipped_eval_set_loads():
     assert len(evals) == 40
     item = evals.by_id("capital-france")
     assert item is not None
-    assert evals.by_prompt(item.prompt + "  ") is item
+    assert evals.find(item.prompt + "  ") is item
+    assert all(case.judge(case.right_answer) and not case.judge(case.wrong_answer()) for case in evals.cases)
 
 
 @pytest.mark.parametrize(
@@ -31,23 +32,27 @@ def test_shipped_eval_set_loads():
     ],
 )
 def test_match_rules(match, expected, answer, right):
-    assert EvalItem(id="x", prompt="p", expected=expected, match=match).judge(answer) is right
+    answer_field = {"answer": answer} if match == "regex" and right else {}
+    if match == "regex" and not right:
+        answer_field = {"answer": {"^101$": "101", "(?i)^(0x)?ff$": "ff"}[expected]}
+    assert EvalCase(id="x", prompt="p", expected=expected, match=match, **answer_field).judge(answer) is right
+
+
+EXACT = '"expected": "e", "match": "exact"'
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"id": "a", "prompt": "p", "expected": "e"}\nnot json\n', ":2:1: not a JSON object"),
-        ('{"id": "a", "prompt": "p"}\n', ":1: expected: Field required"),
+        ('{"id": "a", "prompt": "p", ' + EXACT + "}\nnot json\n", ":2: not a JSON object"),
+        ('{"id": "a", "prompt": "p", "match": "exact"}\n', ":1: expected: Field required"),
+        ('{"id": "a", "prompt": "p", "expected": "(", "match": "regex"}\n', "expected is not a valid regex"),
+        ('{"id": "a", "prompt": "p", "expected": "x", "match": "regex"}\n', "a regex eval needs answer:"),
         (
-            '{"id": "a", "prompt": "p", "expected": "(", "match": "regex"}\n',
-            ":1: expected is not a valid regular expression",
+            '{"id": "a", "prompt": "p", ' + EXACT + '}\n{"id": "a", "prompt": "q", ' + EXACT + "}\n",
+            ":2: id: duplicate id 'a'",
         ),
-        (
-            '{"id": "a", "prompt": "p", "expected": "e"}\n{"id": "a", "prompt": "q", "expected": "e"}\n',
-            ":2: id 'a' already used on line 1",
-        ),
-        ("\n\n", "has no items"),
+        ("\n\n", "has no cases"),
         ('{"id": "a", "prompt": "p", "expected": "e", "match": "fuzzy"}\n', ":1: match: Input should be"),
     ],
 )
@@ -61,5 +66,5 @@ def test_bad_eval_sets_are_located(tmp_path, content, message):
 
 
 def test_missing_eval_set(tmp_path):
-    with pytest.raises(ChaosError, match="no such eval set"):
+    with pytest.raises(ChaosError, match="cannot read the eval set"):
         load_eval_set(tmp_path / "none.jsonl")

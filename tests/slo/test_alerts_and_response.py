@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from slo_runs import Run, scenario
 
 from chaos.slo.evaluate import evaluate
+from tests.slo.slo_runs import Run, scenario
 
 ALERTS = [
     {"severity": "page", "factor": 2.5, "long": "10s", "short": "2s", "min_samples": 5},

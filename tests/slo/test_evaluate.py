@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from slo_runs import Run, scenario
 
 from chaos.slo.evaluate import evaluate, overall, steady_state_gate
 from chaos.slo.results import AbortDecision, Evaluation, ExpectationResult, RunVerdict, SloResult
 from chaos.slo.wilson import Verdict
+from tests.slo.slo_runs import Run, scenario
 
 
 def slo(verdict: Verdict, segment: str = "baseline") -> SloResult:

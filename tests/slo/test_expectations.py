@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from slo_runs import Run, scenario
 
 from chaos.records import ClientFinding, Finding
 from chaos.slo.evaluate import evaluate
 from chaos.slo.results import ExpectationResult
 from chaos.slo.wilson import Verdict
+from tests.slo.slo_runs import Run, scenario
 
 PAGE = {"severity": "page", "factor": 2.5, "long": "10s", "short": "2s", "min_samples": 5}
 

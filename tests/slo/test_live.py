@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from slo_runs import T0, Run, scenario
 
 from chaos.records import RequestKind
 from chaos.slo.live import LiveMonitor, should_abort
+from tests.slo.slo_runs import T0, Run, scenario
 
 ABORT = [{"slo": "availability", "below": "80%", "over": "10s"}]
 

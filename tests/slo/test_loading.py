@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from slo_runs import Run, scenario
 
 from chaos.records import LedgerRow, ProxyCounters, dump_record
 from chaos.slo.loading import RunDataError, load_run, read_chunks
+from tests.slo.slo_runs import Run, scenario
 
 
 def write(directory: Path, run: Run) -> None:

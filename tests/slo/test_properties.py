@@ -9,13 +9,13 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from slo_runs import Run, scenario
 
 from chaos.records import RequestKind
 from chaos.slo.buckets import grouped_nearest_rank
 from chaos.slo.evaluate import evaluate
 from chaos.slo.percentiles import nearest_rank
 from chaos.slo.segments import Window, cut_timeline
+from tests.slo.slo_runs import Run, scenario
 
 values = st.lists(
     st.one_of(st.floats(0, 100, allow_nan=False), st.just(math.inf)),

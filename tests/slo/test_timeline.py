@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from slo_runs import T0, Run, scenario
 
 from chaos.records import FaultAction, FaultEvent
 from chaos.slo.evaluate import evaluate
 from chaos.slo.segments import Window, fault_windows
+from tests.slo.slo_runs import T0, Run, scenario
 
 
 def test_overlapping_faults_cut_the_worked_example_of_design_md():

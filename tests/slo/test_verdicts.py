@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from slo_runs import Run, scenario
 
 from chaos.records import RequestKind
 from chaos.slo.evaluate import evaluate
 from chaos.slo.results import RunVerdict, SloResult
 from chaos.slo.wilson import Verdict
+from tests.slo.slo_runs import Run, scenario
 
 
 def result(evaluation, slo: str, segment: str = "baseline") -> SloResult:

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from proxy_helpers import EchoServer, Names, spawn_embedded
 
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.models import Proxy
+from tests.toxiproxy.proxy_helpers import EchoServer, Names, spawn_embedded
 
 
 @pytest.fixture(scope="session")

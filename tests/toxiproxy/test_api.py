@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from proxy_helpers import EchoServer, Names, host_port
+
+from tests.toxiproxy.proxy_helpers import EchoServer, Names, host_port
 
 ERROR_KEYS = {"error", "status"}
 

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from proxy_helpers import EchoServer, Names, close, connect, round_trip
 
 from chaos.errors import ChaosError
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.errors import BadRequest, Conflict, NotFound, ServerError, ToxiproxyUnreachable
 from chaos.toxiproxy.models import Proxy, ProxySpec, Stream
 from chaos.toxiproxy.server.serve import EmbeddedServer
+from tests.toxiproxy.proxy_helpers import EchoServer, Names, close, connect, round_trip
 
 
 async def test_errors_are_typed_and_carry_toxiproxys_message(

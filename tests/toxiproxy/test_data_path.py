@@ -12,10 +12,10 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from proxy_helpers import EchoServer, Names, close, connect, host_port, round_trip
 
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.models import Proxy, Stream
+from tests.toxiproxy.proxy_helpers import EchoServer, Names, close, connect, host_port, round_trip
 
 
 async def read_until_eof(reader: asyncio.StreamReader, timeout: float = 5.0) -> bytes:

@@ -9,11 +9,11 @@ from itertools import pairwise
 
 import httpx
 import pytest
-from proxy_helpers import EchoServer, host_port, round_trip
 
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.server.serve import EmbeddedServer
 from chaos.toxiproxy.server.toxics import slice_bounds
+from tests.toxiproxy.proxy_helpers import EchoServer, host_port, round_trip
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from proxy_helpers import close, connect
 
 from chaos.toxiproxy.models import Proxy
+from tests.toxiproxy.proxy_helpers import close, connect
 
 CONNECTIONS = 1000
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from proxy_helpers import spawn_embedded
+
+from tests.toxiproxy.proxy_helpers import spawn_embedded
 
 SERVE = [sys.executable, "-m", "chaos", "proxy", "serve"]
 

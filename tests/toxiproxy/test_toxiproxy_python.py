@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from proxy_helpers import Names, host_port
 from toxiproxy import Toxiproxy
 from toxiproxy.api import APIConsumer
+
+from tests.toxiproxy.proxy_helpers import Names, host_port
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from chaos.demo.gateway.config import Break, GatewayConfig
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.router import Degraded, Router, Served, Unavailable
 from chaos.demo.gateway.upstream import AttemptFailed, Chat, Upstream
-from chaos.evals import EvalItem, load_eval_set
+from chaos.evals import EvalCase, load_eval_set
 
 DEFAULT_MAX_TOKENS = 256
 MAX_BODY_BYTES = 1024 * 1024
@@ -67,7 +67,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     if config.eval_set is not None and config.works(Break.QUALITY_GUARD):
         evals = load_eval_set(config.eval_set)
 
-        async def ask(provider: Any, item: EvalItem) -> str:
+        async def ask(provider: Any, item: EvalCase) -> str:
             chat = Chat([{"role": "user", "content": item.prompt}], 64, f"canary-{uuid.uuid4().hex[:12]}", canary=True)
             async with upstream.open(provider, chat) as stream:
                 return "".join([delta async for delta in stream.deltas()])

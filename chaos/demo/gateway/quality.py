@@ -18,9 +18,9 @@ import structlog
 
 from chaos.demo.gateway.config import ProviderConfig, Tuning
 from chaos.demo.gateway.upstream import AttemptFailed
-from chaos.evals import EvalItem, EvalSet
+from chaos.evals import EvalCase, EvalSet
 
-Ask = Callable[[ProviderConfig, EvalItem], Awaitable[str]]
+Ask = Callable[[ProviderConfig, EvalCase], Awaitable[str]]
 
 log = structlog.get_logger()
 
@@ -30,7 +30,7 @@ class QualityGuard:
         self._providers = providers
         self._tuning = tuning
         self._ask = ask
-        self._items = itertools.cycle(evals.items)
+        self._items = itertools.cycle(evals.cases)
         self._results: dict[str, deque[bool]] = {p.name: deque(maxlen=tuning.canary_window) for p in providers}
         self._demoted: set[str] = set()
 

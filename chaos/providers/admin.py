@@ -1,0 +1,252 @@
+"""The admin API of one providers process (JSON, on its own port).
+
+    GET    /healthz                  {"ok": true}
+    GET    /providers                [{name, api, model, url}] in fallback order
+    GET    /behaviours               {"behaviours": [...]}
+    PUT    /behaviours/{name}        upsert {provider, <kind>: {...}, run, ttl_s (default 60)};
+                                     answers the stored behaviour with expires_at; refreshes the TTL
+    GET    /behaviours/{name}        one behaviour (404 if unknown or expired)
+    DELETE /behaviours/{name}        404 if unknown
+    DELETE /behaviours?run=ID        every behaviour of a run
+    POST   /reset                    clears every behaviour and the rate-limit windows;
+                                     ?ledger=true clears the ledger (and attempt counts) too
+    GET    /ledger?after=&since=&until=&run=&id=&canary=   {"rows": [...], "last_seq": N}
+    GET    /findings?run=ID          {"findings": [...]} client findings from the ledger (rows are
+                                     stamped with a run only while it holds the lease)
+    GET|PUT|DELETE /lease            the run lease
+    GET    /metrics                  Prometheus text
+
+Errors are ``{"error": message}`` (with ``problems`` for an invalid behaviour) and a 4xx.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from chaos.providers.behaviours import BehaviourError
+from chaos.providers.findings import client_findings
+from chaos.providers.lease import MAX_LEASE_TTL_S, LeaseConflict
+from chaos.providers.ledger import LedgerQuery
+from chaos.providers.metrics import CONTENT_TYPE_LATEST
+from chaos.providers.provider import MockProvider, Shared
+
+MAX_ADMIN_BODY = 256 * 1024
+_BEHAVIOUR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": message, **extra}
+
+
+class AdminApi:
+    def __init__(self, shared: Shared, providers: list[MockProvider], urls: dict[str, str]) -> None:
+        self.shared = shared
+        self.providers = providers
+        self.urls = urls
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_ADMIN_BODY, middlewares=[_json_errors])
+        routes = app.router
+        routes.add_get("/healthz", self.health)
+        routes.add_get("/providers", self.list_providers)
+        routes.add_get("/behaviours", self.list_behaviours)
+        routes.add_delete("/behaviours", self.delete_run_behaviours)
+        routes.add_put("/behaviours/{name}", self.put_behaviour)
+        routes.add_get("/behaviours/{name}", self.get_behaviour)
+        routes.add_delete("/behaviours/{name}", self.delete_behaviour)
+        routes.add_post("/reset", self.reset)
+        routes.add_get("/ledger", self.ledger)
+        routes.add_get("/findings", self.findings)
+        routes.add_get("/lease", self.get_lease)
+        routes.add_put("/lease", self.put_lease)
+        routes.add_delete("/lease", self.delete_lease)
+        routes.add_get("/metrics", self.metrics)
+        return app
+
+    async def health(self, request: web.Request) -> web.Response:
+        return _json({"ok": True, "providers": len(self.providers)})
+
+    async def list_providers(self, request: web.Request) -> web.Response:
+        return _json(
+            [
+                {"name": p.name, "api": p.api.value, "model": p.spec.provider.model, "url": self.urls[p.name]}
+                for p in self.providers
+            ]
+        )
+
+    async def list_behaviours(self, request: web.Request) -> web.Response:
+        return _json({"behaviours": [b.as_dict() for b in self.shared.behaviours.active()]})
+
+    async def put_behaviour(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if not _BEHAVIOUR_NAME.match(name):
+            raise AdminError(400, f"invalid behaviour name {name[:80]!r}: letters, digits, _ . : - (at most 200)")
+        body = await _read_json(request)
+        try:
+            behaviour = self.shared.behaviours.upsert(name, body)
+        except BehaviourError as exc:
+            raise AdminError(400, "invalid behaviour", problems=exc.problems) from None
+        return _json(behaviour.as_dict())
+
+    async def get_behaviour(self, request: web.Request) -> web.Response:
+        behaviour = self.shared.behaviours.get(request.match_info["name"])
+        if behaviour is None:
+            raise AdminError(404, "no such behaviour")
+        return _json(behaviour.as_dict())
+
+    async def delete_behaviour(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if self.shared.behaviours.get(name) is None or not self.shared.behaviours.delete(name):
+            raise AdminError(404, f"no such behaviour: {name[:200]}")
+        return _json({"deleted": [name]})
+
+    async def delete_run_behaviours(self, request: web.Request) -> web.Response:
+        run = request.query.get("run")
+        if not run:
+            raise AdminError(400, "give ?run=ID (or DELETE /behaviours/{name}, or POST /reset)")
+        return _json({"deleted": self.shared.behaviours.delete_run(run)})
+
+    async def reset(self, request: web.Request) -> web.Response:
+        clear_ledger = _flag(request.query.get("ledger"), "ledger") or False
+        cleared = self.shared.behaviours.clear()
+        for provider in self.providers:
+            provider.window.clear()
+        if clear_ledger:
+            self.shared.ledger.clear()
+        return _json({"behaviours_cleared": cleared, "ledger_cleared": clear_ledger})
+
+    async def ledger(self, request: web.Request) -> web.Response:
+        query = _ledger_query(request)
+        rows = self.shared.ledger.query(query)
+        text = (
+            '{"rows":['
+            + ",".join(row.model_dump_json() for row in rows)
+            + f'],"last_seq":{self.shared.ledger.last_seq}}}'
+        )
+        return web.Response(text=text, content_type="application/json")
+
+    async def findings(self, request: web.Request) -> web.Response:
+        rows = self.shared.ledger.query(LedgerQuery(run=request.query.get("run") or None))
+        return _json({"findings": [finding.model_dump(mode="json") for finding in client_findings(rows)]})
+
+    async def get_lease(self, request: web.Request) -> web.Response:
+        held = self.shared.lease.current()
+        if held is None:
+            raise AdminError(404, "no lease is held")
+        return _json(held.as_dict())
+
+    async def put_lease(self, request: web.Request) -> web.Response:
+        body = await _read_json(request)
+        if not isinstance(body, dict):
+            raise AdminError(400, "body: a JSON object {run, ttl_s, proxies}")
+        run, ttl_s, proxies = body.get("run"), body.get("ttl_s", 30), body.get("proxies", [])
+        problems = []
+        if not isinstance(run, str) or not run:
+            problems.append("run: the run id, a non-empty string")
+        if isinstance(ttl_s, bool) or not isinstance(ttl_s, int | float) or not 0 < ttl_s <= MAX_LEASE_TTL_S:
+            problems.append(f"ttl_s: seconds, more than 0 and at most {MAX_LEASE_TTL_S:g}")
+        if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+            problems.append("proxies: a list of proxy names")
+        if set(body) - {"run", "ttl_s", "proxies"}:
+            problems.append(
+                f"unknown keys: {', '.join(sorted(str(k) for k in set(body) - {'run', 'ttl_s', 'proxies'}))}"
+            )
+        if problems:
+            raise AdminError(400, "invalid lease", problems=problems)
+        try:
+            held = self.shared.lease.take(str(run), float(ttl_s), list(proxies))
+        except LeaseConflict as exc:
+            raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held.as_dict()) from None
+        return _json(held.as_dict())
+
+    async def delete_lease(self, request: web.Request) -> web.Response:
+        run = request.query.get("run")
+        if not run:
+            raise AdminError(400, "give ?run=ID: the run whose lease to release")
+        try:
+            released = self.shared.lease.release(run)
+        except LeaseConflict as exc:
+            raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held.as_dict()) from None
+        return _json({"released": released is not None})
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.shared.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except AdminError as exc:
+        return _json(exc.body, status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _json({"error": exc.reason}, status=exc.status)
+    except Exception:
+        structlog.get_logger().exception("admin request failed", path=request.path)
+        return _json({"error": "the admin API failed on this request (logged)"}, status=500)
+
+
+def _ledger_query(request: web.Request) -> LedgerQuery:
+    query = request.query
+    after = query.get("after", "0")
+    if not after.isdigit() or len(after) > 18:
+        raise AdminError(400, "after: a sequence number (0 or more)")
+    return LedgerQuery(
+        after=int(after),
+        since=_time(query.get("since"), "since"),
+        until=_time(query.get("until"), "until"),
+        run=query.get("run") or None,
+        request_id=query.get("id") or None,
+        canary=_flag(query.get("canary"), "canary"),
+    )
+
+
+def _time(value: str | None, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise AdminError(400, f"{name}: epoch seconds, e.g. 1764230400.5") from None
+    if not math.isfinite(number):
+        raise AdminError(400, f"{name}: epoch seconds, e.g. 1764230400.5")
+    return number
+
+
+def _flag(value: str | None, name: str) -> bool | None:
+    if value is None or value == "":
+        return None
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes"):
+        return True
+    if lowered in ("0", "false", "no"):
+        return False
+    raise AdminError(400, f"{name}: true or false")
+
+
+async def _read_json(request: web.Request) -> Any:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise AdminError(413, f"body larger than {MAX_ADMIN_BODY // 1024} KiB") from None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise AdminError(400, "body: not valid JSON") from None
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data), status=status, content_type="application/json")

@@ -1,0 +1,152 @@
+"""The admin API: behaviours with TTL, the ledger, the lease, findings, metrics."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from chaos.records import LedgerRow
+from tests.providers.conftest import Mock
+from tests.providers.test_faults import chat
+
+
+def test_health_and_providers_in_fallback_order(mock: Mock) -> None:
+    assert httpx.get(f"{mock.admin}/healthz").json()["ok"] is True
+    listed = httpx.get(f"{mock.admin}/providers").json()
+    assert [p["name"] for p in listed] == ["anth", "oai", "paced", "paced-anth"]
+    assert listed[1] == {"name": "oai", "api": "openai", "model": "gpt-test", "url": mock.url("oai")}
+    assert mock.url("oai").endswith("/v1")
+    assert not mock.url("anth").endswith("/v1")
+
+
+def test_behaviour_upsert_answers_the_stored_behaviour_with_its_expiry(mock: Mock) -> None:
+    before = time.time()
+    body = {
+        "provider": "oai",
+        "http_error": {"status": 503, "rate": "50%", "retry_after": "250ms"},
+        "run": "r1",
+        "ttl_s": 45,
+    }
+    stored = mock.put("chaos-r1-outage", body).json()
+    assert stored["name"] == "chaos-r1-outage"
+    assert stored["http_error"] == {"status": 503, "rate": "50%", "retry_after": "250ms"}
+    assert before + 45 <= stored["expires_at"] <= time.time() + 45
+    assert [b["name"] for b in httpx.get(f"{mock.admin}/behaviours").json()["behaviours"]] == ["chaos-r1-outage"]
+    updated = mock.put("chaos-r1-outage", {**body, "http_error": {"status": 500, "rate": "100%"}}).json()
+    assert updated["http_error"]["status"] == 500
+    assert chat(mock).status_code == 500  # updated in place
+
+
+def test_invalid_behaviours_are_refused_with_every_problem(mock: Mock) -> None:
+    answer = mock.put("bad", {"provider": "nobody", "http_error": {"status": 200}, "slow_tokens": {}, "ttl_s": -1})
+    assert answer.status_code == 400
+    problems = "\n".join(answer.json()["problems"])
+    assert "provider: 'nobody' is not a provider here" in problems
+    assert "ttl_s" in problems
+    assert "exactly one kind key" in problems
+    network = mock.put("bad", {"provider": "oai", "network": {"toxic": "down", "provider": "oai"}})
+    assert "network: unknown key" in "\n".join(network.json()["problems"])
+    units = mock.put("bad", {"provider": "oai", "slow_first_token": {"delay": 2}})
+    assert "slow_first_token.delay" in "\n".join(units.json()["problems"])
+    assert mock.put("bad name!", {"provider": "oai", "hang": {}}).status_code == 400
+
+
+def test_a_behaviour_expires_after_its_ttl_and_a_put_refreshes_it(mock: Mock) -> None:
+    mock.behave("short", "oai", "http_error", {"status": 503}, ttl_s=1)
+    assert chat(mock).status_code == 503
+    time.sleep(0.6)
+    mock.behave("short", "oai", "http_error", {"status": 503}, ttl_s=1)  # a heartbeat
+    time.sleep(0.6)
+    assert chat(mock).status_code == 503  # 1.2 s after the first PUT, still on
+    time.sleep(1.0)
+    assert chat(mock).status_code == 200  # nobody restored it
+    assert httpx.get(f"{mock.admin}/behaviours").json()["behaviours"] == []
+    assert httpx.get(f"{mock.admin}/behaviours/short").status_code == 404
+
+
+def test_delete_by_name_by_run_and_reset(mock: Mock) -> None:
+    for name, run in (("a", "r1"), ("b", "r1"), ("c", "r2")):
+        assert mock.put(name, {"provider": "anth", "hang": None, "run": run}).status_code == 200
+    assert httpx.delete(f"{mock.admin}/behaviours/zzz").status_code == 404
+    assert httpx.delete(f"{mock.admin}/behaviours", params={"run": "r1"}).json()["deleted"] == ["a", "b"]
+    assert httpx.delete(f"{mock.admin}/behaviours").status_code == 400
+    assert chat(mock, "oai").status_code == 200
+    answer = httpx.post(f"{mock.admin}/reset").json()
+    assert answer == {"behaviours_cleared": 1, "ledger_cleared": False}
+    assert len(mock.ledger()) == 1  # reset keeps the ledger unless asked
+    assert httpx.post(f"{mock.admin}/reset", params={"ledger": "true"}).json()["ledger_cleared"] is True
+    assert mock.ledger() == []
+
+
+def test_ledger_pulls_incrementally_and_filters(mock: Mock) -> None:
+    started = time.time()
+    for index in range(3):
+        httpx.post(
+            f"{mock.url('oai')}/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": "x"}]},
+            headers={
+                "Authorization": "Bearer k",
+                "x-request-id": "req-1",
+                "x-chaos-canary": "1" if index == 2 else "0",
+            },
+        )
+    answer = httpx.get(f"{mock.admin}/ledger").json()
+    rows = [LedgerRow.model_validate(row) for row in answer["rows"]]
+    assert [row.attempt for row in rows] == [1, 2, 3]
+    assert [row.canary for row in rows] == [False, False, True]
+    assert answer["last_seq"] == rows[-1].seq
+    assert mock.ledger(after=rows[0].seq) == answer["rows"][1:]
+    assert len(mock.ledger(canary="false")) == 2
+    assert len(mock.ledger(id="req-1")) == 3
+    assert mock.ledger(id="other") == []
+    assert len(mock.ledger(since=started, until=time.time())) == 3
+    assert mock.ledger(since=time.time() + 10) == []
+    assert httpx.get(f"{mock.admin}/ledger", params={"after": "x"}).status_code == 400
+    assert httpx.get(f"{mock.admin}/ledger", params={"since": "nan"}).status_code == 400
+
+
+def test_lease_heartbeat_conflict_release_and_stamped_rows(mock: Mock) -> None:
+    assert httpx.get(f"{mock.admin}/lease").status_code == 404
+    taken = httpx.put(f"{mock.admin}/lease", json={"run": "r1", "ttl_s": 30, "proxies": []})
+    assert taken.status_code == 200
+    beat = httpx.put(f"{mock.admin}/lease", json={"run": "r1", "ttl_s": 30, "proxies": ["primary"]}).json()
+    assert beat["proxies"] == ["primary"]
+    assert beat["acquired_at"] == taken.json()["acquired_at"]
+    other = httpx.put(f"{mock.admin}/lease", json={"run": "r2", "ttl_s": 30})
+    assert other.status_code == 409
+    assert other.json()["holder"] == "r1"
+    chat(mock)
+    assert mock.ledger(run="r1")[0]["run_id"] == "r1"
+    assert httpx.delete(f"{mock.admin}/lease", params={"run": "r2"}).status_code == 409
+    assert httpx.delete(f"{mock.admin}/lease", params={"run": "r1"}).json() == {"released": True}
+    chat(mock)
+    assert mock.ledger()[-1]["run_id"] is None
+
+
+def test_an_expired_lease_is_free_for_another_run(mock: Mock) -> None:
+    assert httpx.put(f"{mock.admin}/lease", json={"run": "dead", "ttl_s": 0.3}).status_code == 200
+    assert httpx.put(f"{mock.admin}/lease", json={"run": "next", "ttl_s": 30}).status_code == 409
+    time.sleep(0.4)
+    assert httpx.put(f"{mock.admin}/lease", json={"run": "next", "ttl_s": 30}).json()["run"] == "next"
+    bad = httpx.put(f"{mock.admin}/lease", json={"run": "", "ttl_s": "long", "extra": 1})
+    assert bad.status_code == 400
+    assert len(bad.json()["problems"]) == 3
+
+
+def test_metrics_count_requests_tokens_and_behaviours(mock: Mock) -> None:
+    mock.behave("err", "anth", "http_error", {"status": 529})
+    chat(mock, "anth")
+    chat(mock, "oai", max_tokens=7)
+    text = httpx.get(f"{mock.admin}/metrics").text
+    assert 'chaos_provider_requests_total{endpoint="/v1/messages",fault="err",provider="anth",status="529"}' in text
+    assert 'chaos_provider_behaviours_active{provider="anth"} 1.0' in text
+    assert 'chaos_provider_billed_tokens_total{direction="output",provider="oai"}' in text
+
+
+def test_unknown_admin_routes_and_methods_answer_json(mock: Mock) -> None:
+    missing = httpx.get(f"{mock.admin}/nope")
+    assert missing.status_code == 404
+    assert "error" in missing.json()
+    assert httpx.post(f"{mock.admin}/ledger").status_code == 405
+    assert httpx.put(f"{mock.admin}/behaviours/x", content=b"{nope").status_code == 400
