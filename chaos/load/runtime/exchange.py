@@ -1,0 +1,211 @@
+"""One request to the target, measured and classified, on Locust's fast HTTP client.
+
+The response is asked for with ``stream=True`` so that the headers come back as soon
+as they arrive (time to headers); a stream is then read line by line as the bytes
+arrive (a fixed-size read waits for the chunk to fill and inflates TTFT). Every request
+ends with exactly one ``RequestEnded`` record and one Locust request event, however it
+ended, including when the user is killed at the end of the stop grace.
+
+Locust's ``catch_response=True`` response is never entered: Locust then reports nothing
+itself, and the event fired here carries the end-to-end time and the failure kind.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from typing import TYPE_CHECKING
+
+import gevent  # type: ignore[import-untyped]
+from geventhttpclient._parser import HTTPParseError
+from geventhttpclient.response import HTTPConnectionClosed
+from locust.contrib.fasthttp import FastResponse
+
+from chaos.load.evals import EvalItem
+from chaos.load.sse import MalformedStream, SseDecoder
+from chaos.load.trace import Trace
+from chaos.load.wire import error_message
+from chaos.records import ErrorKind, RequestEnded, RequestKind
+
+if TYPE_CHECKING:
+    from chaos.load.runtime.users import LLMUser
+
+_REFUSED = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH}
+_RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+
+
+class RequestFailed(Exception):
+    """What Locust's statistics show for a failed request: its kind (and status)."""
+
+
+def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | None = None) -> RequestEnded:
+    runtime = user.runtime
+    config = runtime.config
+    trace = Trace(
+        id=runtime.request_id(),
+        kind=kind,
+        endpoint=config.path,
+        stream=kind is RequestKind.CHAT_STREAM,
+        worker=runtime.worker,
+        eval_id=item.id if item is not None else None,
+    )
+    headers = {
+        **runtime.headers,
+        "x-request-id": trace.id,
+        "content-type": "application/json",
+        "accept": "text/event-stream" if trace.stream else "application/json",
+        "accept-encoding": "identity",  # read the stream as it comes, not through a decompressor
+    }
+    payload = runtime.wire.body(prompt, stream=trace.stream)
+    runtime.recorder.write(trace.sent())
+    response: FastResponse | None = None
+    received = 0
+    killed: BaseException | None = None
+    timeout = gevent.Timeout(config.client_timeout)
+    timeout.start()
+    try:
+        response = user.client.request(
+            "POST", config.path, data=payload, headers=headers, stream=True, catch_response=True, name=kind.value
+        )
+        received = _read(response, trace, user)
+    except gevent.Timeout:
+        trace.fail(ErrorKind.TIMEOUT, f"no complete answer within the client timeout ({config.client_timeout:g}s)")
+    except gevent.GreenletExit as exc:
+        trace.fail(ErrorKind.TIMEOUT, "still in flight when the stop grace ran out")
+        killed = exc
+    except (OSError, HTTPParseError) as exc:
+        kind_, reason = classify(exc)
+        trace.fail(kind_, reason)
+    finally:
+        timeout.close()
+        if response is not None and response.status_code:
+            response.release()
+    now = time.perf_counter()
+    if item is not None and trace.error_kind is None:
+        trace.eval_pass = item.judge(trace.answer)
+    record = trace.ended(now)
+    runtime.recorder.write(record)
+    user.environment.events.request.fire(
+        request_type="POST",
+        name=kind.value,
+        response_time=(now - trace.sent_at) * 1000,
+        response_length=received,
+        response=response,
+        context=user.context(),
+        exception=_failure(record),
+        start_time=trace.t_sent,
+        url=config.path,
+    )
+    if killed is not None:
+        raise killed
+    return record
+
+
+def _read(response: FastResponse, trace: Trace, user: LLMUser) -> int:
+    """Read the answer into ``trace``; returns the bytes received."""
+    runtime = user.runtime
+    if not response.status_code:
+        kind, reason = classify(getattr(response, "error", None))
+        trace.fail(kind, reason)
+        return 0
+    trace.headers(response.status_code, time.perf_counter())
+    response_headers = response.headers
+    assert response_headers is not None
+    served_by = runtime.config.served_by
+    if served_by.source == "header" and served_by.name is not None:
+        trace.served_by = served_by.provider(response_headers.get(served_by.name))
+    trace.degraded = response_headers.get(runtime.config.degraded_header) or None
+    if not 200 <= response.status_code < 300:
+        body = _safe_content(response)
+        message = error_message(body)
+        trace.fail(
+            ErrorKind.for_status(response.status_code),
+            f"HTTP {response.status_code}" + (f": {message}" if message else ""),
+        )
+        return len(body)
+    try:
+        return _read_stream(response, trace, user) if trace.stream else _read_whole(response, trace, user)
+    except MalformedStream as exc:
+        trace.fail(ErrorKind.MALFORMED, str(exc))
+        return 0
+
+
+def _read_whole(response: FastResponse, trace: Trace, user: LLMUser) -> int:
+    runtime = user.runtime
+    body = response.content
+    answer = runtime.wire.answer(body)
+    if answer.error is not None:
+        trace.fail(ErrorKind.STREAM_ERROR, answer.error)
+        return len(body)
+    trace.delta(answer.text, time.perf_counter())
+    trace.output_tokens = answer.output_tokens or 0
+    if runtime.config.served_by.source == "json":
+        trace.served_by = runtime.config.served_by.provider(answer.served_value)
+    return len(body)
+
+
+def _read_stream(response: FastResponse, trace: Trace, user: LLMUser) -> int:
+    runtime = user.runtime
+    raw = response._response  # geventhttpclient's socket response: readline() returns as each line arrives
+    assert raw is not None
+    lines = SseDecoder()
+    stream = runtime.wire.stream()
+    received = 0
+    while True:
+        line = raw.readline(b"\n")
+        received += len(line)
+        event = lines.line(line) if line else lines.finish()
+        if event is not None:
+            text = stream.feed(event)
+            if text:
+                trace.delta(text, time.perf_counter())
+            if stream.error is not None:
+                trace.fail(ErrorKind.STREAM_ERROR, stream.error)
+                break
+        if not line:
+            break
+    if runtime.config.served_by.source == "json":
+        trace.served_by = runtime.config.served_by.provider(stream.served_value)
+    trace.output_tokens = stream.output_tokens
+    if not stream.done:
+        trace.fail(ErrorKind.TRUNCATED, "the stream ended without its terminal event")
+    return received
+
+
+def _safe_content(response: FastResponse) -> bytes:
+    """An error answer's body, as far as it came."""
+    try:
+        return response.content or b""
+    except (OSError, HTTPParseError, gevent.Timeout):
+        return b""
+
+
+def classify(error: BaseException | None) -> tuple[ErrorKind, str]:
+    """A transport error -> its kind and a short reason (the first cause that tells)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, gevent.Timeout | socket.timeout):
+            return ErrorKind.TIMEOUT, "timed out"
+        if isinstance(error, ConnectionRefusedError | socket.gaierror) or (
+            isinstance(error, OSError) and error.errno in _REFUSED
+        ):
+            return ErrorKind.REFUSED, f"connection refused: {error}"
+        if isinstance(error, ConnectionResetError | BrokenPipeError | HTTPConnectionClosed) or (
+            isinstance(error, OSError) and error.errno in _RESET
+        ):
+            return ErrorKind.RESET, f"connection reset: {error}"
+        if isinstance(error, HTTPParseError):
+            if "incomplete" in str(error).lower() or "closed" in str(error).lower():
+                return ErrorKind.RESET, f"connection closed mid-answer: {error}"
+            return ErrorKind.MALFORMED, f"not valid HTTP: {error}"
+        error = getattr(error, "original", None) or error.__cause__ or error.__context__
+    return ErrorKind.RESET, "the connection failed"
+
+
+def _failure(record: RequestEnded) -> RequestFailed | None:
+    if record.error_kind is None:
+        return None
+    status = f" ({record.status})" if record.status and record.error_kind.value.startswith("http") else ""
+    return RequestFailed(f"{record.error_kind.value}{status}")
