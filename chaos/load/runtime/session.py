@@ -58,6 +58,7 @@ class LoadRuntime:
         self.worker: str | None = None
         self.stopping = False  # in this process, no request starts any more
         self._stop_requested = gevent.event.Event()
+        self._ticked = False
         self._runner: Runner | None = None
         self._file: FileRecorder | None = None
         self._hub: MasterHub | None = None
@@ -111,14 +112,15 @@ class LoadRuntime:
     def tick(self, elapsed: float) -> tuple[int, float] | None:
         """The shape's answer ``elapsed`` seconds in: the target, or None once the load has stopped."""
         remaining = self.config.shape.duration - elapsed
-        if 0 < remaining <= 1.0:
-            # the next tick would come too late: wait here for the end (or a stop request)
+        if self._ticked and 0 < remaining <= 1.0:
+            # the next tick (a second away) would come too late: wait here for the end or a stop request
             self._stop_requested.wait(remaining)
             remaining = 0
         if remaining <= 0 or self._stop_requested.is_set():
             if self._runner is not None:
                 self._runner.stop()
             return None
+        self._ticked = True
         return self.config.shape.target(elapsed)
 
     def _on_init(self, environment: Environment, runner: Runner, **_: Any) -> None:
