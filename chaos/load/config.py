@@ -178,9 +178,7 @@ class LoadConfig(_Model):
         return base + ("/chat/completions" if self.api is Api.OPENAI else "/messages")
 
     @classmethod
-    def from_scenario(
-        cls, scenario_file: ScenarioFile, *, target_url: str, records: Path, run_id: str
-    ) -> LoadConfig:
+    def from_scenario(cls, scenario_file: ScenarioFile, *, target_url: str, records: Path, run_id: str) -> LoadConfig:
         """The load of a validated scenario, aimed at ``target_url``, recording to ``records``."""
         scenario = scenario_file.scenario
         load, target = scenario.load, scenario.target
@@ -259,4 +257,3 @@ def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error["loc"])
     return f"{where}: {error['msg']}" if where else error["msg"]
-

@@ -69,7 +69,12 @@ class Trace:
 
     def sent(self) -> RequestSent:
         return RequestSent(
-            id=self.id, kind=self.kind, endpoint=self.endpoint, stream=self.stream, t_sent=self.t_sent, worker=self.worker
+            id=self.id,
+            kind=self.kind,
+            endpoint=self.endpoint,
+            stream=self.stream,
+            t_sent=self.t_sent,
+            worker=self.worker,
         )
 
     def ended(self, now: float) -> RequestEnded:

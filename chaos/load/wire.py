@@ -107,14 +107,14 @@ class Wire:
     def extra_headers(self) -> dict[str, str]:
         return {"anthropic-version": "2023-06-01"} if self.api is Api.ANTHROPIC else {}
 
-    def body(self, prompt: str, *, stream: bool) -> bytes:
+    def body(self, prompt: str, *, stream: bool) -> str:
         messages = [{"role": "user", "content": prompt}]
         body: dict[str, Any] = {"model": self.model, "max_tokens": self.max_tokens, "messages": messages}
         if stream:
             body["stream"] = True
             if self.api is Api.OPENAI:
                 body["stream_options"] = {"include_usage": True}
-        return json.dumps(body).encode()
+        return json.dumps(body)
 
     def stream(self) -> StreamDecoder:
         return OpenAIStream(self.served_field) if self.api is Api.OPENAI else AnthropicStream(self.served_field)

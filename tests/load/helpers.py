@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -109,14 +110,10 @@ class LoadProcess:
         return path.read_text() if path.exists() else ""
 
     def kill(self) -> None:
-        if self.process.poll() is None:
+        """Kill the load and whatever of its group is left (workers of a killed master)."""
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        else:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)  # workers left behind, if any
-            except ProcessLookupError:
-                pass
+        self.process.wait(timeout=10)
 
     def locust_stats(self) -> list[dict[str, Any]]:
         stats: list[dict[str, Any]] = json.loads(self.command.locust_stats.read_text())

@@ -86,7 +86,9 @@ class Target:
     async def _chat(self, request: web.Request, wire: Wire) -> web.StreamResponse:
         body = await request.json()
         prompt = body["messages"][-1]["content"]
-        fault = request.headers.get("x-test-fault") or (prompt.removeprefix("fault:") if prompt.startswith("fault:") else "")
+        fault = request.headers.get("x-test-fault") or (
+            prompt.removeprefix("fault:") if prompt.startswith("fault:") else ""
+        )
         self.received[fault or "ok"] += 1
         settings = self.settings
         if settings.require_auth is not None and request.headers.get("authorization") != settings.require_auth:
@@ -105,7 +107,7 @@ class Target:
         headers = self._headers()
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return await self._stream(request, wire, tokens, fault, headers, include_usage)
+            return await self._stream(request, wire, tokens, fault, headers, include_usage=include_usage)
         await asyncio.sleep(settings.ttft + settings.token_gap * len(tokens))
         payload = json.dumps(wire.message(settings.model, "".join(tokens), len(tokens))).encode()
         if fault == "malformed":
@@ -136,6 +138,7 @@ class Target:
         tokens: list[str],
         fault: str,
         headers: Mapping[str, str],
+        *,
         include_usage: bool,
     ) -> web.StreamResponse:
         settings = self.settings
@@ -207,9 +210,7 @@ class OpenAIWire(Wire):
             "id": "chatcmpl-test",
             "object": "chat.completion",
             "model": model,
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-            ],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": 5 + tokens},
         }
 

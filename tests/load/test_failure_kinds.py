@@ -32,7 +32,9 @@ def test_each_failure_is_recorded_as_its_kind(tmp_path: Path, target: TargetServ
 
     _, records = run(cfg)
 
-    expected = [(RequestKind.CHAT_STREAM, kind) for _, kind in STREAMED] + [(RequestKind.CHAT, kind) for _, kind in WHOLE]
+    expected = [(RequestKind.CHAT_STREAM, kind) for _, kind in STREAMED] + [
+        (RequestKind.CHAT, kind) for _, kind in WHOLE
+    ]
     got = [(r.kind, r.error_kind.value if r.error_kind else None) for r in records.ended]
     assert got == expected
     by_prompt = dict(zip([p for p, _ in STREAMED], records.ended, strict=False))
@@ -45,7 +47,8 @@ def test_each_failure_is_recorded_as_its_kind(tmp_path: Path, target: TargetServ
     assert 0.6 <= hang.t_ended - hang.t_sent < 0.6 * 3
     failed = sum(r.outcome is Outcome.FAILED for r in records.ended)
     summary = records.event(LoadEventKind.SUMMARY).detail
-    assert summary["requests"] == len(records.ended) and summary["failures"] == failed
+    assert summary["requests"] == len(records.ended)
+    assert summary["failures"] == failed
 
 
 def test_a_refused_connection_is_recorded_as_refused(tmp_path: Path) -> None:
@@ -60,13 +63,21 @@ def test_a_refused_connection_is_recorded_as_refused(tmp_path: Path) -> None:
 
 def test_requests_still_in_flight_after_the_stop_grace_end_as_timeouts(tmp_path: Path, target: TargetServer) -> None:
     target.target.settings.ttft = 30.0
-    cfg = config(tmp_path, target.url, stop_grace=0.5, client_timeout=60.0, shape=ShapeConfig(users=3, spawn_rate=30, duration=1.0))
+    cfg = config(
+        tmp_path,
+        target.url,
+        stop_grace=0.5,
+        client_timeout=60.0,
+        shape=ShapeConfig(users=3, spawn_rate=30, duration=1.0),
+    )
 
     _, records = run(cfg)
 
     stop = records.event(LoadEventKind.STOP).t
     assert len(records.ended) == len(records.sent) == 3
     for ended in records.ended:
-        assert ended.error_kind is ErrorKind.TIMEOUT and ended.error is not None and "stop grace" in ended.error
+        assert ended.error_kind is ErrorKind.TIMEOUT
+        assert ended.error is not None
+        assert "stop grace" in ended.error
         assert 0.5 <= ended.t_ended - stop < 0.5 + 1.5
     assert records.event(LoadEventKind.SUMMARY).detail["requests"] == 3

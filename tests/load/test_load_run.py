@@ -21,7 +21,9 @@ def test_every_request_is_recorded_once_and_matches_locusts_count(
 ) -> None:
     target.target.settings.require_auth = "Bearer s3cret"
     monkeypatch.setenv("TEST_TARGET_KEY", "s3cret")
-    cfg = config(tmp_path, target.url, api=api, processes=processes, headers={"Authorization": "Bearer ${TEST_TARGET_KEY}"})
+    cfg = config(
+        tmp_path, target.url, api=api, processes=processes, headers={"Authorization": "Bearer ${TEST_TARGET_KEY}"}
+    )
 
     load, records = run(cfg)
 

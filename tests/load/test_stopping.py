@@ -65,5 +65,7 @@ def test_a_killed_worker_is_reported_and_its_records_kept(tmp_path: Path, target
     assert {r.id for r in from_victim} - {r.id for r in records.ended} == in_flight
     assert {r.id for r in records.sent} - {r.id for r in records.ended} == in_flight
     survivors = {r.worker for r in records.sent if r.t_sent > lost.t}
-    assert survivors and victim_id not in survivors
-    assert records.has(LoadEventKind.STOP) and records.has(LoadEventKind.SUMMARY)
+    assert survivors
+    assert victim_id not in survivors
+    assert records.has(LoadEventKind.STOP)
+    assert records.has(LoadEventKind.SUMMARY)

@@ -36,15 +36,18 @@ def test_ttft_is_never_below_the_injected_delay_and_within_twice_it(
     _, records = run(cfg)
 
     streams = [r for r in records.ended if r.error_kind is None]
-    assert len(streams) >= 5 and all(r.kind is RequestKind.CHAT_STREAM for r in streams)
+    assert len(streams) >= 5
+    assert all(r.kind is RequestKind.CHAT_STREAM for r in streams)
     for r in streams:
-        assert r.t_headers is not None and r.t_first_token is not None
+        assert r.t_headers is not None
+        assert r.t_first_token is not None
         ttft = r.t_first_token - r.t_sent
         assert TTFT <= ttft < 2 * TTFT
         # the headers come at once (with an empty role delta), the first token TTFT later
         assert r.t_headers - r.t_sent < TTFT
         assert r.t_first_token - r.t_headers > TTFT / 2
-        assert r.itl_mean is not None and r.itl_max is not None
+        assert r.itl_mean is not None
+        assert r.itl_max is not None
         assert r.itl_max >= r.itl_mean
         assert r.output_tokens == 5  # "a few words of answer", as the usage reports it
     # one late first token shortens that request's gaps; across requests they are the injected gap

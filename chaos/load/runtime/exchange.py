@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import gevent  # type: ignore[import-untyped]
 from geventhttpclient._parser import HTTPParseError
+from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed
 from locust.contrib.fasthttp import FastResponse
 
@@ -114,8 +115,8 @@ def _read(response: FastResponse, trace: Trace, user: LLMUser) -> int:
     assert response_headers is not None
     served_by = runtime.config.served_by
     if served_by.source == "header" and served_by.name is not None:
-        trace.served_by = served_by.provider(response_headers.get(served_by.name))
-    trace.degraded = response_headers.get(runtime.config.degraded_header) or None
+        trace.served_by = served_by.provider(_header(response_headers, served_by.name))
+    trace.degraded = _header(response_headers, runtime.config.degraded_header) or None
     if not 200 <= response.status_code < 300:
         body = _safe_content(response)
         message = error_message(body)
@@ -171,6 +172,11 @@ def _read_stream(response: FastResponse, trace: Trace, user: LLMUser) -> int:
     if not stream.done:
         trace.fail(ErrorKind.TRUNCATED, "the stream ended without its terminal event")
     return received
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    value = headers.get(name)
+    return value[0] if isinstance(value, list) else value
 
 
 def _safe_content(response: FastResponse) -> bytes:

@@ -41,7 +41,6 @@ from chaos.load.runtime.users import ChatMixUser, LLMUser
 from chaos.load.wire import Wire
 from chaos.records import LoadEvent, LoadEventKind
 
-
 _WORKER_EXIT_WAIT = 5.0  # seconds the master waits for its local workers to exit
 
 
@@ -99,11 +98,14 @@ class LoadRuntime:
         return type("ScenarioShape", (_ScenarioShape,), {"runtime": self, "abstract": False})
 
     def install(self, events: Events) -> None:
-        events.init.add_listener(self._on_init)
-        events.test_start.add_listener(self._on_test_start)
-        events.test_stopping.add_listener(self._on_test_stopping)
-        events.test_stop.add_listener(self._on_test_stop)
-        events.quit.add_listener(self._on_quit)
+        for hook, listener in (
+            (events.init, self._on_init),
+            (events.test_start, self._on_test_start),
+            (events.test_stopping, self._on_test_stopping),
+            (events.test_stop, self._on_test_stop),
+            (events.quit, self._on_quit),
+        ):
+            hook.add_listener(listener)  # type: ignore[no-untyped-call]
 
     def request_stop(self) -> None:
         """Stop the load gracefully (what SIGTERM and SIGINT do)."""
@@ -204,10 +206,9 @@ class _ScenarioShape(LoadTestShape):
     runtime: ClassVar[LoadRuntime]
 
     def tick(self) -> tuple[int, float] | None:
-        return self.runtime.tick(self.get_run_time())
+        return self.runtime.tick(time.perf_counter() - self.start_time)
 
 
 class _NoRecorder:
     def write(self, record: object) -> None:
         raise RuntimeError("the load runtime was not installed on locust.events before the test started")
-

@@ -1,10 +1,10 @@
 """One user asks the tiny target for every failure kind once, streamed and not, then stops."""
 
+from fault_plan import STREAMED, WHOLE  # Locust puts the locustfile's folder on sys.path
 from locust import events, task
 from locust.exception import StopUser
 
 from chaos.load.runtime import LLMUser, LoadRuntime
-from fault_plan import STREAMED, WHOLE  # Locust puts the locustfile's folder on sys.path
 
 runtime = LoadRuntime.from_environ()
 runtime.install(events)
