@@ -17,7 +17,7 @@ class MalformedStream(Exception):
 @dataclass(frozen=True, slots=True)
 class SseEvent:
     event: str | None
-    data: str
+    data: bytes  # the data lines, joined by newlines; left as bytes for the JSON parser
 
 
 class SseDecoder:
@@ -27,24 +27,22 @@ class SseDecoder:
 
     def __init__(self) -> None:
         self._event: str | None = None
-        self._data: list[str] = []
+        self._data: list[bytes] = []
 
     def line(self, raw: bytes) -> SseEvent | None:
         """Feed one line; the event it completes, if any."""
-        try:
-            text = raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError as exc:
-            raise MalformedStream(f"a stream line is not UTF-8: {exc.reason}") from None
-        if not text:
+        line = raw.rstrip(b"\r\n")
+        if not line:
             return self._dispatch()
-        if text.startswith(":"):
-            return None  # a comment (keep-alive)
-        field, _, value = text.partition(":")
-        value = value.removeprefix(" ")
-        if field == "data":
-            self._data.append(value)
-        elif field == "event":
-            self._event = value
+        if line.startswith(b"data:"):
+            value = line[5:]
+            self._data.append(value[1:] if value.startswith(b" ") else value)
+        elif line.startswith(b"event:"):
+            try:
+                self._event = line[6:].decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise MalformedStream(f"an event name is not UTF-8: {exc.reason}") from None
+        # anything else is a comment (a keep-alive), an id or a retry: nothing to measure
         return None
 
     def finish(self) -> SseEvent | None:
@@ -56,4 +54,4 @@ class SseDecoder:
         self._event, self._data = None, []
         if not data:
             return None
-        return SseEvent(event, "\n".join(data))
+        return SseEvent(event, data[0] if len(data) == 1 else b"\n".join(data))

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import from_json
+
 from chaos.load.sse import MalformedStream, SseEvent
 from chaos.scenario.base import Api
 
@@ -46,7 +48,7 @@ class StreamDecoder:
 
 class OpenAIStream(StreamDecoder):
     def feed(self, event: SseEvent) -> str:
-        if event.data.strip() == "[DONE]":
+        if event.data.strip() == b"[DONE]":
             self.done = True
             return ""
         chunk = _object(event.data)
@@ -162,9 +164,9 @@ def error_message(body: bytes) -> str | None:
         return None
 
 
-def _object(data: str | bytes) -> dict[str, Any]:
+def _object(data: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(data)
+        value = from_json(data)  # pydantic-core's parser: a stream is a JSON document per event
     except ValueError:
         raise MalformedStream(f"not JSON: {_clip(data)}") from None
     if not isinstance(value, dict):
@@ -186,6 +188,6 @@ def _text_value(value: Any) -> str | None:
     return None
 
 
-def _clip(data: str | bytes, limit: int = 80) -> str:
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+def _clip(data: bytes, limit: int = 80) -> str:
+    text = data.decode("utf-8", "replace")
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -38,6 +38,7 @@ WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
 @dataclass
 class Settings:
     ttft: float = 0.02  # seconds between the response headers and the first text delta
+    headers_delay: float = 0.0  # seconds before the response headers of a stream
     token_gap: float = 0.002
     served_by: str | None = "primary"  # sent as x-served-by
     model: str = "test-model"  # reported in JSON answers
@@ -143,6 +144,7 @@ class Target:
     ) -> web.StreamResponse:
         settings = self.settings
         response = web.StreamResponse(headers={**headers, "content-type": "text/event-stream"})
+        await asyncio.sleep(settings.headers_delay)
         await response.prepare(request)
         for event in wire.opening(settings.model):
             await response.write(event)

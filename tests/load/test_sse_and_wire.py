@@ -20,46 +20,49 @@ def events(lines: list[bytes]) -> list[SseEvent]:
 
 def test_an_event_is_dispatched_at_the_blank_line_with_its_name_and_joined_data() -> None:
     got = events([b"event: delta\n", b"data: a\n", b"data: b\r\n", b"\n", b": keep-alive\n", b"data: c\n", b"\n"])
-    assert got == [SseEvent("delta", "a\nb"), SseEvent(None, "c")]
+    assert got == [SseEvent("delta", b"a\nb"), SseEvent(None, b"c")]
 
 
 def test_an_event_left_without_its_blank_line_counts_at_the_end_of_the_body() -> None:
-    assert events([b"data: [DONE]"]) == [SseEvent(None, "[DONE]")]
+    assert events([b"data: [DONE]"]) == [SseEvent(None, b"[DONE]")]
 
 
-def test_a_line_that_is_not_utf8_is_malformed() -> None:
+def test_data_that_is_not_utf8_is_malformed() -> None:
+    (event,) = events([b'data: {"choices": [{"delta": {"content": "\xff\xfe"}}]}\n', b"\n"])
     with pytest.raises(MalformedStream):
-        SseDecoder().line(b"data: \xff\xfe\n")
+        OpenAIStream(None).feed(event)
+    with pytest.raises(MalformedStream):
+        SseDecoder().line(b"event: \xff\n")
 
 
 def chunk(content: str | None, **extra: object) -> SseEvent:
     delta = {} if content is None else {"content": content}
-    return SseEvent(None, json.dumps({"model": "gpt-4o-mini", "choices": [{"delta": delta}], **extra}))
+    return SseEvent(None, json.dumps({"model": "gpt-4o-mini", "choices": [{"delta": delta}], **extra}).encode())
 
 
 def test_openai_stream_yields_non_empty_deltas_usage_and_done() -> None:
     stream = OpenAIStream(served_field="model")
     texts = [stream.feed(e) for e in [chunk(""), chunk("Hel"), chunk("lo"), chunk(None)]]
-    usage = SseEvent(None, json.dumps({"choices": [], "usage": {"completion_tokens": 7}}))
+    usage = SseEvent(None, json.dumps({"choices": [], "usage": {"completion_tokens": 7}}).encode())
     texts.append(stream.feed(usage))
     assert not stream.done
-    stream.feed(SseEvent(None, "[DONE]"))
+    stream.feed(SseEvent(None, b"[DONE]"))
     assert texts == ["", "Hel", "lo", "", ""]
     assert (stream.done, stream.output_tokens, stream.served_value, stream.error) == (True, 7, "gpt-4o-mini", None)
 
 
 def test_openai_error_chunk_and_bad_json_are_told_apart() -> None:
     stream = OpenAIStream(None)
-    stream.feed(SseEvent(None, json.dumps({"error": {"type": "server_error", "message": "boom"}})))
+    stream.feed(SseEvent(None, json.dumps({"error": {"type": "server_error", "message": "boom"}}).encode()))
     assert stream.error == "server_error: boom"
     with pytest.raises(MalformedStream):
-        OpenAIStream(None).feed(SseEvent(None, '{"choices": [{"delta": {"content": "x"'))
+        OpenAIStream(None).feed(SseEvent(None, b'{"choices": [{"delta": {"content": "x"'))
     with pytest.raises(MalformedStream):
-        OpenAIStream(None).feed(SseEvent(None, json.dumps({"id": "no choices"})))
+        OpenAIStream(None).feed(SseEvent(None, json.dumps({"id": "no choices"}).encode()))
 
 
 def anthropic(kind: str, data: dict[str, object]) -> SseEvent:
-    return SseEvent(kind, json.dumps({"type": kind, **data}))
+    return SseEvent(kind, json.dumps({"type": kind, **data}).encode())
 
 
 def test_anthropic_stream_follows_its_event_types() -> None:

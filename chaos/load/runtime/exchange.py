@@ -46,7 +46,7 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
     trace = Trace(
         id=runtime.request_id(),
         kind=kind,
-        endpoint=config.path,
+        endpoint=runtime.path,
         stream=kind is RequestKind.CHAT_STREAM,
         worker=runtime.worker,
         eval_id=item.id if item is not None else None,
@@ -67,7 +67,7 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
     timeout.start()
     try:
         response = user.client.request(
-            "POST", config.path, data=payload, headers=headers, stream=True, catch_response=True, name=kind.value
+            "POST", runtime.path, data=payload, headers=headers, stream=True, catch_response=True, name=kind.value
         )
         received = _read(response, trace, user)
     except gevent.Timeout:
@@ -96,7 +96,7 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
         context=user.context(),
         exception=_failure(record),
         start_time=trace.t_sent,
-        url=config.path,
+        url=runtime.path,
     )
     if killed is not None:
         raise killed

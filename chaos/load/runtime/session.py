@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -51,6 +50,7 @@ class LoadRuntime:
         self.evals = config.eval_items() if config.mix.eval > 0 else []
         served_field = config.served_by.name if config.served_by.source == "json" else None
         self.wire = Wire(config.api, config.model, config.max_tokens, served_field)
+        self.path = config.path
         weights = config.mix.weights()
         self.mix = (list(weights), list(weights.values()))
         self.recorder: Recorder = _NoRecorder()
@@ -76,7 +76,7 @@ class LoadRuntime:
             raise SystemExit(f"chaos load: {exc.message}") from None
 
     def request_id(self) -> str:
-        return uuid.uuid4().hex
+        return os.urandom(16).hex()  # as unique as a uuid4, and cheaper
 
     def user_class(self, base: type[LLMUser] = ChatMixUser, name: str = "ChatUser") -> type[LLMUser]:
         """``base`` bound to this runtime, with the scenario's wait and the client timeout."""

@@ -16,25 +16,12 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 from chaos.load.evals import EvalItem
+from chaos.load.prompts import CHAT_PROMPTS
 from chaos.load.runtime.exchange import exchange
 from chaos.records import RequestEnded, RequestKind
 
 if TYPE_CHECKING:
     from chaos.load.runtime.session import LoadRuntime
-
-# What people ask a chat assistant: short and long answers, several topics.
-CHAT_PROMPTS = (
-    "Summarise the main causes of the French Revolution in three sentences.",
-    "Write a haiku about a server that never sleeps.",
-    "Explain the difference between a process and a thread to a new engineer.",
-    "Draft a polite email asking a colleague to review my pull request today.",
-    "What are three good habits for writing maintainable Python code?",
-    "Translate 'the meeting is moved to Thursday afternoon' into Spanish.",
-    "Give me a short recipe for a vegetarian pasta dinner for two.",
-    "How do I explain exponential backoff to a product manager?",
-    "List five questions to ask in a post-incident review.",
-    "Suggest a name for a coffee shop that is also a bookshop.",
-)
 
 
 class LLMUser(FastHttpUser):

@@ -1,0 +1,44 @@
+"""The baseline of the load benchmark: a plain FastHttpUser sending the same requests, uninstrumented.
+
+The same mix as the built-in load (60% streamed chat, 30% chat, 10% evals), the same
+bodies and headers, no wait; each answer is read whole, nothing is recorded.
+"""
+
+import json
+import random
+import uuid
+from pathlib import Path
+
+from locust import FastHttpUser, constant, task
+
+from chaos.load.evals import read_eval_set
+from chaos.load.prompts import CHAT_PROMPTS
+
+EVAL_SET = Path(__file__).resolve().parents[2] / "scenarios" / "evals" / "general.jsonl"
+EVALS = [item.prompt for item in read_eval_set(EVAL_SET)]
+KINDS = ["chat_stream", "chat", "eval"]
+WEIGHTS = [0.6, 0.3, 0.1]
+
+
+def body(prompt: str, stream: bool) -> str:
+    data = {"model": "gateway", "max_tokens": 64, "messages": [{"role": "user", "content": prompt}]}
+    if stream:
+        data["stream"] = True
+        data["stream_options"] = {"include_usage": True}
+    return json.dumps(data)
+
+
+class PlainUser(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def one_request(self) -> None:
+        kind = random.choices(KINDS, WEIGHTS)[0]
+        prompt = random.choice(EVALS if kind == "eval" else CHAT_PROMPTS)
+        headers = {
+            "x-request-id": uuid.uuid4().hex,
+            "content-type": "application/json",
+            "accept": "text/event-stream" if kind == "chat_stream" else "application/json",
+            "accept-encoding": "identity",
+        }
+        self.client.post("/v1/chat/completions", data=body(prompt, kind == "chat_stream"), headers=headers, name=kind)
