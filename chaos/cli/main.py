@@ -52,9 +52,9 @@ def cli(ctx: click.Context, log_json: bool | None, log_level: str) -> None:
 
 
 def _register() -> None:
-    from chaos.cli import scenario
+    from chaos.cli import load, scenario
 
-    for command in scenario.COMMANDS:
+    for command in [*scenario.COMMANDS, *load.COMMANDS]:
         cli.add_command(command)
 
 

@@ -8,13 +8,14 @@ only the load process resolves them, so the file never holds a secret.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from chaos.envrefs import check_references
+from chaos.envrefs import check_references, resolve
 from chaos.errors import ChaosError
 from chaos.load.evals import EvalItem, read_eval_set
 from chaos.records import RequestKind
@@ -182,6 +183,13 @@ class LoadConfig(_Model):
         """The load of a validated scenario, aimed at ``target_url``, recording to ``records``."""
         scenario = scenario_file.scenario
         load, target = scenario.load, scenario.target
+        host = urlsplit(target_url).hostname
+        if host not in scenario.safety.allowed_hosts:
+            allowed = ", ".join(scenario.safety.allowed_hosts)
+            raise ChaosError(
+                f"{scenario_file.path}: the load may not target {host}: it is not in safety.allowed_hosts ({allowed})",
+                hint="add the host to safety.allowed_hosts if it really is a system you may load",
+            )
         known: dict[str, str] = {}
         for name, provider in scenario.providers.items():
             known.setdefault(provider.model, name)
@@ -245,6 +253,14 @@ class LoadConfig(_Model):
             raise ChaosError(f"cannot read the load config {path}: {exc.strerror}") from None
         except ValidationError as exc:
             raise ChaosError(f"{path}: invalid load config: {_first_error(exc)}") from None
+
+    def resolved_headers(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """The headers with their ``${ENV}`` references resolved; a ``ChaosError`` names a missing variable.
+
+        Only the load process sends the values; the orchestrator may call this first to
+        refuse a run whose environment lacks a variable (and then drop the result).
+        """
+        return {name: resolve(value, environ) for name, value in self.headers.items()}
 
     def eval_items(self) -> list[EvalItem]:
         """The inline items, or those of the eval set file."""

@@ -142,3 +142,16 @@ def test_the_orchestrators_side_never_imports_locust_or_gevent() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_header_references_resolve_only_when_asked_and_a_missing_variable_is_named(tmp_path: Path) -> None:
+    cfg = config(tmp_path, "http://127.0.0.1:1", headers={"Authorization": "Bearer ${KEY}", "x-team": "${TEAM:-sre}"})
+    assert cfg.resolved_headers({"KEY": "k1"}) == {"Authorization": "Bearer k1", "x-team": "sre"}
+    with pytest.raises(ChaosError, match="KEY is not set"):
+        cfg.resolved_headers({})
+
+
+def test_a_target_outside_the_allowed_hosts_is_refused(tmp_path: Path) -> None:
+    scenario = load_scenario(OUTAGE)
+    with pytest.raises(ChaosError, match=r"may not target api\.example\.com"):
+        LoadConfig.from_scenario(scenario, target_url="https://api.example.com", records=tmp_path / "r", run_id="r")

@@ -9,7 +9,7 @@ import pytest
 from chaos.load.config import ShapeConfig, Stage
 from chaos.records import LoadEventKind, Outcome, RequestKind
 from chaos.scenario.base import Api
-from tests.load.helpers import ROOT, config, run
+from tests.load.helpers import ROOT, LoadProcess, config, run
 from tests.load.target import TargetServer
 
 pytestmark = pytest.mark.e2e
@@ -89,3 +89,14 @@ def test_stages_shape_the_number_of_users_in_flight(tmp_path: Path, target: Targ
 
     assert most_in_flight(0.3, 1.8) == 1
     assert most_in_flight(3.0, 4.0) == 4
+
+
+def test_a_load_whose_header_variable_is_missing_exits_with_the_reason(tmp_path: Path, target: TargetServer) -> None:
+    cfg = config(tmp_path, target.url, headers={"Authorization": "Bearer ${CHAOS_TEST_SURELY_UNSET}"})
+    load = LoadProcess(cfg)
+    try:
+        assert load.wait(timeout=30) != 0
+    finally:
+        load.kill()
+    assert "environment variable CHAOS_TEST_SURELY_UNSET is not set" in load.stderr()
+    assert sum(target.target.received.values()) == 0

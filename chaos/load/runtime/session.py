@@ -32,7 +32,6 @@ from locust.event import Events
 from locust.runners import MasterRunner, Runner, WorkerRunner
 from locust.shape import LoadTestShape
 
-from chaos.envrefs import resolve
 from chaos.errors import ChaosError
 from chaos.load.config import CONFIG_ENV, LoadConfig
 from chaos.load.runtime.recorder import FileRecorder, MasterHub, Recorder, WorkerRecorder
@@ -46,7 +45,7 @@ _WORKER_EXIT_WAIT = 5.0  # seconds the master waits for its local workers to exi
 class LoadRuntime:
     def __init__(self, config: LoadConfig, environ: Mapping[str, str]) -> None:
         self.config = config
-        self.headers = {name: resolve(value, environ) for name, value in config.headers.items()}
+        self.headers = config.resolved_headers(environ)
         self.evals = config.eval_items() if config.mix.eval > 0 else []
         served_field = config.served_by.name if config.served_by.source == "json" else None
         self.wire = Wire(config.api, config.model, config.max_tokens, served_field)
