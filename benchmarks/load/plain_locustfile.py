@@ -1,10 +1,13 @@
-"""The baseline of the load benchmark: a plain FastHttpUser sending the same requests, uninstrumented.
+"""The baselines of the load benchmark: a plain FastHttpUser sending the same requests, uninstrumented.
 
 The same mix as the built-in load (60% streamed chat, 30% chat, 10% evals), the same
-bodies and headers, no wait; each answer is read whole, nothing is recorded.
+bodies and headers, no wait, nothing recorded. ``PLAIN_STREAMS=lines`` consumes a
+streamed answer with Locust's own ``iter_lines`` (how a plain locustfile streams);
+``PLAIN_STREAMS=whole`` reads it whole, like any other answer (no streaming at all).
 """
 
 import json
+import os
 import random
 import uuid
 from pathlib import Path
@@ -18,6 +21,7 @@ EVAL_SET = Path(__file__).resolve().parents[2] / "scenarios" / "evals" / "genera
 EVALS = [item.prompt for item in read_eval_set(EVAL_SET)]
 KINDS = ["chat_stream", "chat", "eval"]
 WEIGHTS = [0.6, 0.3, 0.1]
+STREAM_LINES = os.environ.get("PLAIN_STREAMS", "lines") == "lines"
 
 
 def body(prompt: str, stream: bool) -> str:
@@ -41,4 +45,9 @@ class PlainUser(FastHttpUser):
             "accept": "text/event-stream" if kind == "chat_stream" else "application/json",
             "accept-encoding": "identity",
         }
-        self.client.post("/v1/chat/completions", data=body(prompt, kind == "chat_stream"), headers=headers, name=kind)
+        path, data = "/v1/chat/completions", body(prompt, kind == "chat_stream")
+        if kind == "chat_stream" and STREAM_LINES:
+            for _ in self.client.iter_lines(path, method="POST", data=data, headers=headers, name=kind):
+                pass
+        else:
+            self.client.post(path, data=data, headers=headers, name=kind)

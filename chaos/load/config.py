@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,8 +20,9 @@ from chaos.errors import ChaosError
 from chaos.load.evals import EvalItem, read_eval_set
 from chaos.records import RequestKind
 from chaos.scenario.base import Api
-from chaos.scenario.estimate import stop_grace
-from chaos.scenario.loading import ScenarioFile
+
+if TYPE_CHECKING:  # the scenario language is heavy to import; the load process only needs this module
+    from chaos.scenario.loading import ScenarioFile
 
 CONFIG_ENV = "CHAOS_LOAD_CONFIG"
 
@@ -181,6 +182,8 @@ class LoadConfig(_Model):
     @classmethod
     def from_scenario(cls, scenario_file: ScenarioFile, *, target_url: str, records: Path, run_id: str) -> LoadConfig:
         """The load of a validated scenario, aimed at ``target_url``, recording to ``records``."""
+        from chaos.scenario.estimate import stop_grace
+
         scenario = scenario_file.scenario
         load, target = scenario.load, scenario.target
         host = urlsplit(target_url).hostname

@@ -1,8 +1,9 @@
-"""Server-sent events, decoded one line at a time as the bytes arrive.
+"""Server-sent events, decoded as the bytes arrive.
 
 Reading a stream in fixed-size chunks waits for the chunk to fill and inflates the time
-to first token; the load reads line by line and hands each line to ``SseDecoder``, which
-returns an event at each blank line (the SSE dispatch rule).
+to first token. The load reads up to a line break (or, once the stream has shown how its
+events end, up to the blank line that ends an event: an event is complete only there)
+and hands what it read to ``SseDecoder``, which returns an event at each blank line.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class SseEvent:
 
 
 class SseDecoder:
-    """Lines in (with or without their line ending), events out."""
+    """Whole lines in (one or more, each ending in ``\\n`` or ``\\r\\n``), events out."""
 
     __slots__ = ("_data", "_event")
 
@@ -29,9 +30,27 @@ class SseDecoder:
         self._event: str | None = None
         self._data: list[bytes] = []
 
-    def line(self, raw: bytes) -> SseEvent | None:
-        """Feed one line; the event it completes, if any."""
-        line = raw.rstrip(b"\r\n")
+    def feed(self, chunk: bytes) -> list[SseEvent]:
+        """The events that the lines of ``chunk`` complete."""
+        if not self._data and chunk.startswith(b"data: ") and chunk.endswith(b"\n\n") and chunk.count(b"\n") == 2:
+            # the usual event, one data line read whole: the general path below gives the same
+            return [SseEvent(self._event, chunk[6:-2].removesuffix(b"\r"))]
+        lines = chunk.split(b"\n")
+        if not lines[-1]:
+            lines.pop()  # the chunk ends with its last line's line break
+        events = []
+        for line in lines:
+            event = self._line(line.removesuffix(b"\r"))
+            if event is not None:
+                events.append(event)
+        return events
+
+    def finish(self) -> list[SseEvent]:
+        """The body ended: an event still pending (no blank line after it) counts."""
+        event = self._dispatch()
+        return [event] if event is not None else []
+
+    def _line(self, line: bytes) -> SseEvent | None:
         if not line:
             return self._dispatch()
         if line.startswith(b"data:"):
@@ -44,10 +63,6 @@ class SseDecoder:
                 raise MalformedStream(f"an event name is not UTF-8: {exc.reason}") from None
         # anything else is a comment (a keep-alive), an id or a retry: nothing to measure
         return None
-
-    def finish(self) -> SseEvent | None:
-        """The body ended: an event still pending (no blank line after it) counts."""
-        return self._dispatch()
 
     def _dispatch(self) -> SseEvent | None:
         event, data = self._event, self._data

@@ -57,9 +57,12 @@ class Trace:
         self.last_token_at = now
         self.deltas += 1
 
-    def fail(self, kind: ErrorKind, error: str) -> None:
-        """The first failure is the reason; later ones are consequences."""
-        if self.error_kind is None:
+    def fail(self, kind: ErrorKind | None, error: str) -> None:
+        """The first failure is the reason; later ones are consequences.
+
+        ``kind`` is None only when the load generator itself failed, not the target.
+        """
+        if self.error is None:
             self.error_kind = kind
             self.error = error
 
@@ -89,7 +92,7 @@ class Trace:
             t_first_token=self._wall(self.first_token_at),
             t_ended=self.t_sent + (now - self.sent_at),
             status=self.status,
-            outcome=Outcome.OK if self.error_kind is None else Outcome.FAILED,
+            outcome=Outcome.OK if self.error is None else Outcome.FAILED,
             error_kind=self.error_kind,
             error=self.error,
             output_tokens=self.output_tokens if self.output_tokens is not None else self.deltas,

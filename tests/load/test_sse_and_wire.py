@@ -11,16 +11,21 @@ from chaos.load.wire import AnthropicStream, OpenAIStream, Wire, error_message
 from chaos.scenario.base import Api
 
 
-def events(lines: list[bytes]) -> list[SseEvent]:
+def events(chunks: list[bytes]) -> list[SseEvent]:
     decoder = SseDecoder()
-    found = [event for line in lines if (event := decoder.line(line)) is not None]
-    last = decoder.finish()
-    return [*found, last] if last is not None else found
+    return [event for chunk in chunks for event in decoder.feed(chunk)] + decoder.finish()
 
 
 def test_an_event_is_dispatched_at_the_blank_line_with_its_name_and_joined_data() -> None:
     got = events([b"event: delta\n", b"data: a\n", b"data: b\r\n", b"\n", b": keep-alive\n", b"data: c\n", b"\n"])
     assert got == [SseEvent("delta", b"a\nb"), SseEvent(None, b"c")]
+
+
+def test_lines_may_come_one_or_an_event_at_a_time() -> None:
+    decoder = SseDecoder()
+    assert decoder.feed(b"data: a\n") == []
+    assert decoder.feed(b"\ndata: b\n\n") == [SseEvent(None, b"a"), SseEvent(None, b"b")]
+    assert decoder.feed(b"event: x\r\ndata: c\r\n\r\n") == [SseEvent("x", b"c")]
 
 
 def test_an_event_left_without_its_blank_line_counts_at_the_end_of_the_body() -> None:
@@ -32,7 +37,7 @@ def test_data_that_is_not_utf8_is_malformed() -> None:
     with pytest.raises(MalformedStream):
         OpenAIStream(None).feed(event)
     with pytest.raises(MalformedStream):
-        SseDecoder().line(b"event: \xff\n")
+        SseDecoder().feed(b"event: \xff\n")
 
 
 def chunk(content: str | None, **extra: object) -> SseEvent:

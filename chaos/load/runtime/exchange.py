@@ -27,7 +27,7 @@ from chaos.load.evals import EvalItem
 from chaos.load.sse import MalformedStream, SseDecoder
 from chaos.load.trace import Trace
 from chaos.load.wire import error_message
-from chaos.records import ErrorKind, RequestEnded, RequestKind
+from chaos.records import ErrorKind, Outcome, RequestEnded, RequestKind
 
 if TYPE_CHECKING:
     from chaos.load.runtime.users import LLMUser
@@ -43,26 +43,29 @@ class RequestFailed(Exception):
 def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | None = None) -> RequestEnded:
     runtime = user.runtime
     config = runtime.config
+    request_id = runtime.request_id()
+    stream = kind is RequestKind.CHAT_STREAM
+    headers = {
+        **runtime.headers,
+        "x-request-id": request_id,
+        "content-type": "application/json",
+        "accept": "text/event-stream" if stream else "application/json",
+        "accept-encoding": "identity",  # read the stream as it comes, not through a decompressor
+    }
+    payload = runtime.wire.body(prompt, stream=stream)
+    # the clock starts here: only the sent record is written between it and the request
     trace = Trace(
-        id=runtime.request_id(),
+        id=request_id,
         kind=kind,
         endpoint=runtime.path,
-        stream=kind is RequestKind.CHAT_STREAM,
+        stream=stream,
         worker=runtime.worker,
         eval_id=item.id if item is not None else None,
     )
-    headers = {
-        **runtime.headers,
-        "x-request-id": trace.id,
-        "content-type": "application/json",
-        "accept": "text/event-stream" if trace.stream else "application/json",
-        "accept-encoding": "identity",  # read the stream as it comes, not through a decompressor
-    }
-    payload = runtime.wire.body(prompt, stream=trace.stream)
     runtime.recorder.write(trace.sent())
     response: FastResponse | None = None
     received = 0
-    killed: BaseException | None = None
+    reraise: BaseException | None = None
     timeout = gevent.Timeout(config.client_timeout)
     timeout.start()
     try:
@@ -74,16 +77,19 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
         trace.fail(ErrorKind.TIMEOUT, f"no complete answer within the client timeout ({config.client_timeout:g}s)")
     except gevent.GreenletExit as exc:
         trace.fail(ErrorKind.TIMEOUT, "still in flight when the stop grace ran out")
-        killed = exc
+        reraise = exc
     except (OSError, HTTPParseError) as exc:
-        kind_, reason = classify(exc)
-        trace.fail(kind_, reason)
+        trace.fail(*classify(exc))
+    except Exception as exc:
+        # not the target's doing: recorded as failed with no error kind, then raised for Locust to log
+        trace.fail(None, f"the load generator failed: {exc!r}")
+        reraise = exc
     finally:
         timeout.close()
         if response is not None and response.status_code:
             response.release()
     now = time.perf_counter()
-    if item is not None and trace.error_kind is None:
+    if item is not None and trace.error is None:
         trace.eval_pass = item.judge(trace.answer)
     record = trace.ended(now)
     runtime.recorder.write(record)
@@ -98,8 +104,8 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
         start_time=trace.t_sent,
         url=runtime.path,
     )
-    if killed is not None:
-        raise killed
+    if reraise is not None:
+        raise reraise
     return record
 
 
@@ -148,28 +154,30 @@ def _read_whole(response: FastResponse, trace: Trace, user: LLMUser) -> int:
 
 def _read_stream(response: FastResponse, trace: Trace, user: LLMUser) -> int:
     runtime = user.runtime
-    raw = response._response  # geventhttpclient's socket response: readline() returns as each line arrives
+    raw = response._response  # geventhttpclient's socket response: readline() returns as soon as it can
     assert raw is not None
-    lines = SseDecoder()
+    decoder = SseDecoder()
     stream = runtime.wire.stream()
+    until = b"\n"  # line by line until the first blank line, then an event (up to its blank line) at a time
     received = 0
-    while True:
-        line = raw.readline(b"\n")
-        received += len(line)
-        event = lines.line(line) if line else lines.finish()
-        if event is not None:
+    while stream.error is None:
+        chunk = raw.readline(until)
+        received += len(chunk)
+        if until == b"\n" and chunk in (b"\n", b"\r\n"):
+            until = chunk * 2
+        for event in decoder.feed(chunk) if chunk else decoder.finish():
             text = stream.feed(event)
             if text:
                 trace.delta(text, time.perf_counter())
             if stream.error is not None:
                 trace.fail(ErrorKind.STREAM_ERROR, stream.error)
                 break
-        if not line:
+        if not chunk:
             break
     if runtime.config.served_by.source == "json":
         trace.served_by = runtime.config.served_by.provider(stream.served_value)
     trace.output_tokens = stream.output_tokens
-    if not stream.done:
+    if stream.error is None and not stream.done:
         trace.fail(ErrorKind.TRUNCATED, "the stream ended without its terminal event")
     return received
 
@@ -211,7 +219,9 @@ def classify(error: BaseException | None) -> tuple[ErrorKind, str]:
 
 
 def _failure(record: RequestEnded) -> RequestFailed | None:
-    if record.error_kind is None:
+    if record.outcome is Outcome.OK:
         return None
+    if record.error_kind is None:
+        return RequestFailed("load generator error")
     status = f" ({record.status})" if record.status and record.error_kind.value.startswith("http") else ""
     return RequestFailed(f"{record.error_kind.value}{status}")
