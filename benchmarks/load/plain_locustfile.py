@@ -12,6 +12,7 @@ import random
 import uuid
 from pathlib import Path
 
+import meter  # noqa: F401  (the benchmark's probe installs itself)
 from locust import FastHttpUser, constant, task
 
 from chaos.load.evals import read_eval_set
