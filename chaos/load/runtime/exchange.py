@@ -112,24 +112,22 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
 def _read(response: FastResponse, trace: Trace, user: LLMUser) -> int:
     """Read the answer into ``trace``; returns the bytes received."""
     runtime = user.runtime
-    if not response.status_code:
+    status = response.status_code
+    if not status:
         kind, reason = classify(getattr(response, "error", None))
         trace.fail(kind, reason)
         return 0
-    trace.headers(response.status_code, time.perf_counter())
+    trace.headers(status, time.perf_counter())
     response_headers = response.headers
     assert response_headers is not None
     served_by = runtime.config.served_by
     if served_by.source == "header" and served_by.name is not None:
         trace.served_by = served_by.provider(_header(response_headers, served_by.name))
     trace.degraded = _header(response_headers, runtime.config.degraded_header) or None
-    if not 200 <= response.status_code < 300:
+    if not 200 <= status < 300:
         body = _safe_content(response)
         message = error_message(body)
-        trace.fail(
-            ErrorKind.for_status(response.status_code),
-            f"HTTP {response.status_code}" + (f": {message}" if message else ""),
-        )
+        trace.fail(ErrorKind.for_status(status), f"HTTP {status}" + (f": {message}" if message else ""))
         return len(body)
     try:
         return _read_stream(response, trace, user) if trace.stream else _read_whole(response, trace, user)
@@ -214,7 +212,7 @@ def classify(error: BaseException | None) -> tuple[ErrorKind, str]:
             if "incomplete" in str(error).lower() or "closed" in str(error).lower():
                 return ErrorKind.RESET, f"connection closed mid-answer: {error}"
             return ErrorKind.MALFORMED, f"not valid HTTP: {error}"
-        error = getattr(error, "original", None) or error.__cause__ or error.__context__
+        error = getattr(error, "original", None) or error.__cause__
     return ErrorKind.RESET, "the connection failed"
 
 

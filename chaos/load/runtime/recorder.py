@@ -137,6 +137,7 @@ class MasterHub:
         self._stop_t: float | None = None
         self._stop_waiting: set[str] = set()
         self._stop_written = False
+        self._stop_detail: dict[str, Any] = {}
         runner.register_message("chaos:ping", self._on_ping)
         runner.register_message("chaos:record", self._on_record)
         runner.register_message("chaos:stopping", self._on_stopping)
@@ -158,9 +159,10 @@ class MasterHub:
                 if not worker.finished:
                     self._lost(worker_id, "stopped before its requests ended")
 
-    def stopping(self) -> None:
+    def stopping(self, detail: dict[str, Any]) -> None:
         """The master ordered the stop; STOP is written once every worker has stopped starting requests."""
         self._stop_t = time.time()
+        self._stop_detail = detail
         self._stop_waiting = {
             worker_id for worker_id, client in self._runner.clients.items() if client.state != STATE_MISSING
         }
@@ -194,7 +196,7 @@ class MasterHub:
     def _maybe_write_stop(self) -> None:
         if self._stop_t is not None and not self._stop_waiting and not self._stop_written:
             self._stop_written = True
-            self._recorder.write(LoadEvent(event=LoadEventKind.STOP, t=self._stop_t))
+            self._recorder.write(LoadEvent(event=LoadEventKind.STOP, t=self._stop_t, detail=self._stop_detail))
 
     def _lost(self, worker_id: str, reason: str) -> None:
         worker = self._workers.setdefault(worker_id, _Worker())

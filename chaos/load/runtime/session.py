@@ -1,14 +1,15 @@
 """``LoadRuntime``: what one load process shares, and how it hooks into Locust's events.
 
 A locustfile builds one from the config file named by ``CHAOS_LOAD_CONFIG``, installs it
-on ``locust.events`` and takes its user and shape classes (see ``loadtests/chat.py``).
+on ``locust.events`` and takes its user and shape classes (see ``chaos/load/runtime/chat.py``).
 Then, in a single local process or in the master:
 
     test_start     LoadEvent START (t = 0 of every offset)
     the shape      ends the load at ``duration`` (or on SIGTERM / SIGINT, within a second)
                    by stopping the runner gracefully: no request starts any more, those in
                    flight get the stop grace (Locust's stop_timeout), then end as timeouts
-    test_stopping  LoadEvent STOP (the master waits until every worker has stopped too)
+    test_stopping  LoadEvent STOP, with the stop grace (the master waits until every worker
+                   has stopped starting requests too)
     quit           LoadEvent SUMMARY with Locust's own request and failure counts
 
 The duration lives in the shape because Locust ignores ``--run-time`` for shape classes,
@@ -156,9 +157,10 @@ class LoadRuntime:
             t = self._worker_recorder.to_master_time(time.time())
             self._runner.send_message("chaos:stopping", {"t": t})
         elif self._hub is not None:
-            self._hub.stopping()
+            self._hub.stopping({"stop_grace": self.config.stop_grace})
         elif self._file is not None:
-            self._file.write(LoadEvent(event=LoadEventKind.STOP, t=time.time()))
+            detail = {"stop_grace": self.config.stop_grace}
+            self._file.write(LoadEvent(event=LoadEventKind.STOP, t=time.time(), detail=detail))
 
     def _on_test_stop(self, environment: Environment, **_: Any) -> None:
         runner = self._runner
