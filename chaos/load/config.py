@@ -23,6 +23,7 @@ from chaos.scenario.base import Api
 
 if TYPE_CHECKING:  # the scenario language is heavy to import; the load process only needs this module
     from chaos.scenario.loading import ScenarioFile
+    from chaos.scenario.model import Load, Scenario
 
 CONFIG_ENV = "CHAOS_LOAD_CONFIG"
 
@@ -132,7 +133,7 @@ class LoadConfig(_Model):
     stop_grace: float = Field(gt=0, description="How long in-flight requests may finish after the load stops.")
     records: Path = Field(description="The JSONL file the records are appended to (absolute).")
     processes: int = Field(1, ge=1, le=64, description="1: one local process; N: a master and N local workers.")
-    locustfile: Path | None = Field(None, description="Default: loadtests/chat.py, the built-in chat mix.")
+    locustfile: Path | None = Field(None, description="Default: the built-in chat mix (chaos/load/runtime/chat.py).")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("headers")
@@ -193,16 +194,6 @@ class LoadConfig(_Model):
                 f"{scenario_file.path}: the load may not target {host}: it is not in safety.allowed_hosts ({allowed})",
                 hint="add the host to safety.allowed_hosts if it really is a system you may load",
             )
-        known: dict[str, str] = {}
-        for name, provider in scenario.providers.items():
-            known.setdefault(provider.model, name)
-        for name in scenario.providers:
-            known[name] = name
-        rule = target.served_by
-        source: Literal["header", "json", "none"] = (
-            "header" if rule.header is not None else "json" if rule.json_field is not None else "none"
-        )
-        shape = load.shape
         try:
             return cls(
                 run_id=run_id,
@@ -210,9 +201,7 @@ class LoadConfig(_Model):
                 api=target.api,
                 model=target.model,
                 headers=dict(target.headers),
-                served_by=ServedByRule(
-                    source=source, name=rule.header or rule.json_field, providers={**known, **rule.map}
-                ),
+                served_by=_served_by(scenario),
                 degraded_header=target.degraded_header,
                 mix=Mix(chat_stream=load.mix.chat_stream, chat=load.mix.chat, eval=load.mix.eval),
                 max_tokens=load.max_tokens,
@@ -220,22 +209,7 @@ class LoadConfig(_Model):
                 wait_max=load.wait.max,
                 client_timeout=load.client_timeout,
                 eval_set=scenario_file.resolve(load.eval_set).resolve() if load.eval_set is not None else None,
-                shape=ShapeConfig(
-                    users=load.users,
-                    spawn_rate=load.spawn_rate,
-                    duration=load.duration,
-                    stages=[Stage(until=s.until, users=s.users, spawn_rate=s.spawn_rate) for s in shape.stages]
-                    if shape is not None and shape.stages is not None
-                    else None,
-                    bursts=Bursts(
-                        every=shape.bursts.every,
-                        length=shape.bursts.length,
-                        users=shape.bursts.users,
-                        spawn_rate=shape.bursts.spawn_rate,
-                    )
-                    if shape is not None and shape.bursts is not None
-                    else None,
-                ),
+                shape=_shape(load),
                 stop_grace=stop_grace(scenario),
                 records=records.resolve(),
                 processes=load.processes,
@@ -270,6 +244,35 @@ class LoadConfig(_Model):
         if self.evals or self.eval_set is None:
             return list(self.evals)
         return read_eval_set(self.eval_set)
+
+
+def _served_by(scenario: Scenario) -> ServedByRule:
+    """The target's rule; a value equal to a provider's name or model names that provider unless mapped."""
+    rule = scenario.target.served_by
+    known: dict[str, str] = {}
+    for name, provider in scenario.providers.items():
+        known.setdefault(provider.model, name)  # two providers of one model: the first in fallback order
+    known.update({name: name for name in scenario.providers})
+    if rule.header is not None:
+        return ServedByRule(source="header", name=rule.header, providers={**known, **rule.map})
+    if rule.json_field is not None:
+        return ServedByRule(source="json", name=rule.json_field, providers={**known, **rule.map})
+    return ServedByRule(providers={**known, **rule.map})
+
+
+def _shape(load: Load) -> ShapeConfig:
+    shape = load.shape
+    stages = shape.stages if shape is not None else None
+    bursts = shape.bursts if shape is not None else None
+    return ShapeConfig(
+        users=load.users,
+        spawn_rate=load.spawn_rate,
+        duration=load.duration,
+        stages=[Stage(until=s.until, users=s.users, spawn_rate=s.spawn_rate) for s in stages] if stages else None,
+        bursts=Bursts(every=bursts.every, length=bursts.length, users=bursts.users, spawn_rate=bursts.spawn_rate)
+        if bursts is not None
+        else None,
+    )
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import gevent  # type: ignore[import-untyped]
 from geventhttpclient._parser import HTTPParseError
 from geventhttpclient.header import Headers
-from geventhttpclient.response import HTTPConnectionClosed
+from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketResponse
 from locust.contrib.fasthttp import FastResponse
 
 from chaos.load.evals import EvalItem
@@ -152,17 +152,14 @@ def _read_whole(response: FastResponse, trace: Trace, user: LLMUser) -> int:
 
 def _read_stream(response: FastResponse, trace: Trace, user: LLMUser) -> int:
     runtime = user.runtime
-    raw = response._response  # geventhttpclient's socket response: readline() returns as soon as it can
+    raw = response._response  # geventhttpclient's socket response, read as the bytes arrive
     assert raw is not None
     decoder = SseDecoder()
     stream = runtime.wire.stream()
-    until = b"\n"  # line by line until the first blank line, then an event (up to its blank line) at a time
     received = 0
     while stream.error is None:
-        chunk = raw.readline(until)
+        chunk = _arrived_lines(raw)
         received += len(chunk)
-        if until == b"\n" and chunk in (b"\n", b"\r\n"):
-            until = chunk * 2
         for event in decoder.feed(chunk) if chunk else decoder.finish():
             text = stream.feed(event)
             if text:
@@ -178,6 +175,21 @@ def _read_stream(response: FastResponse, trace: Trace, user: LLMUser) -> int:
     if stream.error is None and not stream.done:
         trace.fail(ErrorKind.TRUNCATED, "the stream ended without its terminal event")
     return received
+
+
+def _arrived_lines(raw: HTTPSocketResponse) -> bytes:
+    """The whole lines that have arrived, all of them; or, when none has, the next one as soon as it does.
+
+    Lines that arrived together were received together; taking them in one piece instead
+    of one ``readline`` each saves most of the cost of reading a stream. ``b""``: the end.
+    """
+    buffered = raw._body_buffer  # what geventhttpclient has received of the body and not yet handed out
+    end = buffered.rfind(b"\n") + 1
+    if end == 0:
+        return raw.readline(b"\n")
+    lines = bytes(buffered[:end])
+    del buffered[:end]
+    return lines
 
 
 def _header(headers: Headers, name: str) -> str | None:
