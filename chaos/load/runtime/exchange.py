@@ -1,13 +1,13 @@
 """One request to the target, measured and classified, on Locust's fast HTTP client.
 
-The response is asked for with ``stream=True`` so that the headers come back as soon
-as they arrive (time to headers); a stream is then read line by line as the bytes
-arrive (a fixed-size read waits for the chunk to fill and inflates TTFT). Every request
-ends with exactly one ``RequestEnded`` record and one Locust request event, however it
-ended, including when the user is killed at the end of the stop grace.
-
-Locust's ``catch_response=True`` response is never entered: Locust then reports nothing
-itself, and the event fired here carries the end-to-end time and the failure kind.
+The request goes through the user's ``LocustUserAgent`` (``self.client.client``, what
+``FastHttpSession`` sends with), which returns as soon as the response headers are in
+(time to headers); the body is then read as the bytes arrive, a stream line by line
+(a fixed-size read waits for the chunk to fill and inflates TTFT). Every request ends
+with exactly one ``RequestEnded`` record and one Locust request event, however it ended,
+including when the user is killed at the end of the stop grace; the event carries the
+end-to-end time and the failure kind. Going past ``FastHttpSession.request`` saves its
+bookkeeping, which reports at the headers and is replaced here anyway.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import gevent  # type: ignore[import-untyped]
 from geventhttpclient._parser import HTTPParseError
 from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketResponse
+from geventhttpclient.useragent import ConnectionError as AgentError
 from locust.contrib.fasthttp import FastResponse
 
 from chaos.load.evals import EvalItem
@@ -69,16 +70,14 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
     timeout = gevent.Timeout(config.client_timeout)
     timeout.start()
     try:
-        response = user.client.request(
-            "POST", runtime.path, data=payload, headers=headers, stream=True, catch_response=True, name=kind.value
-        )
+        response = _send(user, payload, headers)
         received = _read(response, trace, user)
     except gevent.Timeout:
         trace.fail(ErrorKind.TIMEOUT, f"no complete answer within the client timeout ({config.client_timeout:g}s)")
     except gevent.GreenletExit as exc:
         trace.fail(ErrorKind.TIMEOUT, "still in flight when the stop grace ran out")
         reraise = exc
-    except (OSError, HTTPParseError) as exc:
+    except (OSError, HTTPParseError, AgentError) as exc:
         trace.fail(*classify(exc))
     except Exception as exc:
         # not the target's doing: recorded as failed with no error kind, then raised for Locust to log
@@ -86,7 +85,7 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
         reraise = exc
     finally:
         timeout.close()
-        if response is not None and response.status_code:
+        if response is not None:
             response.release()
     now = time.perf_counter()
     if item is not None and trace.error is None:
@@ -109,14 +108,23 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalItem | Non
     return record
 
 
+def _send(user: LLMUser, payload: str, headers: dict[str, str]) -> FastResponse:
+    """The response once its headers are in, whatever its status."""
+    try:
+        response = user.client.client.urlopen(user.runtime.url, method="POST", payload=payload, headers=headers)
+    except AgentError as exc:
+        error_response = getattr(exc, "response", None)  # a status the agent does not like: the answer is there
+        if not isinstance(error_response, FastResponse):
+            raise
+        return error_response
+    assert isinstance(response, FastResponse)  # LocustUserAgent.response_type
+    return response
+
+
 def _read(response: FastResponse, trace: Trace, user: LLMUser) -> int:
     """Read the answer into ``trace``; returns the bytes received."""
     runtime = user.runtime
     status = response.status_code
-    if not status:
-        kind, reason = classify(getattr(response, "error", None))
-        trace.fail(kind, reason)
-        return 0
     trace.headers(status, time.perf_counter())
     response_headers = response.headers
     assert response_headers is not None

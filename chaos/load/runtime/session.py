@@ -51,6 +51,7 @@ class LoadRuntime:
         served_field = config.served_by.name if config.served_by.source == "json" else None
         self.wire = Wire(config.api, config.model, config.max_tokens, served_field)
         self.path = config.path
+        self.url = config.host + config.path
         weights = config.mix.weights()
         self.mix = (list(weights), list(weights.values()))
         self.recorder: Recorder = _NoRecorder()
