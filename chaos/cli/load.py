@@ -1,0 +1,82 @@
+"""``chaos load``: a scenario's load alone, against any OpenAI- or Anthropic-compatible URL.
+
+No providers, no faults, no verdict: the load of the scenario (users, shape, mix, evals,
+headers) sent to ``--target``, every request recorded in ``OUT/records.jsonl``, Locust's
+own statistics beside it. Ctrl-C stops it gracefully.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import click
+
+from chaos.errors import ChaosError, ExitCode
+
+SET_HELP = "Override a scenario value before validation, e.g. --set load.duration=20s (repeatable)."
+
+
+@click.command("load")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--target",
+    "target_url",
+    required=True,
+    metavar="URL",
+    help="Base URL: where the target listens (http://host:port) or an SDK-style base ending in /v1.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for records.jsonl, locust-stats.json and locust.log (default: runs/load-<time>).",
+)
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ...]) -> int:
+    """Send the load of scenario FILE to --target and record every request.
+
+    The scenario's target.api says which wire format is spoken (openai: POST
+    /v1/chat/completions, anthropic: POST /v1/messages under the URL).
+    """
+    from chaos.load.config import LoadConfig
+    from chaos.load.launch import free_port, locust_command, stop_deadline
+    from chaos.load.summary import summarize
+    from chaos.scenario.loading import load_scenario
+
+    scenario = load_scenario(file, overrides)
+    run_dir = (out or Path("runs") / time.strftime("load-%Y%m%d-%H%M%S")).resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run_id = run_dir.name
+    config = LoadConfig.from_scenario(scenario, target_url=target_url, records=run_dir / "records.jsonl", run_id=run_id)
+    config.resolved_headers(os.environ)  # a missing variable is refused here, before anything runs
+    command = locust_command(config, run_dir / "load.json", master_port=free_port() if config.processes > 1 else None)
+    config.dump(command.config_file)
+    click.echo(f"load: {config.shape.users} users for {config.shape.duration:g}s at {config.host}{config.path}")
+    process = subprocess.Popen(command.argv, env=command.env, cwd=command.cwd, start_new_session=True)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        click.echo("stopping gracefully (in-flight requests get the stop grace)", err=True)
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=stop_deadline(config))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            code = process.wait()
+    if code != 0 or not config.records.exists():
+        raise ChaosError(f"the load process exited {code}", hint=f"see {command.log_file}")
+    summary = summarize(config.records)
+    outcomes = ", ".join(f"{kind} {count}" for kind, count in summary.outcomes.most_common())
+    click.echo(f"requests: {summary.ended} ended ({outcomes or 'none'}), {summary.in_flight} never ended")
+    click.echo(f"Locust counted {summary.locust_requests} requests, {summary.locust_failures} failed")
+    if summary.workers_lost:
+        click.echo(f"workers lost: {summary.workers_lost}")
+    click.echo(f"records: {config.records}")
+    return int(ExitCode.PASS)
+
+
+COMMANDS = [load]

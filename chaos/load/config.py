@@ -1,0 +1,281 @@
+"""``LoadConfig``: everything the Locust process needs, as one JSON document.
+
+The orchestrator builds it from a scenario (``LoadConfig.from_scenario``), writes it to a
+file and names that file in ``CHAOS_LOAD_CONFIG`` for the load process (``launch.py``).
+Nothing here imports Locust or gevent. Header values keep their ``${ENV}`` references:
+only the load process resolves them, so the file never holds a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chaos.envrefs import check_references, resolve
+from chaos.errors import ChaosError
+from chaos.evals import EvalCase, load_eval_set
+from chaos.records import RequestKind
+from chaos.scenario.base import Api
+
+if TYPE_CHECKING:  # the scenario language is heavy to import; the load process only needs this module
+    from chaos.scenario.loading import ScenarioFile
+    from chaos.scenario.model import Load, Scenario
+
+CONFIG_ENV = "CHAOS_LOAD_CONFIG"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServedByRule(_Model):
+    """Where the target names who served a request, and what its values mean."""
+
+    source: Literal["header", "json", "none"] = "none"
+    name: str | None = Field(None, description="The header or top-level JSON field.")
+    providers: dict[str, str] = Field(
+        default_factory=dict, description="A value the target reports -> a provider name."
+    )
+
+    @model_validator(mode="after")
+    def _named(self) -> ServedByRule:
+        if (self.source == "none") != (self.name is None):
+            raise ValueError("a header or json source needs a name; none takes no name")
+        return self
+
+    def provider(self, value: str | None) -> str | None:
+        """The provider a reported value stands for (the value itself when unknown)."""
+        if value is None or value == "":
+            return None
+        return self.providers.get(value, value)
+
+
+class Mix(_Model):
+    chat_stream: float = Field(0.6, ge=0, le=1)
+    chat: float = Field(0.3, ge=0, le=1)
+    eval: float = Field(0.1, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> Mix:
+        if abs(self.chat_stream + self.chat + self.eval - 1) > 1e-6:
+            raise ValueError("the mix must add up to 1")
+        return self
+
+    def weights(self) -> dict[RequestKind, float]:
+        return {RequestKind.CHAT_STREAM: self.chat_stream, RequestKind.CHAT: self.chat, RequestKind.EVAL: self.eval}
+
+
+class Stage(_Model):
+    until: float = Field(gt=0, description="Seconds from the start of load at which this stage ends.")
+    users: int = Field(ge=0)
+    spawn_rate: float = Field(gt=0)
+
+
+class Bursts(_Model):
+    every: float = Field(gt=0)
+    length: float = Field(gt=0)
+    users: int = Field(ge=1)
+    spawn_rate: float | None = Field(None, gt=0)
+
+
+class ShapeConfig(_Model):
+    """Users over time: constant (``users`` at ``spawn_rate``), stages, or bursts."""
+
+    users: int = Field(ge=1)
+    spawn_rate: float = Field(gt=0)
+    duration: float = Field(gt=0, description="Seconds of load; no request starts after it.")
+    stages: list[Stage] | None = None
+    bursts: Bursts | None = None
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> ShapeConfig:
+        if self.stages is not None and self.bursts is not None:
+            raise ValueError("give stages or bursts, not both")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "stages" if self.stages is not None else "bursts" if self.bursts is not None else "constant"
+
+    def target(self, elapsed: float) -> tuple[int, float]:
+        """Users and spawn rate to aim for ``elapsed`` seconds into the load (``estimate.users_at``'s model)."""
+        if self.stages is not None:
+            for stage in self.stages:
+                if elapsed < stage.until:
+                    return stage.users, stage.spawn_rate
+            return 0, self.stages[-1].spawn_rate
+        bursts = self.bursts
+        if bursts is not None and elapsed >= bursts.every and elapsed % bursts.every < bursts.length:
+            return bursts.users, bursts.spawn_rate or self.spawn_rate
+        return self.users, self.spawn_rate
+
+
+class LoadConfig(_Model):
+    run_id: str = Field(min_length=1)
+    target_url: str = Field(description="Base URL: where the target listens, or an SDK-style base ending in /v1.")
+    api: Api = Api.OPENAI
+    model: str = "gateway"
+    headers: dict[str, str] = Field(default_factory=dict, description="${ENV} references unresolved.")
+    served_by: ServedByRule = Field(default_factory=ServedByRule)
+    degraded_header: str = "x-degraded"
+    mix: Mix = Field(default_factory=Mix)
+    max_tokens: int = Field(64, ge=1)
+    wait_min: float = Field(0.5, ge=0)
+    wait_max: float = Field(1.5, ge=0)
+    client_timeout: float = Field(60.0, gt=0)
+    evals: list[EvalCase] = Field(default_factory=list, description="Eval items given inline.")
+    eval_set: Path | None = Field(None, description="An absolute path to a JSONL eval set (read by the load).")
+    shape: ShapeConfig
+    stop_grace: float = Field(gt=0, description="How long in-flight requests may finish after the load stops.")
+    records: Path = Field(description="The JSONL file the records are appended to (absolute).")
+    processes: int = Field(1, ge=1, le=64, description="1: one local process; N: a master and N local workers.")
+    locustfile: Path | None = Field(None, description="Default: the built-in chat mix (chaos/load/runtime/chat.py).")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("headers")
+    @classmethod
+    def _references(cls, headers: dict[str, str]) -> dict[str, str]:
+        for value in headers.values():
+            check_references(value)
+        return headers
+
+    @field_validator("target_url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f'"{url}" is not an http(s) base URL')
+        return url
+
+    @field_validator("records", "eval_set", "locustfile")
+    @classmethod
+    def _absolute(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_absolute():
+            raise ValueError(f"{path} must be an absolute path (the load runs in another directory)")
+        return path
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LoadConfig:
+        if self.wait_min > self.wait_max:
+            raise ValueError("wait_min must not exceed wait_max")
+        if self.mix.eval > 0 and not self.evals and self.eval_set is None:
+            raise ValueError("eval traffic needs evals or eval_set")
+        return self
+
+    @property
+    def host(self) -> str:
+        """What Locust calls the host: scheme and authority."""
+        parts = urlsplit(self.target_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def path(self) -> str:
+        """The chat endpoint's path: /v1/chat/completions or /v1/messages under the base URL."""
+        base = urlsplit(self.target_url).path.rstrip("/")
+        if not base.endswith("/v1"):
+            base += "/v1"
+        return base + ("/chat/completions" if self.api is Api.OPENAI else "/messages")
+
+    @classmethod
+    def from_scenario(cls, scenario_file: ScenarioFile, *, target_url: str, records: Path, run_id: str) -> LoadConfig:
+        """The load of a validated scenario, aimed at ``target_url``, recording to ``records``."""
+        from chaos.scenario.estimate import stop_grace
+
+        scenario = scenario_file.scenario
+        load, target = scenario.load, scenario.target
+        host = urlsplit(target_url).hostname
+        if host not in scenario.safety.allowed_hosts:
+            allowed = ", ".join(scenario.safety.allowed_hosts)
+            raise ChaosError(
+                f"{scenario_file.path}: the load may not target {host}: it is not in safety.allowed_hosts ({allowed})",
+                hint="add the host to safety.allowed_hosts if it really is a system you may load",
+            )
+        try:
+            return cls(
+                run_id=run_id,
+                target_url=target_url,
+                api=target.api,
+                model=target.model,
+                headers=dict(target.headers),
+                served_by=_served_by(scenario),
+                degraded_header=target.degraded_header,
+                mix=Mix(chat_stream=load.mix.chat_stream, chat=load.mix.chat, eval=load.mix.eval),
+                max_tokens=load.max_tokens,
+                wait_min=load.wait.min,
+                wait_max=load.wait.max,
+                client_timeout=load.client_timeout,
+                eval_set=scenario_file.resolve(load.eval_set).resolve() if load.eval_set is not None else None,
+                shape=_shape(load),
+                stop_grace=stop_grace(scenario),
+                records=records.resolve(),
+                processes=load.processes,
+                locustfile=scenario_file.resolve(load.locustfile).resolve() if load.locustfile is not None else None,
+            )
+        except ValidationError as exc:
+            raise ChaosError(f"{scenario_file.path}: cannot build the load: {_first_error(exc)}") from None
+
+    def dump(self, path: Path) -> None:
+        """Write the config where the load process will read it."""
+        path.write_text(self.model_dump_json(indent=2))
+
+    @classmethod
+    def read(cls, path: Path) -> LoadConfig:
+        try:
+            return cls.model_validate_json(path.read_text())
+        except OSError as exc:
+            raise ChaosError(f"cannot read the load config {path}: {exc.strerror}") from None
+        except ValidationError as exc:
+            raise ChaosError(f"{path}: invalid load config: {_first_error(exc)}") from None
+
+    def resolved_headers(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """The headers with their ``${ENV}`` references resolved; a ``ChaosError`` names a missing variable.
+
+        Only the load process sends the values; the orchestrator may call this first to
+        refuse a run whose environment lacks a variable (and then drop the result).
+        """
+        return {name: resolve(value, environ) for name, value in self.headers.items()}
+
+    def eval_items(self) -> list[EvalCase]:
+        """The inline items, or those of the eval set file."""
+        if self.evals or self.eval_set is None:
+            return list(self.evals)
+        return load_eval_set(self.eval_set).cases
+
+
+def _served_by(scenario: Scenario) -> ServedByRule:
+    """The target's rule; a value equal to a provider's name or model names that provider unless mapped."""
+    rule = scenario.target.served_by
+    known: dict[str, str] = {}
+    for name, provider in scenario.providers.items():
+        known.setdefault(provider.model, name)  # two providers of one model: the first in fallback order
+    known.update({name: name for name in scenario.providers})
+    if rule.header is not None:
+        return ServedByRule(source="header", name=rule.header, providers={**known, **rule.map})
+    if rule.json_field is not None:
+        return ServedByRule(source="json", name=rule.json_field, providers={**known, **rule.map})
+    return ServedByRule(providers={**known, **rule.map})
+
+
+def _shape(load: Load) -> ShapeConfig:
+    shape = load.shape
+    stages = shape.stages if shape is not None else None
+    bursts = shape.bursts if shape is not None else None
+    return ShapeConfig(
+        users=load.users,
+        spawn_rate=load.spawn_rate,
+        duration=load.duration,
+        stages=[Stage(until=s.until, users=s.users, spawn_rate=s.spawn_rate) for s in stages] if stages else None,
+        bursts=Bursts(every=bursts.every, length=bursts.length, users=bursts.users, spawn_rate=bursts.spawn_rate)
+        if bursts is not None
+        else None,
+    )
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
