@@ -7,7 +7,7 @@ import pytest
 from chaos.demo.gateway.backoff import retry_delay
 from chaos.demo.gateway.breaker import Breaker, State
 from chaos.demo.gateway.cache import AnswerCache, cache_key
-from chaos.demo.gateway.config import ProviderConfig, Tuning, env_name, providers_from_env
+from chaos.demo.gateway.config import ProviderConfig, Tuning, providers_from_env
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.errors import EnvironmentProblem
 from chaos.evals import EvalCase, EvalSet
@@ -68,14 +68,15 @@ def test_breaker_forgets_calls_outside_its_window():
     assert b.state is State.CLOSED
 
 
-def test_backoff_is_jittered_capped_and_honours_retry_after():
+def test_backoff_is_jittered_never_near_zero_capped_and_honours_retry_after():
     rng = random.Random(1)
-    delays = [
-        retry_delay(attempt, base=0.1, cap=1.0, retry_after=None, rng=rng) for attempt in range(8) for _ in range(50)
-    ]
-    assert all(0 <= d <= 1.0 for d in delays)
-    assert max(retry_delay(0, base=0.1, cap=1.0, retry_after=None, rng=rng) for _ in range(100)) <= 0.1
-    assert retry_delay(0, base=0.1, cap=1.0, retry_after=1.5, rng=rng) == 1.5
+    first = [retry_delay(0, base=0.25, cap=1.0, retry_after=None, rng=rng) for _ in range(200)]
+    assert min(first) >= 0.125  # half of base: never read as an immediate retry
+    assert max(first) <= 0.25
+    assert len({round(d, 3) for d in first}) > 50  # spread out, not a constant interval
+    later = [retry_delay(n, base=0.25, cap=1.0, retry_after=None, rng=rng) for n in range(2, 8) for _ in range(50)]
+    assert all(0.5 <= d <= 1.0 for d in later)
+    assert retry_delay(0, base=0.25, cap=1.0, retry_after=1.5, rng=rng) == 1.5
 
 
 def test_cache_is_exact_match_and_bounded():
@@ -127,7 +128,7 @@ def test_providers_from_the_environment_contract():
     }
     primary, backup = providers_from_env(environ)
     assert (primary.name, primary.api, primary.price_input, primary.api_key) == ("primary", "anthropic", 15.0, "dummy")
-    assert (backup.name, backup.url, env_name("eu-backup")) == ("eu-backup", "http://127.0.0.1:2/v1", "EU_BACKUP")
+    assert (backup.name, backup.url) == ("eu-backup", "http://127.0.0.1:2/v1")
     with pytest.raises(EnvironmentProblem, match="CHAOS_PROVIDER_EU_BACKUP_MODEL"):
         providers_from_env({k: v for k, v in environ.items() if k != "CHAOS_PROVIDER_EU_BACKUP_MODEL"})
     with pytest.raises(EnvironmentProblem, match="CHAOS_PROVIDERS is not set"):

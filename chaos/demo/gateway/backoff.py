@@ -1,7 +1,9 @@
 """How long to wait before retrying the same provider.
 
-Exponential backoff with full jitter (AWS's recommendation: a random wait between 0 and
-``base * 2**attempt``, capped), and never less than the provider's ``retry-after``.
+Exponential backoff with "equal jitter" (half of ``base * 2**attempt``, capped, plus a
+random part up to the other half): spread out like full jitter, but never close to zero,
+which a provider would rightly read as an immediate retry. Never less than the
+provider's ``retry-after``.
 """
 
 from __future__ import annotations
@@ -11,5 +13,6 @@ import random
 
 def retry_delay(attempt: int, *, base: float, cap: float, retry_after: float | None, rng: random.Random) -> float:
     """The wait before retry number ``attempt`` (0 = the first retry)."""
-    backoff = rng.uniform(0, min(cap, base * 2**attempt))
+    ceiling = min(cap, base * 2**attempt)
+    backoff = ceiling / 2 + rng.uniform(0, ceiling / 2)
     return max(backoff, retry_after) if retry_after is not None else backoff

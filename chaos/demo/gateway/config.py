@@ -11,13 +11,13 @@ optionally ``CHAOS_EVAL_SET`` (the eval prompts the quality guard's canaries sen
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from chaos.errors import EnvironmentProblem
+from chaos.stack.endpoints import env_name
 
 
 class Break(StrEnum):
@@ -56,7 +56,7 @@ class Tuning:
     first_token_timeout: float = 2.0
     total_timeout: float = 20.0
     retries: int = 1
-    backoff_base: float = 0.1
+    backoff_base: float = 0.25
     backoff_max: float = 1.0
     max_retry_wait: float = 2.0  # a longer retry-after moves on to the next provider
     storm_retries: int = 8
@@ -87,11 +87,6 @@ class GatewayConfig:
     def works(self, resilience: Break) -> bool:
         """False when ``resilience`` is the one switched off."""
         return self.broken is not resilience
-
-
-def env_name(provider: str) -> str:
-    """``primary-eu`` -> ``PRIMARY_EU``: upper-cased, other characters as ``_``."""
-    return re.sub(r"[^A-Z0-9]", "_", provider.upper())
 
 
 def providers_from_env(environ: Mapping[str, str]) -> tuple[ProviderConfig, ...]:

@@ -1,0 +1,89 @@
+"""The interface every fault class keeps, the context they share, and the registry."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from chaos.errors import ChaosError
+from chaos.scenario.faults import Fault, FaultKind, FaultSpec
+from chaos.scenario.model import Scenario
+from chaos.stack.admin import ProvidersAdmin
+from chaos.toxiproxy.client import ToxiproxyClient
+
+
+@dataclass(frozen=True)
+class FaultContext:
+    """What a fault needs to act on the environment, shared by every fault of a run."""
+
+    run_id: str
+    admin: ProvidersAdmin
+    toxiproxy: ToxiproxyClient
+    proxy_names: Mapping[str, str]  # provider -> its Toxiproxy proxy
+    proxy_disabled: Callable[[str, bool], Awaitable[None]]  # keeps the lease's list of disabled proxies
+
+    def name(self, fault: Fault) -> str:
+        return f"chaos-{self.run_id}-{fault.name}"
+
+
+class LiveFault(ABC):
+    """One scenario fault, as injected into the environment."""
+
+    def __init__(self, fault: Fault, context: FaultContext) -> None:
+        self.fault = fault
+        self.context = context
+        self.name = context.name(fault)
+
+    @abstractmethod
+    async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:
+        """Start the fault with these settings; expire by itself after ``ttl_s`` where possible."""
+
+    async def update(self, spec: FaultSpec, *, ttl_s: float) -> None:
+        """Change the settings of the running fault (re-injecting is an update)."""
+        await self.inject(spec, ttl_s=ttl_s)
+
+    @abstractmethod
+    async def restore(self) -> None:
+        """Undo the fault; restoring a fault that is not there is not an error."""
+
+    @abstractmethod
+    async def in_effect(self) -> bool:
+        """Read back from the environment whether the fault is there (a run never claims a
+        fault it could not see injected)."""
+
+
+Factory = Callable[[Fault, FaultContext], LiveFault]
+_REGISTRY: dict[FaultKind, Factory] = {}
+
+
+def register(*kinds: FaultKind) -> Callable[[Factory], Factory]:
+    def add(factory: Factory) -> Factory:
+        for kind in kinds:
+            _REGISTRY[kind] = factory
+        return factory
+
+    return add
+
+
+def live_fault(fault: Fault, context: FaultContext) -> LiveFault:
+    _load_kinds()
+    factory = _REGISTRY.get(fault.kind)
+    if factory is None:
+        raise ChaosError(f"fault {fault.name}: chaos run cannot inject {fault.kind.value} faults yet")
+    return factory(fault, context)
+
+
+def unsupported_faults(scenario: Scenario) -> list[str]:
+    """``faults[i] (name): why`` for every fault of the scenario no class carries out."""
+    _load_kinds()
+    return [
+        f"faults[{index}] ({fault.name}): {fault.kind.value} faults are not carried out by chaos run yet"
+        for index, fault in enumerate(scenario.faults)
+        if fault.kind not in _REGISTRY
+    ]
+
+
+def _load_kinds() -> None:
+    # The modules register their classes on import.
+    from chaos.faults import network, provider  # noqa: F401

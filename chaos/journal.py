@@ -1,0 +1,131 @@
+"""The run record: what happened, every figure, and the versions that produced them.
+
+``journal.json`` in the run directory is written when the run starts, rewritten as each
+fault event lands and at the end, always atomically (a reader never sees half a file).
+The raw files beside it (records, events, ledger, proxy counters) are flushed as they
+arrive, so ``chaos report`` can rebuild a journal from them for a run that was killed.
+Secrets stay ``${ENV}`` references: the journal holds the scenario as written.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+from enum import StrEnum
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chaos import __version__
+from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
+from chaos.scenario.model import Scenario
+from chaos.slo.results import Evaluation
+
+JOURNAL = "journal.json"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"  # the run went to its end, or stopped on an abort rule
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
+    FAILED = "failed"  # the environment broke; the journal says why
+    REBUILT = "rebuilt"  # rebuilt from raw files after the run was killed
+
+
+class ProviderBill(BaseModel):
+    """What one provider saw and billed during the run (canary probes apart)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests: int = 0
+    statuses: dict[str, int] = Field(default_factory=dict)
+    faults_applied: dict[str, int] = Field(default_factory=dict)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    canary_requests: int = 0
+
+
+class Journal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = 1
+    run_id: str
+    status: RunStatus
+    scenario_name: str
+    scenario_path: str
+    scenario_text: str = Field(description="The scenario as written (secrets are ${ENV} references).")
+    overrides: list[str] = Field(default_factory=list)
+    environment: str
+    started_at: float
+    t0: float | None = Field(None, description="Epoch seconds of the start of load: t = 0 of every offset.")
+    ended_at: float | None = None
+    versions: dict[str, str]
+    endpoints: dict[str, str] = Field(default_factory=dict)
+    events: list[FaultEvent] = Field(default_factory=list)
+    ledger: dict[str, ProviderBill] = Field(default_factory=dict)
+    proxies: list[ProxyCounters] = Field(default_factory=list, description="The last counters of each proxy.")
+    findings: list[Finding] = Field(default_factory=list)
+    load_summary: dict[str, object] = Field(
+        default_factory=dict, description="Locust's own counts, for cross-checking."
+    )
+    evaluation: Evaluation | None = None
+    verdict: str | None = None
+    reason: str | None = None
+    exit_code: int | None = None
+    problems: list[str] = Field(default_factory=list, description="What went wrong with the environment, if anything.")
+
+
+def versions(toxiproxy: str | None = None) -> dict[str, str]:
+    found = {"chaos": __version__, "python": platform.python_version(), "platform": platform.platform()}
+    for package in ("locust", "pydantic", "aiohttp"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    if toxiproxy is not None:
+        found["toxiproxy"] = toxiproxy
+    return found
+
+
+def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
+    """Per provider: requests, statuses, faults applied, tokens and billed cost."""
+    result = {name: ProviderBill() for name in scenario.providers}
+    for row in rows:
+        bill = result.setdefault(row.provider, ProviderBill())
+        if row.canary:
+            bill.canary_requests += 1
+            continue
+        bill.requests += 1
+        bill.statuses[str(row.status)] = bill.statuses.get(str(row.status), 0) + 1
+        if row.fault:
+            bill.faults_applied[row.fault] = bill.faults_applied.get(row.fault, 0) + 1
+        bill.input_tokens += row.input_tokens
+        bill.output_tokens += row.output_tokens
+        price = scenario.providers[row.provider].price if row.provider in scenario.providers else None
+        if price is not None:
+            bill.cost_usd += (row.input_tokens * price.input + row.output_tokens * price.output) / 1e6
+    return result
+
+
+def write_journal(run_dir: Path, journal: Journal) -> Path:
+    """Write ``journal.json`` atomically: a temporary file in the same folder, then rename."""
+    path = run_dir / JOURNAL
+    fd, temporary = tempfile.mkstemp(prefix=".journal-", suffix=".json", dir=run_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(journal.model_dump_json(indent=2))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_journal(run_dir: Path) -> Journal:
+    return Journal.model_validate_json((run_dir / JOURNAL).read_text(encoding="utf-8"))

@@ -1,0 +1,113 @@
+"""A run's verdict on the console: SLOs x segments, expectations, response times, one line.
+
+Every figure shown is in the journal, computed from the raw records kept beside it.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from chaos.journal import Journal
+from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, SloResult
+
+_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
+
+
+def render_run(journal: Journal, out: Console, run_dir: str) -> None:
+    evaluation = journal.evaluation
+    out.print(f"[bold]{journal.scenario_name}[/bold]  run {journal.run_id}  ->  {run_dir}")
+    for problem in journal.problems:
+        out.print(f"[red]problem:[/red] {problem}")
+    if evaluation is None:
+        out.print(_verdict_line(journal))
+        return
+    counts = evaluation.counts
+    out.print(
+        f"{counts.requests} requests ({counts.in_flight_at_end} still in flight at the end, counted as timed out), "
+        f"{counts.ledger_rows} provider calls billed, {counts.canary_rows} canary calls"
+    )
+    out.print(_slo_table(evaluation))
+    if evaluation.expectations:
+        out.print(_expectations(evaluation))
+    if evaluation.responses:
+        out.print(_responses(evaluation.responses))
+    if evaluation.alerts:
+        fired = ", ".join(f"{a.rule} on {a.slo} at {a.fired_at:.0f}s" for a in evaluation.alerts)
+        out.print(f"alerts fired: {fired}")
+    for finding in journal.findings:
+        out.print(f"[yellow]client finding:[/yellow] {finding.kind.value} at {finding.provider}: {finding.detail}")
+    out.print(_verdict_line(journal))
+
+
+def _verdict_line(journal: Journal) -> str:
+    verdict = journal.verdict or "error"
+    style = _STYLE.get(verdict, "bold red")
+    return f"[{style}]verdict: {verdict.upper()}[/{style}] ({journal.reason or ''}) exit {journal.exit_code}"
+
+
+def _cell(result: SloResult) -> str:
+    style = _STYLE[result.verdict.value]
+    if result.cost is not None:
+        per = result.cost.per_request_usd
+        figure = f"${per:.4f}/req" if per is not None else f"${result.cost.total_usd:.4f} total"
+    elif result.ratio is not None:
+        figure = f"{result.ratio * 100:.2f}% of {result.total}"
+        if result.latency is not None and result.latency.value_s is not None:
+            figure += f", p{result.latency.percentile:g} {result.latency.value_s:.2f}s"
+        elif result.latency is not None:
+            figure += f", p{result.latency.percentile:g} failed"
+    else:
+        figure = "no data"
+    return f"{figure}\n[{style}]{result.verdict.value}[/{style}]"
+
+
+def _slo_table(evaluation: Evaluation) -> Table:
+    segments = list(dict.fromkeys(result.segment for result in evaluation.slos))
+    table = Table(title="SLOs by segment", title_justify="left", show_lines=True)
+    table.add_column("SLO")
+    for segment in segments:
+        table.add_column(segment)
+    for slo in dict.fromkeys(result.slo for result in evaluation.slos):
+        cells = {r.segment: _cell(r) for r in evaluation.slos if r.slo == slo}
+        objective = next(r for r in evaluation.slos if r.slo == slo)
+        label = f"{slo}\n[dim]{_objective(objective)}[/dim]"
+        table.add_row(label, *(cells.get(segment, "-") for segment in segments))
+    return table
+
+
+def _objective(result: SloResult) -> str:
+    if result.cost is not None:
+        return f"<= ${result.objective:g}"
+    if result.latency is not None:
+        return f"p{result.latency.percentile:g} <= {result.latency.max_s:g}s"
+    return f">= {result.objective * 100:g}%"
+
+
+def _expectations(evaluation: Evaluation) -> Table:
+    table = Table(title="Expectations", title_justify="left")
+    for column in ("expectation", "verdict", "why"):
+        table.add_column(column)
+    for result in evaluation.expectations:
+        style = _STYLE[result.verdict.value]
+        table.add_row(result.expectation, f"[{style}]{result.verdict.value}[/{style}]", result.reason)
+    return table
+
+
+def _responses(responses: list[FaultResponse]) -> Table:
+    table = Table(title="Response times (from each fault's actual injection)", title_justify="left")
+    for column in ("fault", "injected", "detect", "mitigate", "recover"):
+        table.add_column(column)
+    for response in responses:
+        table.add_row(
+            response.fault,
+            f"{response.injected_at:.1f}s",
+            _time(response.detect),
+            _time(response.mitigate),
+            _time(response.recover),
+        )
+    return table
+
+
+def _time(value: ResponseTime) -> str:
+    return f"{value:.1f}s" if isinstance(value, float | int) else value.replace("_", " ")

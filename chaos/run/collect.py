@@ -1,0 +1,96 @@
+"""What a run gathers while it runs: records tailed, ledger and proxy counters pulled.
+
+Each pull lands in its JSON-lines file at once (``ledger.jsonl``, ``proxies.jsonl``) and
+feeds the live monitor that the abort rules and the live view read, so a run killed at
+any moment keeps everything up to that moment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+
+from chaos.errors import ChaosError
+from chaos.records import LedgerRow, LoadEvent, LoadEventKind, ProxyCounters, dump_record, parse_record
+from chaos.run.jsonl import JsonlTail, JsonlWriter
+from chaos.slo.live import LiveMonitor
+from chaos.stack.admin import ProvidersAdmin
+from chaos.toxiproxy.client import ToxiproxyClient
+
+log = structlog.get_logger()
+
+RECORDS = "records.jsonl"
+EVENTS = "events.jsonl"
+LEDGER = "ledger.jsonl"
+PROXIES = "proxies.jsonl"
+
+
+class Collector:
+    def __init__(
+        self,
+        run_dir: Path,
+        run_id: str,
+        monitor: LiveMonitor,
+        admin: ProvidersAdmin,
+        toxiproxy: ToxiproxyClient,
+    ) -> None:
+        self.run_id = run_id
+        self.monitor = monitor
+        self.admin = admin
+        self.toxiproxy = toxiproxy
+        self.records = JsonlTail(run_dir / RECORDS)
+        self.ledger_file = JsonlWriter(run_dir / LEDGER)
+        self.proxies_file = JsonlWriter(run_dir / PROXIES)
+        self.ledger_rows: list[LedgerRow] = []
+        self.last_counters: dict[str, ProxyCounters] = {}
+        self.load_events: list[LoadEvent] = []
+        self._ledger_seq = 0
+
+    @property
+    def t0(self) -> float | None:
+        """Epoch seconds of the start of load, once the load said so."""
+        return next((e.t for e in self.load_events if e.event is LoadEventKind.START), None)
+
+    def summary(self) -> LoadEvent | None:
+        return next((e for e in self.load_events if e.event is LoadEventKind.SUMMARY), None)
+
+    def tail_records(self) -> None:
+        lines = self.records.read()
+        if not lines:
+            return
+        for line in lines:
+            if b'"record":"load"' in line:
+                event = parse_record(line)
+                if isinstance(event, LoadEvent):
+                    self.load_events.append(event)
+                    if event.event is LoadEventKind.WORKER_LOST:
+                        log.warning("load worker lost", worker=event.worker, **event.detail)
+        self.monitor.feed(b"\n".join(lines) + b"\n")
+
+    async def pull_ledger(self) -> None:
+        page = await self.admin.ledger(after=self._ledger_seq, run=self.run_id)
+        self._ledger_seq = max(self._ledger_seq, page.last_seq)
+        if page.rows:
+            self.ledger_file.write_all(list(page.rows))
+            self.ledger_rows.extend(page.rows)
+            self.monitor.feed("".join(dump_record(row) for row in page.rows).encode())
+
+    async def pull_counters(self) -> None:
+        counters = await self.toxiproxy.counters()
+        if counters:
+            self.proxies_file.write_all(list(counters))
+            self.last_counters.update((c.proxy, c) for c in counters)
+
+    async def pull(self) -> None:
+        """Everything at once; an environment hiccup is logged, not fatal (the next pull retries)."""
+        self.tail_records()
+        try:
+            await self.pull_ledger()
+            await self.pull_counters()
+        except ChaosError as exc:
+            log.warning("pull failed", error=exc.message)
+
+    def close(self) -> None:
+        self.ledger_file.close()
+        self.proxies_file.close()

@@ -1,0 +1,66 @@
+"""What the parts of one run share: where things are, what is running, what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chaos.load.config import LoadConfig
+from chaos.run.collect import Collector
+from chaos.run.timeline import FaultTimeline
+from chaos.scenario.loading import ScenarioFile
+from chaos.slo.live import LiveSummary
+from chaos.slo.results import AbortDecision
+from chaos.stack.admin import ProvidersAdmin
+from chaos.stack.endpoints import Endpoints
+from chaos.stack.processes import Child
+from chaos.toxiproxy.client import ToxiproxyClient
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What the live view shows each second."""
+
+    elapsed: float
+    total: float
+    segment: str
+    active: tuple[str, ...]
+    summary: LiveSummary | None
+
+
+Watch = Callable[[LiveStatus], None]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The environment a run acts on, and the processes it started (none in staging)."""
+
+    endpoints: Endpoints
+    admin: ProvidersAdmin
+    toxiproxy: ToxiproxyClient
+    children: list[Child]
+
+
+@dataclass
+class RunState:
+    """What cleanup and the verdict need to know, however far the run got."""
+
+    load: Child | None = None
+    load_config: LoadConfig | None = None
+    timeline: FaultTimeline | None = None
+    t0: float | None = None
+    aborted: AbortDecision | None = None
+    gate_failed: bool = False
+    disabled_proxies: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    loaded: ScenarioFile
+    run_dir: Path
+    run_id: str
+    stack: Stack
+    collector: Collector
+    state: RunState
+    watch: Watch

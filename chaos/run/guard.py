@@ -1,0 +1,126 @@
+"""The part of a run between t = 0 and the end of load.
+
+The fault timeline runs as its own task; beside it, every second, the guard tails the
+records, pulls the ledger and the proxy counters, checks the abort rules, watches that
+the stack's processes are alive, and updates the live view. It returns when the load
+has ended, an abort rule held, or the steady-state gate refused the first injection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+
+import structlog
+
+from chaos.errors import EnvironmentProblem
+from chaos.faults import FaultContext
+from chaos.load.config import LoadConfig
+from chaos.load.launch import free_port, locust_command, run_deadline
+from chaos.run.collect import Collector
+from chaos.run.context import LiveStatus, RunContext
+from chaos.run.jsonl import JsonlWriter
+from chaos.run.timeline import Clock, FaultTimeline
+from chaos.scenario.loading import ScenarioFile
+from chaos.slo.evaluate import steady_state_gate
+from chaos.slo.loading import load_run
+from chaos.stack.local import require_running
+from chaos.stack.processes import Child, spawn
+
+log = structlog.get_logger()
+
+GUARD_PERIOD_S = 1.0
+START_TIMEOUT_S = 60.0
+LOAD_CONFIG = "load-config.json"
+
+
+async def start_load(run: RunContext) -> Child:
+    records = run.run_dir / "records.jsonl"
+    target = run.stack.endpoints.target_url
+    config = LoadConfig.from_scenario(run.loaded, target_url=target, records=records, run_id=run.run_id)
+    config.resolved_headers(os.environ)  # a missing ${VAR} is named now, not inside Locust
+    command = locust_command(
+        config, run.run_dir / LOAD_CONFIG, master_port=free_port() if config.processes > 1 else None
+    )
+    config.dump(command.config_file)
+    run.state.load_config = config
+    log_dir = run.run_dir / "logs"
+    run.state.load = await spawn("load", command.argv, log_dir=log_dir, env=command.env, cwd=command.cwd)
+    return run.state.load
+
+
+async def wait_for_start(collector: Collector, load: Child) -> float:
+    """t = 0: the epoch time of the load's START record."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        collector.tail_records()
+        if collector.t0 is not None:
+            return collector.t0
+        if not load.running:
+            raise EnvironmentProblem(
+                f"the load exited with code {load.process.returncode} before it started",
+                hint=f"its output ({load.log_path}):\n{load.log_tail()}",
+            )
+        await asyncio.sleep(0.05)
+    raise EnvironmentProblem(f"the load did not start within {START_TIMEOUT_S:g} s", hint=load.log_tail())
+
+
+async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> None:
+    """From t = 0 until the load ends (or the run must stop early)."""
+    state, collector, scenario = run.state, run.collector, run.loaded.scenario
+    assert state.load is not None
+    assert state.t0 is not None
+    assert state.load_config is not None
+    clock = Clock.starting_at(state.t0)
+    timeline = FaultTimeline(scenario, context, events, clock)
+    state.timeline = timeline
+
+    async def gate() -> bool:
+        collector.tail_records()
+        result = steady_state_gate(scenario, load_run(run.run_dir, scenario), clock.offset())
+        if not result.passed:
+            failing = [f"{r.slo} in {r.segment}" for r in result.slos if r.verdict == "fail"]
+            log.warning("baseline does not meet its SLOs", failing=failing)
+        return result.passed
+
+    faults = asyncio.create_task(timeline.run(gate))
+    deadline = time.monotonic() + run_deadline(state.load_config)
+    try:
+        while state.load.running:
+            await asyncio.sleep(GUARD_PERIOD_S)
+            if faults.done():
+                faults.result()  # an injection that failed stops the run here
+                if timeline.gate_refused:
+                    state.gate_failed = True
+                    return
+            await collector.pull()
+            state.aborted = collector.monitor.check(time.time())
+            if state.aborted is not None:
+                log.warning("abort rule holds", rule=state.aborted.rule, reason=state.aborted.reason)
+                return
+            require_running([child for child in run.stack.children if child.name != "load"])
+            if time.monotonic() > deadline:
+                raise EnvironmentProblem("the load did not end by itself in time", hint=state.load.log_tail())
+            run.watch(_status(timeline, clock, collector, run.loaded))
+    finally:
+        faults.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await faults
+
+
+def _status(timeline: FaultTimeline, clock: Clock, collector: Collector, loaded: ScenarioFile) -> LiveStatus:
+    load = loaded.scenario.load
+    elapsed = clock.offset()
+    order = [fault.name for fault in loaded.scenario.faults]
+    active = tuple(sorted(timeline.active, key=order.index))
+    if elapsed < load.judged_from:
+        segment = "warm-up"
+    elif elapsed >= load.duration:
+        segment = "stop grace"
+    elif active:
+        segment = "+".join(active)
+    else:
+        segment = "recovery" if timeline.restored_any else "baseline"
+    return LiveStatus(elapsed, load.duration, segment, active, collector.monitor.summary(time.time()))

@@ -1,0 +1,231 @@
+"""A run, from a validated scenario to its journal.
+
+    lease the environment -> start the load -> t = 0 (the load's START record)
+    -> the guard (fault timeline, abort rules, live view) until the load ends
+    -> always: restore every fault (newest first), stop the load, clear this run's
+       leftovers, release the lease -> evaluate what was recorded -> the journal
+
+Ctrl-C and SIGTERM cancel the run's drive; the handlers stay installed while the run
+restores and records, so a second signal cannot cut that short (SIGKILL can; then the
+providers' TTLs and ``chaos reset`` clean up). A run whose environment breaks after the
+load started is judged on what it recorded and marked aborted; one that breaks before
+is an environment error (exit 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+import structlog
+
+from chaos.errors import ChaosError, EnvironmentProblem
+from chaos.faults import FaultContext
+from chaos.journal import Journal, RunStatus, bills, versions, write_journal
+from chaos.load.launch import stop_deadline
+from chaos.providers.findings import client_findings
+from chaos.run.collect import EVENTS, Collector
+from chaos.run.context import RunContext, RunState, Stack, Watch
+from chaos.run.guard import guard, start_load, wait_for_start
+from chaos.run.jsonl import JsonlWriter
+from chaos.scenario.base import Environment
+from chaos.scenario.loading import ScenarioFile
+from chaos.slo.evaluate import evaluate
+from chaos.slo.live import LiveMonitor
+from chaos.slo.loading import load_run
+from chaos.slo.results import AbortDecision
+from chaos.stack.admin import ProvidersAdmin
+from chaos.stack.local import LocalStack
+from chaos.stack.processes import Child, stop
+from chaos.stack.staging import connect_staging
+from chaos.toxiproxy.client import ToxiproxyClient
+
+log = structlog.get_logger()
+
+LEASE_TTL_S = 30.0
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 0xFFFF:04x}"
+
+
+async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watch: Watch) -> Journal:
+    """Run ``loaded`` in ``run_dir``; returns the final journal (also written there)."""
+    scenario = loaded.scenario
+    journal = Journal(
+        run_id=run_id,
+        status=RunStatus.RUNNING,
+        scenario_name=scenario.name,
+        scenario_path=str(loaded.path),
+        scenario_text=loaded.text,
+        overrides=list(loaded.overrides),
+        environment=scenario.environment.value,
+        started_at=time.time(),
+        versions=versions(),
+    )
+    write_journal(run_dir, journal)
+    state = RunState()
+    collector: Collector | None = None
+    drive = asyncio.current_task()
+    with _signals(drive) as received:
+        try:
+            async with _stack(loaded, run_dir, run_id) as stack:
+                journal.endpoints = {
+                    "target": stack.endpoints.target_url,
+                    "providers_admin": stack.endpoints.admin_url,
+                    "toxiproxy": stack.endpoints.toxiproxy_url,
+                }
+                journal.versions = versions(stack.endpoints.toxiproxy_version)
+                collector = Collector(run_dir, run_id, LiveMonitor(scenario), stack.admin, stack.toxiproxy)
+                await _leased_run(RunContext(loaded, run_dir, run_id, stack, collector, state, watch), journal)
+        except asyncio.CancelledError:
+            if not received:
+                raise
+            _uncancel(drive)
+            journal.status = RunStatus.INTERRUPTED
+            state.aborted = AbortDecision(rule="signal", reason=f"interrupted by {received[0].name}", at=_offset(state))
+        except EnvironmentProblem as exc:
+            journal.problems.append(exc.message + (f"\n{exc.hint}" if exc.hint else ""))
+            if state.t0 is None:  # nothing was measured: an environment error, not a verdict
+                journal.status, journal.ended_at, journal.exit_code = RunStatus.FAILED, time.time(), int(exc.exit_code)
+                journal.verdict, journal.reason = "error", exc.message
+                write_journal(run_dir, journal)
+                raise
+            journal.status = RunStatus.FAILED
+            state.aborted = AbortDecision(rule="environment", reason=exc.message, at=_offset(state))
+    return _judge(loaded, run_dir, journal, state, collector)
+
+
+@contextlib.contextmanager
+def _signals(drive: asyncio.Task[object] | None) -> Iterator[list[signal.Signals]]:
+    """The first SIGINT or SIGTERM cancels the run's drive; later ones are ignored."""
+    loop = asyncio.get_running_loop()
+    received: list[signal.Signals] = []
+
+    def handler(signum: signal.Signals) -> None:
+        if not received and drive is not None:
+            log.warning("stopping: restoring every fault first", signal=signum.name)
+            drive.cancel()
+        received.append(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, handler, signum)
+    try:
+        yield received
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+def _uncancel(task: asyncio.Task[object] | None) -> None:
+    if task is not None:
+        while task.uncancel():
+            pass
+
+
+def _offset(state: RunState) -> float:
+    return 0.0 if state.t0 is None else time.time() - state.t0
+
+
+@asynccontextmanager
+async def _stack(loaded: ScenarioFile, run_dir: Path, run_id: str) -> AsyncIterator[Stack]:
+    async with AsyncExitStack() as exits:
+        children: list[Child] = []
+        if loaded.scenario.environment is Environment.STAGING:
+            endpoints = await connect_staging(loaded.scenario)
+        else:
+            extra = {}
+            if loaded.scenario.load.eval_set is not None:
+                extra["CHAOS_EVAL_SET"] = str(loaded.resolve(loaded.scenario.load.eval_set).resolve())
+            local = LocalStack(loaded, run_dir, run_id, target_env=extra)
+            endpoints = await exits.enter_async_context(local)
+            children = local.children
+        admin = await exits.enter_async_context(ProvidersAdmin(endpoints.admin_url))
+        toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
+        yield Stack(endpoints, admin, toxiproxy, children)
+
+
+async def _leased_run(run: RunContext, journal: Journal) -> None:
+    state, stack = run.state, run.stack
+
+    async def lease() -> None:
+        await stack.admin.acquire_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
+
+    async def proxy_disabled(proxy: str, down: bool) -> None:
+        (state.disabled_proxies.add if down else state.disabled_proxies.discard)(proxy)
+        await lease()
+
+    await lease()
+    heartbeat = asyncio.create_task(_heartbeat(lease))
+    events = JsonlWriter(run.run_dir / EVENTS)
+    context = FaultContext(run.run_id, stack.admin, stack.toxiproxy, stack.endpoints.proxy_names, proxy_disabled)
+    try:
+        load = await start_load(run)
+        state.t0 = journal.t0 = await wait_for_start(run.collector, load)
+        write_journal(run.run_dir, journal)
+        await guard(run, context, events)
+    finally:
+        heartbeat.cancel()
+        await _wind_down(run, events)
+
+
+async def _heartbeat(lease: Callable[[], Awaitable[None]]) -> None:
+    while True:
+        await asyncio.sleep(LEASE_TTL_S / 3)
+        try:
+            await lease()
+        except ChaosError as exc:
+            log.warning("lease heartbeat failed", error=exc.message)
+
+
+async def _wind_down(run: RunContext, events: JsonlWriter) -> None:
+    """Restore, stop the load, clear leftovers, record, release: whatever happened before."""
+    stack, run_id, state, collector = run.stack, run.run_id, run.state, run.collector
+    if state.timeline is not None:
+        await state.timeline.restore_all()
+    if state.load is not None and state.load_config is not None:
+        await stop(state.load, grace=stop_deadline(state.load_config))
+    with contextlib.suppress(ChaosError):
+        await stack.admin.clear_run(run_id)
+    with contextlib.suppress(ChaosError):
+        await stack.toxiproxy.reset_run(run_id, enable=sorted(state.disabled_proxies))
+    events.close()
+    await collector.pull()
+    collector.close()
+    with contextlib.suppress(ChaosError):
+        await stack.admin.release_lease(run_id)
+
+
+def _judge(
+    loaded: ScenarioFile, run_dir: Path, journal: Journal, state: RunState, collector: Collector | None
+) -> Journal:
+    scenario = loaded.scenario
+    rows = collector.ledger_rows if collector is not None else []
+    findings = client_findings(rows)
+    evaluation = evaluate(
+        scenario,
+        load_run(run_dir, scenario),
+        aborted=state.aborted,
+        baseline_gate_failed=state.gate_failed,
+        findings=findings,
+    )
+    summary = collector.summary() if collector is not None else None
+    journal.evaluation = evaluation
+    journal.events = list(state.timeline.events_written) if state.timeline is not None else []
+    journal.ledger = bills(scenario, rows)
+    journal.proxies = list(collector.last_counters.values()) if collector is not None else []
+    journal.findings = findings
+    journal.load_summary = dict(summary.detail) if summary is not None else {}
+    journal.verdict = evaluation.verdict.verdict.value
+    journal.reason = evaluation.verdict.reason
+    journal.exit_code = evaluation.verdict.exit_code
+    if journal.status is RunStatus.RUNNING:
+        journal.status = RunStatus.FINISHED
+    journal.ended_at = time.time()
+    write_journal(run_dir, journal)
+    return journal

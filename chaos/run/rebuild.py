@@ -1,0 +1,58 @@
+"""A journal rebuilt from a run directory's raw files, for a run that was killed before it
+could finish its own (or to judge the same records again)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from chaos.errors import ChaosError
+from chaos.journal import Journal, RunStatus, bills, write_journal
+from chaos.providers.findings import client_findings
+from chaos.records import FaultEvent, LedgerRow, parse_record
+from chaos.run.collect import EVENTS, LEDGER
+from chaos.scenario.loading import scenario_from_text
+from chaos.slo.evaluate import evaluate
+from chaos.slo.loading import load_run
+from chaos.slo.results import AbortDecision
+
+
+def _read(path: Path) -> list[object]:
+    if not path.exists():
+        return []
+    lines = path.read_bytes().split(b"\n")
+    return [parse_record(line) for line in lines[:-1] if line.strip()]  # the last may be half-written
+
+
+def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
+    loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides)
+    scenario = loaded.scenario
+    data = load_run(run_dir, scenario)
+    if journal.t0 is None and not (run_dir / "records.jsonl").exists():
+        raise ChaosError(f"{run_dir}: the run recorded no load; there is nothing to judge")
+    rows = [row for row in _read(run_dir / LEDGER) if isinstance(row, LedgerRow)]
+    events = [event for event in _read(run_dir / EVENTS) if isinstance(event, FaultEvent)]
+    findings = client_findings(rows)
+    killed = journal.status is RunStatus.RUNNING
+    aborted = journal.evaluation.aborted if journal.evaluation is not None else None
+    if killed:
+        aborted = AbortDecision(rule="killed", reason="the run stopped before it finished its journal", at=0.0)
+    evaluation = evaluate(
+        scenario,
+        data,
+        aborted=aborted,
+        baseline_gate_failed=journal.evaluation.baseline_gate_failed if journal.evaluation is not None else False,
+        findings=findings,
+    )
+    journal.evaluation = evaluation
+    journal.events = events
+    journal.ledger = bills(scenario, rows)
+    journal.findings = findings
+    journal.verdict = evaluation.verdict.verdict.value
+    journal.reason = evaluation.verdict.reason
+    journal.exit_code = evaluation.verdict.exit_code
+    if killed:
+        journal.status = RunStatus.REBUILT
+        journal.ended_at = journal.ended_at or time.time()
+    write_journal(run_dir, journal)
+    return journal

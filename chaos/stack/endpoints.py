@@ -1,0 +1,66 @@
+"""Where a run's components are, however they came up (spawned locally, or in staging)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from chaos.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class ProviderRoute:
+    """A provider as the target reaches it: through its Toxiproxy proxy."""
+
+    name: str
+    api: str
+    model: str
+    proxy: str
+    url: str  # the base URL through the proxy, as the provider's official SDK takes it
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    admin_url: str
+    toxiproxy_url: str
+    target_url: str
+    routes: tuple[ProviderRoute, ...] = field(default=())
+    toxiproxy_version: str | None = None
+
+    @property
+    def proxy_names(self) -> dict[str, str]:
+        return {route.name: route.proxy for route in self.routes}
+
+
+def env_name(provider: str) -> str:
+    """``primary-eu`` -> ``PRIMARY_EU``: upper-cased, other characters as ``_``."""
+    return re.sub(r"[^A-Z0-9]", "_", provider.upper())
+
+
+def base_url(api: str, host_port: str) -> str:
+    """The base URL an official SDK takes: ``/v1`` for OpenAI-compatible, none for Anthropic."""
+    return f"http://{host_port}/v1" if api == "openai" else f"http://{host_port}"
+
+
+def target_environment(
+    scenario: Scenario, routes: tuple[ProviderRoute, ...], *, port: int, run_id: str, extra: Mapping[str, str]
+) -> dict[str, str]:
+    """The environment contract (DESIGN.md, "The target's environment") for a started target."""
+    env = {
+        "CHAOS_PROVIDERS": ",".join(route.name for route in routes),
+        "CHAOS_TARGET_PORT": str(port),
+        "CHAOS_RUN_ID": run_id,
+    }
+    for route in routes:
+        prefix = f"CHAOS_PROVIDER_{env_name(route.name)}_"
+        env |= {
+            prefix + "URL": route.url,
+            prefix + "API": route.api,
+            prefix + "MODEL": route.model,
+            prefix + "API_KEY": "chaos-dummy-key",
+        }
+        price = scenario.providers[route.name].price
+        if price is not None:
+            env |= {prefix + "PRICE_INPUT": f"{price.input:g}", prefix + "PRICE_OUTPUT": f"{price.output:g}"}
+    return {**env, **extra}

@@ -1,0 +1,153 @@
+"""Child processes of a run: started with their output captured, stopped for sure.
+
+Every child gets a parent-death signal (Linux ``PR_SET_PDEATHSIG``), so that it dies
+with the orchestrator even when the orchestrator is killed with SIGKILL and no cleanup
+code runs; a process group alone would not do that. Each child's stdout and stderr go
+to ``<log_dir>/<name>.log``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
+import json
+import os
+import signal
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from chaos.errors import EnvironmentProblem
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child between fork and exec: SIGKILL it when the parent dies."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+@dataclass
+class Child:
+    name: str
+    process: asyncio.subprocess.Process
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+async def spawn(
+    name: str,
+    argv: Sequence[str],
+    *,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Child:
+    """Start ``argv`` with its output in ``log_dir/name.log``; it dies with this process."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("ab") as log:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+                preexec_fn=_die_with_parent,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot start {name} ({argv[0]}): {exc.strerror}") from exc
+    return Child(name, process, log_path)
+
+
+async def stop(child: Child, *, grace: float = 5.0) -> int | None:
+    """SIGTERM the child's process group, SIGKILL it after ``grace``; returns the exit code."""
+    if child.running:
+        _signal_group(child, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(child.process.wait(), grace)
+        except TimeoutError:
+            _signal_group(child, signal.SIGKILL)
+            await child.process.wait()
+    else:
+        _signal_group(child, signal.SIGKILL)  # whatever it left behind in its group
+    return child.process.returncode
+
+
+def _signal_group(child: Child, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signum)
+
+
+async def wait_ready_file(child: Child, path: Path, *, timeout: float) -> dict[str, Any]:
+    """Wait until ``child`` writes its ready-file (a JSON object) and return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child.running:
+            raise EnvironmentProblem(
+                f"{child.name} exited with code {child.process.returncode} before it was ready",
+                hint=f"its output ({child.log_path}):\n{child.log_tail()}",
+            )
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            await asyncio.sleep(0.05)
+            continue
+        if isinstance(data, dict):
+            return data
+        await asyncio.sleep(0.05)
+    raise EnvironmentProblem(
+        f"{child.name} was not ready after {timeout:g} s", hint=f"its output ({child.log_path}):\n{child.log_tail()}"
+    )
+
+
+async def wait_healthy(
+    url: str, *, timeout: float, child: Child | None = None, headers: Mapping[str, str] | None = None
+) -> None:
+    """Poll ``url`` until it answers 2xx; fail early if ``child`` exits."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    async with httpx.AsyncClient(timeout=2.0, headers=dict(headers or {})) as client:
+        while time.monotonic() < deadline:
+            if child is not None and not child.running:
+                raise EnvironmentProblem(
+                    f"{child.name} exited with code {child.process.returncode} before {url} answered",
+                    hint=f"its output ({child.log_path}):\n{child.log_tail()}",
+                )
+            try:
+                response = await client.get(url)
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            else:
+                if response.is_success:
+                    return
+                last = f"HTTP {response.status_code}"
+            await asyncio.sleep(0.1)
+    hint = f"its output ({child.log_path}):\n{child.log_tail()}" if child is not None else None
+    raise EnvironmentProblem(f"{url} did not answer 2xx within {timeout:g} s (last: {last})", hint=hint)
