@@ -14,5 +14,5 @@ import random
 def retry_delay(attempt: int, *, base: float, cap: float, retry_after: float | None, rng: random.Random) -> float:
     """The wait before retry number ``attempt`` (0 = the first retry)."""
     ceiling = min(cap, base * 2**attempt)
-    backoff = ceiling / 2 + rng.uniform(0, ceiling / 2)
+    backoff: float = ceiling / 2 + rng.uniform(0, ceiling / 2)
     return max(backoff, retry_after) if retry_after is not None else backoff
