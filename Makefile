@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The headline scenario against the demo gateway: live view, verdict, run directory in runs/.
 demo: $(STAMP)
 	$(BIN)/chaos validate scenarios/*.yaml
-	$(BIN)/chaos plan scenarios/provider-outage.yaml
+	$(BIN)/chaos run scenarios/provider-outage.yaml
 
 test: test-fast test-e2e
 

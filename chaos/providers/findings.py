@@ -17,7 +17,11 @@ it runs from the end of the failed call to the receipt of the retry.
 - ``hammering_failed_provider``: judged per provider over all its rows: once
   ``failure_streak`` calls in a row have failed (5xx, 429, or the client gave up: 499),
   more than ``probes`` calls arrived within ``cooldown_s`` after the last of them ended.
-  A client with a circuit breaker stops for a cool-down, then probes.
+  A client with a circuit breaker stops for a cool-down, then probes. Calls arriving in
+  the first ``in_flight_s`` are not counted: a busy client had them on the wire before
+  the failures reached it (forty concurrent users put forty calls in flight at once).
+  When the last failure said Retry-After, the window ends there: calls after the
+  provider's own wait honour it.
 
 Each kind gives at most one finding per provider, listing every request id that shows it.
 """
@@ -46,6 +50,7 @@ class Thresholds:
     failure_streak: int = 5
     cooldown_s: float = 5.0
     probes: int = 2
+    in_flight_s: float = 0.5
 
 
 def client_findings(rows: Iterable[LedgerRow], thresholds: Thresholds | None = None) -> list[Finding]:
@@ -157,7 +162,9 @@ def _hammering(rows: list[LedgerRow], limits: Thresholds) -> list[tuple[list[str
         if streak < limits.failure_streak:
             continue
         opened = row.t_end
-        window = received[bisect.bisect_right(starts, opened) : bisect.bisect_right(starts, opened + limits.cooldown_s)]
+        quiet = limits.cooldown_s if row.retry_after_s is None else min(limits.cooldown_s, row.retry_after_s)
+        first = bisect.bisect_right(starts, opened + limits.in_flight_s)
+        window = received[first : bisect.bisect_right(starts, opened + quiet)]
         if len(window) > limits.probes:
             ids = [r.request_id for r in window if r.request_id is not None]
             found.append((ids, f"{len(window)} calls within {limits.cooldown_s:g} s after {streak} failures in a row"))

@@ -18,6 +18,7 @@ from pathlib import Path
 import structlog
 import yaml
 
+from chaos.envrefs import resolve
 from chaos.errors import EnvironmentProblem
 from chaos.scenario.loading import ScenarioFile
 from chaos.stack.endpoints import Endpoints, ProviderRoute, base_url, target_environment
@@ -140,10 +141,11 @@ class LocalStack:
         scenario = self.loaded.scenario
         assert scenario.target.start is not None
         port = free_port()
-        env = {
-            **os.environ,
-            **target_environment(scenario, endpoints.routes, port=port, run_id=self.run_id, extra=self.target_env),
-        }
+        # The scenario's own target.env, its ${ENV} references resolved only here, at the
+        # last moment: the journal and the logs keep the references.
+        written = {name: resolve(value, os.environ) for name, value in scenario.target.env.items()}
+        contract = target_environment(scenario, endpoints.routes, port=port, run_id=self.run_id, extra=self.target_env)
+        env = {**os.environ, **written, **contract}
         await self._spawn("target", start_command(scenario.target.start), env=env)
         log.info("target started", command=scenario.target.start, port=port)
         return Endpoints(

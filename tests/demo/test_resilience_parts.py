@@ -133,3 +133,38 @@ def test_providers_from_the_environment_contract():
         providers_from_env({k: v for k, v in environ.items() if k != "CHAOS_PROVIDER_EU_BACKUP_MODEL"})
     with pytest.raises(EnvironmentProblem, match="CHAOS_PROVIDERS is not set"):
         providers_from_env({})
+
+
+def test_breaker_ignores_successes_sent_before_the_failures():
+    clock = Clock()
+    b = breaker(clock)
+    clock.now = 10.0
+    b.record(False, started=10.0)
+    b.record(False, started=10.1)
+    b.record(True, started=9.0)  # a long stream sent before the outage, ending now
+    b.record(False, started=10.2)
+    assert b.state is State.OPEN
+    b2 = breaker(clock)
+    b2.record(False, started=10.0)
+    b2.record(False, started=10.1)
+    b2.record(True, started=10.15)  # sent after a failure: the provider answers again
+    b2.record(False, started=10.2)
+    b2.record(False, started=10.3)
+    assert b2.state is State.CLOSED
+
+
+def test_only_the_probe_closes_an_open_breaker():
+    clock = Clock()
+    b = breaker(clock)
+    for _ in range(3):
+        b.record(False, started=0.0)
+    assert b.state is State.OPEN
+    clock.now = 1.0
+    b.record(True, started=-5.0)  # a stream from before the outage ends well: not a probe
+    assert b.state is State.OPEN
+    clock.now = 5.0
+    assert b.allow()  # the probe, sent at 5.0
+    b.record(True, started=4.0)  # another old call: still not the probe
+    assert b.state is State.HALF_OPEN
+    b.record(True, started=5.0)
+    assert b.state is State.CLOSED

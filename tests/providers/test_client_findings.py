@@ -75,7 +75,8 @@ def fails_over_with_a_circuit_breaker(client: Scripted) -> None:
 
 
 def hammers(client: Scripted) -> None:
-    for index in range(12):
+    # 1.5 s of calls: well past the in-flight grace after the fifth failure.
+    for index in range(30):
         client.call("oai", f"user-{index}")
         time.sleep(0.05)
 

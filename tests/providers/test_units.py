@@ -254,3 +254,82 @@ def test_the_ledger_keeps_its_newest_rows_and_pulls_after_a_sequence_number() ->
         ledger.next_attempt(f"other{index}", "p")
     assert ledger.next_attempt("other9", "p") == 2
     assert ledger.next_attempt("other0", "p") == 1  # forgotten: only the newest ids are kept
+
+
+def test_calls_in_flight_when_a_streak_ends_are_not_hammering() -> None:
+    failing = [
+        LedgerRow(
+            t=i * 0.001,
+            t_end=i * 0.001,
+            provider="p",
+            endpoint="/",
+            model="m",
+            stream=False,
+            status=503,
+            request_id=f"f{i}",
+        )
+        for i in range(5)
+    ]
+    in_flight = [
+        LedgerRow(
+            t=0.01 + i * 0.001,
+            t_end=0.02,
+            provider="p",
+            endpoint="/",
+            model="m",
+            stream=False,
+            status=503,
+            request_id=f"c{i}",
+        )
+        for i in range(35)
+    ]
+    probe = [
+        LedgerRow(t=5.5, t_end=5.5, provider="p", endpoint="/", model="m", stream=False, status=503, request_id="probe")
+    ]
+    assert client_findings(failing + in_flight + probe) == []
+    late = [
+        LedgerRow(
+            t=1.0 + i * 0.1,
+            t_end=1.0 + i * 0.1,
+            provider="p",
+            endpoint="/",
+            model="m",
+            stream=False,
+            status=503,
+            request_id=f"l{i}",
+        )
+        for i in range(5)
+    ]
+    (finding,) = client_findings(failing + late)
+    assert finding.kind is ClientFinding.HAMMERING_FAILED_PROVIDER
+
+
+def test_calls_after_the_providers_own_retry_after_are_not_hammering() -> None:
+    limited = [
+        LedgerRow(
+            t=i * 0.01,
+            t_end=i * 0.01,
+            provider="p",
+            endpoint="/",
+            model="m",
+            stream=False,
+            status=429,
+            retry_after_s=1.0,
+            request_id=f"f{i}",
+        )
+        for i in range(5)
+    ]
+    after_the_wait = [
+        LedgerRow(
+            t=1.2 + i * 0.1,
+            t_end=1.2 + i * 0.1,
+            provider="p",
+            endpoint="/",
+            model="m",
+            stream=False,
+            status=200,
+            request_id=f"a{i}",
+        )
+        for i in range(10)
+    ]
+    assert client_findings(limited + after_the_wait) == []

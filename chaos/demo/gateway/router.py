@@ -1,8 +1,9 @@
 """The fallback chain: which provider answers a chat, with retries, timeouts and breakers.
 
-``route`` walks the providers in order (demoted ones last), retrying the same provider
-only for retryable failures, with backoff that honours retry-after, and moves on when a
-breaker is open or the provider asks for a longer wait than is worth it. It returns as
+``route`` walks the providers in order (demoted ones last, those that asked to be left
+alone by Retry-After skipped until then), retrying the same provider only for retryable
+failures, with backoff that honours retry-after, and moves on when a breaker is open or
+the provider asks for a longer wait than is worth it. It returns as
 soon as one provider's first token arrived (within the first-token timeout), or the
 degraded answer when every provider failed: the cached one, else a canned one.
 """
@@ -44,6 +45,7 @@ class Served:
     breaker: Breaker
     attempts: list[Attempt]
     deadline: float | None
+    started: float  # monotonic time the attempt was sent
     finished: bool = field(default=False)
 
     @property
@@ -54,7 +56,7 @@ class Served:
         """Close the upstream stream and tell the breaker how the attempt ended."""
         if not self.finished:
             self.finished = True
-            self.breaker.record(ok)
+            self.breaker.record(ok, started=self.started)
             await self.exits.aclose()
 
 
@@ -88,6 +90,7 @@ class Router:
         }
         self.cache = AnswerCache(tuning.cache_size)
         self.abandoned: set[str] = set()  # only with --break recovery
+        self.held_until: dict[str, float] = {}  # a provider's Retry-After, honoured for every request
         self._rng = random.Random()
 
     def order(self) -> list[ProviderConfig]:
@@ -97,6 +100,9 @@ class Router:
             return providers[:1]
         if not self.config.works(Break.RECOVERY) and len(self.abandoned) < len(providers):
             providers = [p for p in providers if p.name not in self.abandoned]
+        now = time.monotonic()
+        ready = [p for p in providers if self.held_until.get(p.name, 0.0) <= now]
+        providers = ready or providers
         quality = self.quality
         if quality is not None:
             providers.sort(key=lambda p: quality.demoted(p.name))
@@ -129,13 +135,17 @@ class Router:
             if works(Break.BREAKER) and not breaker.allow():
                 attempts.append(Attempt(provider.name, "breaker open"))
                 return None
+            started = time.monotonic()
             try:
                 served = await self._attempt(provider, chat, breaker, attempts)
             except asyncio.CancelledError:
-                breaker.record(False)  # frees a half-open probe slot the attempt held
+                breaker.record(False, started=started)  # frees a half-open probe slot the attempt held
                 raise
             except AttemptFailed as failure:
-                breaker.record(False)
+                if failure.status != 429:  # a rate limit says "not now", not "broken"
+                    breaker.record(False, started=started)
+                if failure.retry_after is not None and works(Break.RETRY_AFTER):
+                    self.held_until[provider.name] = time.monotonic() + failure.retry_after
                 attempts.append(Attempt(provider.name, failure.reason))
                 if not failure.retryable or attempt == retries:
                     return None
@@ -162,19 +172,24 @@ class Router:
     async def _attempt(self, provider: ProviderConfig, chat: Chat, breaker: Breaker, attempts: list[Attempt]) -> Served:
         timed = self.config.works(Break.TIMEOUTS)
         tuning = self.config.tuning
-        deadline = time.monotonic() + tuning.total_timeout if timed else None
+        started = time.monotonic()
+        deadline = started + tuning.total_timeout if timed else None
         exits = AsyncExitStack()
         try:
-            stream = await exits.enter_async_context(self.upstream.open(provider, chat))
-            deltas = stream.deltas()
-            try:
-                first = await asyncio.wait_for(anext(deltas), tuning.first_token_timeout if timed else None)
-            except StopAsyncIteration:
-                first = ""  # a complete answer with no text (e.g. max_tokens reached at once)
-            except TimeoutError:
-                raise AttemptFailed(f"no first token within {tuning.first_token_timeout:g} s") from None
+            # From sending the request to the first token: a provider that hangs before
+            # its headers is as slow as one that hangs after them.
+            async with asyncio.timeout(tuning.first_token_timeout if timed else None):
+                stream = await exits.enter_async_context(self.upstream.open(provider, chat))
+                deltas = stream.deltas()
+                try:
+                    first = await anext(deltas)
+                except StopAsyncIteration:
+                    first = ""  # a complete answer with no text (e.g. max_tokens reached at once)
+        except TimeoutError:
+            await exits.aclose()
+            raise AttemptFailed(f"no first token within {tuning.first_token_timeout:g} s") from None
         except BaseException:
             await exits.aclose()
             raise
         attempts.append(Attempt(provider.name, "ok"))
-        return Served(stream, first, deltas, exits, breaker, attempts, deadline)
+        return Served(stream, first, deltas, exits, breaker, attempts, deadline, started)
