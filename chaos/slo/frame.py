@@ -137,7 +137,9 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
     )
     requests = data.requests.resolved(horizon, grace)
     ledger = data.ledger
-    placed_at = np.where(ledger.request >= 0, data.requests.sent[np.maximum(ledger.request, 0)], ledger.t)
+    fault_starts = sorted({window.start for window in windows})
+    request_placed = placement(data.requests.sent, data.requests.ended, fault_starts)
+    placed_at = np.where(ledger.request >= 0, request_placed[np.maximum(ledger.request, 0)], ledger.t)
     return Frame(
         scenario=scenario,
         data=data,
@@ -147,10 +149,28 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
         load_end=load_end,
         horizon=horizon,
         requests=requests,
-        segment=segment_of(timeline, requests.sent),
+        segment=segment_of(timeline, placement(requests.sent, requests.ended, fault_starts)),
         ledger_segment=segment_of(timeline, placed_at),
         ledger_cost=ledger_costs(scenario, data.providers, data.ledger),
     )
+
+
+def placement(sent: Floats, ended: Floats, fault_starts: Sequence[float]) -> Floats:
+    """Where each request is judged: at its start, unless it was still in flight when a
+    fault started; then at that fault's start (the first one it lived through).
+
+    A stream cut by a fault that began while it was answering failed because of that
+    fault: counting it in the segment before would blame the baseline for the fault, and
+    leaving it out would hide a failure. Requests still in flight at the end count as
+    ending at infinity."""
+    if not fault_starts:
+        return sent
+    starts = np.asarray(fault_starts, dtype=np.float64)
+    finish = np.where(np.isnan(ended), np.inf, ended)
+    following = np.searchsorted(starts, sent, side="right")
+    first = starts[np.minimum(following, len(starts) - 1)]
+    lived_through = (following < len(starts)) & (first <= finish)
+    return np.where(lived_through, first, sent)
 
 
 def segment_of(timeline: Timeline, offsets: Floats) -> Ints:

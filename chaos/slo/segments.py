@@ -11,7 +11,7 @@ plan (intended times) and the verdict (actual times).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from chaos.records import FaultAction, FaultEvent
@@ -137,12 +137,37 @@ def cut_timeline(
 def fault_windows(events: Sequence[FaultEvent], t0: float, load_end: float) -> list[Window]:
     """Each fault's actual window in offsets (to the microsecond): from its first successful
     injection to its restore, or to ``load_end`` when it has none; faults injected after the
-    load ended are left out. Updates (ramps, flaps, steps) do not cut a window."""
-    starts: dict[str, float] = {}
-    stops: dict[str, float] = {}
+    load ended are left out. Updates (ramps, flaps, steps) do not cut a window.
+
+    Faults meant to act together (the same intended time) are cut together: from the first
+    of them in effect to the last restored. Two API calls take milliseconds; those must not
+    make segments of their own, with too few requests to judge."""
+    starts: dict[str, FaultEvent] = {}
+    stops: dict[str, FaultEvent] = {}
     for event in sorted(events, key=lambda event: event.t_actual):
         if event.action is FaultAction.INJECT and event.ok:
-            starts.setdefault(event.fault, round(event.t_actual - t0, 6))
+            starts.setdefault(event.fault, event)
         elif event.action is FaultAction.RESTORE and event.fault in starts:
-            stops[event.fault] = round(event.t_actual - t0, 6)
-    return [Window(fault, start, stops.get(fault, load_end)) for fault, start in starts.items() if start < load_end]
+            stops[event.fault] = event
+    first_in = _together(starts.values(), min)
+    last_out = _together(stops.values(), max)
+    windows = []
+    for fault, inject in starts.items():
+        start = round(first_in[_instant(inject)] - t0, 6)
+        stop = stops.get(fault)
+        end = round(last_out[_instant(stop)] - t0, 6) if stop is not None else load_end
+        if start < load_end:
+            windows.append(Window(fault, start, end))
+    return windows
+
+
+def _instant(event: FaultEvent) -> float:
+    return round(event.t_intended, 3)  # intended to the millisecond
+
+
+def _together(events: Iterable[FaultEvent], pick: Callable[[Iterable[float]], float]) -> dict[float, float]:
+    """For each intended instant, the earliest (or latest) actual time of its events."""
+    grouped: dict[float, list[float]] = {}
+    for event in events:
+        grouped.setdefault(_instant(event), []).append(event.t_actual)
+    return {instant: pick(times) for instant, times in grouped.items()}

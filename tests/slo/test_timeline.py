@@ -44,7 +44,7 @@ def test_segments_follow_the_actual_times_not_the_intended_ones():
     sc = scenario()
     run = Run()
     run.fault("a", 20.25, 30.5)
-    run.request(20.2)
+    run.request(20.1, duration=0.1)
     run.request(20.3)
     run.request(30.45)
     run.request(30.55)
@@ -55,6 +55,24 @@ def test_segments_follow_the_actual_times_not_the_intended_ones():
         ("settle", 30.5, 40.5),
     ]
     assert {s.name: s.requests for s in evaluation.segments} == {"baseline": 1, "a": 2, "recovery": 0}
+
+
+def test_a_request_in_flight_when_a_fault_starts_is_judged_with_that_fault() -> None:
+    """Sent at 19.8 s and cut at 20.3 s by the fault that began at 20 s: the fault's
+    failure, not the baseline's. One that ended at 19.95 s stays in the baseline."""
+    sc = scenario()
+    run = Run()
+    run.fault("a", 20, 30)
+    run.request(19.7, duration=0.25)
+    run.request(19.8, duration=0.5, ok=False)
+    run.request(25.0)
+    run.request(29.9, duration=5.0)  # in flight at the restore: still the fault's, by its start
+    evaluation = evaluate(sc, run.data(sc))
+    assert {s.name: (s.requests, s.failed) for s in evaluation.segments} == {
+        "baseline": (1, 0),
+        "a": (3, 1),
+        "recovery": (0, 0),
+    }
 
 
 def test_a_fault_without_a_restore_lasts_until_the_load_stops_and_ramps_do_not_cut_it():
@@ -80,3 +98,18 @@ def test_requests_still_in_flight_at_the_end_time_out_in_their_own_segment():
     assert (baseline.requests, baseline.failed) == (2, 1)
     assert evaluation.counts.horizon == pytest.approx(65.0)
     assert evaluation.counts.load_end == pytest.approx(60.0)
+
+
+def test_faults_meant_together_are_cut_together() -> None:
+    def event(fault: str, action: FaultAction, intended: float, actual: float) -> FaultEvent:
+        return FaultEvent(
+            run_id="r", fault=fault, kind="network", action=action, t_intended=T0 + intended, t_actual=T0 + actual
+        )
+
+    events = [
+        event("a", FaultAction.INJECT, 30.0, 30.004),
+        event("b", FaultAction.INJECT, 30.0, 30.019),
+        event("a", FaultAction.RESTORE, 60.0, 60.006),
+        event("b", FaultAction.RESTORE, 60.0, 60.013),
+    ]
+    assert fault_windows(events, T0, 90.0) == [Window("a", 30.004, 60.013), Window("b", 30.004, 60.013)]

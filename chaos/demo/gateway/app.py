@@ -213,15 +213,19 @@ async def _guarded(config: GatewayConfig, served: Served, chat: Chat) -> AsyncIt
 
 
 async def _next(served: Served) -> str | None:
+    """The next delta, within the attempt's deadline and its stall timeout (a stream that
+    goes silent is a failure: a whole answer can still be retried elsewhere)."""
     remaining = None if served.deadline is None else served.deadline - time.monotonic()
     if remaining is not None and remaining <= 0:
         raise AttemptFailed("total timeout")
+    limits = [limit for limit in (remaining, served.stall) if limit is not None]
     try:
-        return await asyncio.wait_for(anext(served.deltas), remaining)
+        return await asyncio.wait_for(anext(served.deltas), min(limits) if limits else None)
     except StopAsyncIteration:
         return None
     except TimeoutError:
-        raise AttemptFailed("total timeout") from None
+        stalled = served.stall is not None and (remaining is None or served.stall < remaining)
+        raise AttemptFailed("stream stalled" if stalled else "total timeout") from None
 
 
 async def _stream(

@@ -54,6 +54,7 @@ class Tuning:
 
     connect_timeout: float = 1.0
     first_token_timeout: float = 2.0
+    stall_timeout: float = 2.0  # longest silence between two tokens of a stream
     total_timeout: float = 20.0
     retries: int = 1
     backoff_base: float = 0.25
@@ -69,8 +70,8 @@ class Tuning:
     max_tokens_cap: int = 512
     max_cost_usd: float = 0.05
     canary_interval: float = 2.0
-    canary_window: int = 10
-    canary_min_samples: int = 5
+    canary_window: int = 6
+    canary_min_samples: int = 3
     canary_threshold: float = 0.7
 
 

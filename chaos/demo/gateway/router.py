@@ -45,6 +45,7 @@ class Served:
     breaker: Breaker
     attempts: list[Attempt]
     deadline: float | None
+    stall: float | None  # the longest wait for the next token
     started: float  # monotonic time the attempt was sent
     finished: bool = field(default=False)
 
@@ -192,4 +193,5 @@ class Router:
             await exits.aclose()
             raise
         attempts.append(Attempt(provider.name, "ok"))
-        return Served(stream, first, deltas, exits, breaker, attempts, deadline, started)
+        stall = tuning.stall_timeout if timed else None
+        return Served(stream, first, deltas, exits, breaker, attempts, deadline, stall, started)
