@@ -34,9 +34,9 @@ def test_a_scenario_becomes_the_config_of_its_load(tmp_path: Path) -> None:
     assert cfg.served_by.provider("") is None
     assert cfg.eval_set == (ROOT / "scenarios" / "evals" / "general.jsonl").resolve()
     assert (cfg.mix.chat_stream, cfg.mix.chat, cfg.mix.eval) == (0.6, 0.3, 0.1)
-    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration, cfg.shape.kind) == (20, 10, 90, "constant")
-    assert (cfg.client_timeout, cfg.max_tokens, cfg.wait_min, cfg.wait_max) == (30, 48, 0.2, 0.8)
-    assert cfg.stop_grace == pytest.approx(1.5 * (0.6 + 48 / 60 + 0.15))  # the slowest provider's p99, padded
+    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration, cfg.shape.kind) == (90, 45, 100, "constant")
+    assert (cfg.client_timeout, cfg.max_tokens, cfg.wait_min, cfg.wait_max) == (20, 48, 0.2, 0.8)
+    assert cfg.stop_grace == pytest.approx(1.5 * (0.5 + 48 / 80 + 0.1))  # the slowest provider's p99, padded
     assert cfg.records.is_absolute()
     assert LoadConfig.model_validate_json(cfg.model_dump_json()) == cfg
 
