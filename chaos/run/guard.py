@@ -47,7 +47,9 @@ async def start_load(run: RunContext) -> Child:
     config.dump(command.config_file)
     run.state.load_config = config
     log_dir = run.run_dir / "logs"
-    run.state.load = await spawn("load", command.argv, log_dir=log_dir, env=command.env, cwd=command.cwd)
+    run.state.load = await spawn(
+        "load", command.argv, log_dir=log_dir, run_id=run.run_id, env=command.env, cwd=command.cwd
+    )
     return run.state.load
 
 

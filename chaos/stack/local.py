@@ -69,7 +69,7 @@ class LocalStack:
         await self._exits.aclose()
 
     async def _spawn(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> Child:
-        child = await spawn(name, argv, log_dir=self.run_dir / "logs", env=env, cwd=Path.cwd())
+        child = await spawn(name, argv, log_dir=self.run_dir / "logs", run_id=self.run_id, env=env, cwd=Path.cwd())
         self.children.append(child)
         self._exits.push_async_callback(stop, child)
         return child
