@@ -24,7 +24,12 @@ class FaultContext:
     proxy_disabled: Callable[[str, bool], Awaitable[None]]  # keeps the lease's list of disabled proxies
 
     def name(self, fault: Fault) -> str:
-        return f"chaos-{self.run_id}-{fault.name}"
+        return run_prefix(self.run_id) + fault.name
+
+
+def run_prefix(run_id: str) -> str:
+    """What the name of everything a run puts into an environment starts with."""
+    return f"chaos-{run_id}-"
 
 
 class LiveFault(ABC):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from chaos.errors import ChaosError
+from chaos.errors import ChaosError, EnvironmentProblem
 from chaos.faults import FaultContext, LiveFault, live_fault
 from chaos.records import FaultAction, FaultEvent
 from chaos.run.jsonl import JsonlWriter
@@ -30,8 +30,9 @@ log = structlog.get_logger()
 TTL_GRACE_S = 15.0
 
 
-class InjectionFailed(ChaosError):
-    """A fault could not be injected, or was not in effect when read back."""
+class InjectionFailed(EnvironmentProblem):
+    """A fault could not be injected, or was not in effect when read back: the environment
+    did not do what the run asked, so the run stops and is judged on what it recorded."""
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,19 @@ class Run:
         lines = (run_dir / "events.jsonl").read_text(encoding="utf-8").split("\n")[:-1]
         return [FaultEvent.model_validate_json(line) for line in lines if line.strip()]
 
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """A run a failed test left going is stopped the way a user would: SIGTERM first."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
     def signal(self, signum: signal.Signals) -> None:
         self.process.send_signal(signum)
 
@@ -157,7 +170,8 @@ def start_run(
 
 def chaos_run(scenario: Path, *sets: str, runs_dir: Path, env: Mapping[str, str] | None = None) -> Finished:
     """``chaos run`` to its end; the sentinel secret must have been kept out of everything."""
-    finished = start_run(scenario, *sets, runs_dir=runs_dir, env=env).finish()
+    with start_run(scenario, *sets, runs_dir=runs_dir, env=env) as run:
+        finished = run.finish()
     assert_no_secret(finished)
     return finished
 
