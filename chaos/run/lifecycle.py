@@ -174,8 +174,11 @@ async def _stack(loaded: ScenarioFile, run_dir: Path, run_id: str) -> AsyncItera
 async def _leased_run(run: RunContext, journal: Journal) -> None:
     state, stack = run.state, run.stack
 
+    renewing = asyncio.Lock()  # faults at one instant update the lease together: the last word must be the latest
+
     async def lease() -> None:
-        await stack.admin.acquire_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
+        async with renewing:
+            await stack.admin.acquire_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
 
     async def proxy_disabled(proxy: str, down: bool) -> None:
         (state.disabled_proxies.add if down else state.disabled_proxies.discard)(proxy)

@@ -9,6 +9,7 @@ orchestrator (see ``processes.py``).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import sys
@@ -71,10 +72,14 @@ class LocalStack:
     async def _spawn(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> Child:
         child = await spawn(name, argv, log_dir=self.run_dir / "logs", run_id=self.run_id, env=env, cwd=Path.cwd())
         self.children.append(child)
-        self._exits.push_async_callback(stop, child)
         return child
 
+    async def _stop_children(self) -> None:
+        """All at once: each gets its SIGTERM and its grace at the same time."""
+        await asyncio.gather(*(stop(child) for child in self.children))
+
     async def _start(self) -> Endpoints:
+        self._exits.push_async_callback(self._stop_children)
         scenario = self.loaded.scenario
         providers_ready = self.run_dir / "providers.ready.json"
         providers = await self._spawn(

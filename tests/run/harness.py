@@ -187,9 +187,11 @@ def assert_no_secret(finished: Finished) -> None:
     assert not leaked, f"the secret is written in {leaked}"
 
 
-def chaos_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+def chaos_cli(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        chaos(*args), check=False, capture_output=True, text=True, timeout=timeout, env=run_env(), cwd=ROOT
+        chaos(*args), check=False, capture_output=True, text=True, timeout=timeout, env=run_env(env), cwd=ROOT
     )
 
 

@@ -19,6 +19,7 @@ import pytest
 from chaos.journal import RunStatus, read_journal
 from chaos.records import FaultAction
 from chaos.run.timeline import TTL_GRACE_S
+from chaos.scenario.loading import load_scenario
 from tests.run.conftest import StagingStack
 from tests.run.harness import (
     FALLBACK,
@@ -35,7 +36,9 @@ pytestmark = pytest.mark.e2e
 
 KILLS = 20
 SEED = 20261127
-KILL_WINDOW_S = 10.0  # from the journal's first write: start-up, t = 0, the faults (2 s - 7 s), the end
+# From the journal's first write: start-up, t = 0 (about 1.5 s later), the faults (1.5 s to
+# 5.5 s from t = 0), the end of load (7 s) and the wind-down.
+KILL_WINDOW_S = 11.0
 FAULTS = ("primary-503", "secondary-slow", "tertiary-down")
 
 
@@ -101,7 +104,10 @@ def test_sigkill_leaves_provider_faults_that_expire_and_a_journal_report_rebuild
     left = staging.leftovers()
     assert [b["name"] for b in left.behaviours] == [f"chaos-{run_id}-primary-503"]
     expires_at = left.behaviours[0]["expires_at"]
-    window_end = journal.t0 + 7  # type: ignore[operator]
+    fault = load_scenario(KILL).scenario.fault("primary-503")
+    assert journal.t0 is not None
+    assert fault.duration is not None
+    window_end = journal.t0 + fault.at + fault.duration
     assert window_end + TTL_GRACE_S - 1 <= expires_at <= window_end + TTL_GRACE_S + 2, (expires_at, injected[0])
     toxics = {("secondary", f"chaos-{run_id}-secondary-slow"), ("tertiary", f"chaos-{run_id}-tertiary-down")}
     assert set(left.toxics) == toxics  # the second marks the disabled proxy as the run's doing

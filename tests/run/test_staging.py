@@ -75,7 +75,7 @@ def test_a_run_whose_environment_breaks_restores_what_it_injected_and_is_judged(
     """The tertiary's proxy disappears while the run is on: its fault cannot be injected.
     The faults already injected are restored, and the run is judged on what it recorded."""
     # The down fault comes last, a second after the others.
-    sets = (*staging.overrides(), "faults[2].at=3s", "faults[2].for=4s")
+    sets = (*staging.overrides(), "faults[2].at=2.5s", "faults[2].for=3s")
     with start_run(KILL, *sets, runs_dir=tmp_path / "runs", env=staging.env()) as run:
         run.wait_for_event("secondary-slow", FaultAction.INJECT)
         try:
