@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.run.harness import FALLBACK, ROOT, leftovers
+from tests.run.harness import FALLBACK, ROOT, Leftovers, leftovers
 
 PROVIDERS = {  # name -> (api, model), as in tests/run/scenarios/*.yaml
     "primary": ("anthropic", "claude-test"),
@@ -105,7 +105,7 @@ class StagingStack:
             "stack.providers_admin=${CHAOS_TEST_PROVIDERS_ADMIN}",
         )
 
-    def leftovers(self):  # type: ignore[no-untyped-def]
+    def leftovers(self) -> Leftovers:
         return leftovers(self.admin_url, self.toxiproxy_url)
 
     def clear(self) -> None:
@@ -116,6 +116,10 @@ class StagingStack:
             lease = http.get(f"{self.admin_url}/lease")
             if lease.status_code == 200:
                 http.delete(f"{self.admin_url}/lease", params={"run": lease.json()["run"]}).raise_for_status()
+
+    def delete_proxy(self, name: str) -> None:
+        with httpx.Client(timeout=5.0) as http:
+            http.delete(f"{self.toxiproxy_url}/proxies/{name}").raise_for_status()
 
     def recreate_proxy(self, name: str) -> None:
         """A proxy deleted by a test, back where the gateway expects it."""

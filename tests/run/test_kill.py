@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -42,7 +43,7 @@ KILL_WINDOW_S = 11.0
 FAULTS = ("primary-503", "secondary-slow", "tertiary-down")
 
 
-def wait_until(what: str, check, timeout: float) -> None:  # type: ignore[no-untyped-def]
+def wait_until(what: str, check: Callable[[], object], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"not {what} within {timeout:g} s"

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from chaos.journal import RunStatus
+from chaos.journal import RunStatus, read_journal
 from chaos.records import FaultAction
+from chaos.run.context import LiveStatus
+from chaos.run.lifecycle import new_run_id, run_scenario
+from chaos.scenario.loading import load_scenario
 from tests.run.conftest import StagingStack, free_port
-from tests.run.harness import FALLBACK, KILL, chaos_run, restored_every_injection, start_run
+from tests.run.harness import FALLBACK, KILL, SECRET_ENV, SENTINEL, chaos_run, restored_every_injection, start_run
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +82,7 @@ def test_a_run_whose_environment_breaks_restores_what_it_injected_and_is_judged(
     with start_run(KILL, *sets, runs_dir=tmp_path / "runs", env=staging.env()) as run:
         run.wait_for_event("secondary-slow", FaultAction.INJECT)
         try:
-            staging_delete_proxy(staging, "tertiary")
+            staging.delete_proxy("tertiary")
             finished = run.finish()
         finally:
             staging.recreate_proxy("tertiary")
@@ -96,8 +99,28 @@ def test_a_run_whose_environment_breaks_restores_what_it_injected_and_is_judged(
     assert journal.evaluation.counts.requests > 0
 
 
-def staging_delete_proxy(staging: StagingStack, name: str) -> None:
-    import httpx
+async def test_a_bug_mid_run_restores_every_fault_and_the_run_is_judged(
+    staging: StagingStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process, with a live view that breaks once the faults are on: the exception stops
+    the run, every fault is restored (the fixture checks the environment), and the journal
+    says what happened."""
+    for name, value in {**staging.env(), SECRET_ENV: SENTINEL}.items():
+        monkeypatch.setenv(name, value)
+    loaded = load_scenario(KILL, staging.overrides())
 
-    with httpx.Client(timeout=5.0) as http:
-        http.delete(f"{staging.toxiproxy_url}/proxies/{name}").raise_for_status()
+    def watch(status: LiveStatus) -> None:
+        if status.active:
+            raise RuntimeError("the live view broke")
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    journal = await run_scenario(loaded, run_dir, new_run_id(), watch=watch)
+    assert (journal.status, journal.verdict, journal.exit_code) == (RunStatus.FAILED, "aborted", 3)
+    assert journal.reason is not None
+    assert "internal error: RuntimeError: the live view broke" in journal.reason
+    assert journal.problems == ["internal error: RuntimeError: the live view broke"]
+    assert read_journal(run_dir) == journal
+    injected = {e.fault for e in journal.events if e.action is FaultAction.INJECT}
+    restored = {e.fault for e in journal.events if e.action is FaultAction.RESTORE and e.ok}
+    assert injected == restored == {"primary-503", "secondary-slow", "tertiary-down"}
