@@ -3,6 +3,7 @@ on the provider's proxy, or the proxy disabled (``down``: connections refused)."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from chaos.faults.base import FaultContext, LiveFault, register, run_prefix
@@ -73,16 +74,21 @@ class ProxyDownFault(LiveFault):
         self.proxy = _proxy(fault, context)
 
     async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:
-        await self.context.proxy_disabled(self.proxy, True)  # in the lease first: reset can always undo it
-        with contextlib.suppress(Conflict):  # marked already
-            await self.context.toxiproxy.add_toxic(self.proxy, MARKER_TYPE, name=self.name)
+        # Recorded (in the lease, and by the mark) before it happens: reset can always undo it.
+        await asyncio.gather(self.context.proxy_disabled(self.proxy, True), self._mark())
         await self.context.toxiproxy.update_proxy(self.proxy, enabled=False)
 
     async def restore(self) -> None:
         await self.context.toxiproxy.update_proxy(self.proxy, enabled=True)
+        await asyncio.gather(self.context.proxy_disabled(self.proxy, False), self._unmark())
+
+    async def _mark(self) -> None:
+        with contextlib.suppress(Conflict):  # marked already
+            await self.context.toxiproxy.add_toxic(self.proxy, MARKER_TYPE, name=self.name)
+
+    async def _unmark(self) -> None:
         with contextlib.suppress(NotFound):
             await self.context.toxiproxy.delete_toxic(self.proxy, self.name)
-        await self.context.proxy_disabled(self.proxy, False)
 
     async def in_effect(self) -> bool:
         return not (await self.context.toxiproxy.proxy(self.proxy)).enabled

@@ -13,6 +13,7 @@ import asyncio
 import os
 import socket
 import sys
+import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -88,8 +89,11 @@ class LocalStack:
                 "providers", "serve", "--config", str(self._providers_config()), "--ready-file", str(providers_ready)
             ),
         )
+        began = time.monotonic()
         toxiproxy_url = await self._toxiproxy()
+        toxiproxy_s = time.monotonic() - began
         ready = await wait_ready_file(providers, providers_ready, timeout=READY_TIMEOUT_S)
+        providers_s = time.monotonic() - began
         client = ToxiproxyClient(toxiproxy_url)
         self._exits.push_async_callback(client.aclose)
         routes = []
@@ -115,6 +119,13 @@ class LocalStack:
         health = f"{endpoints.target_url}{scenario.target.health}"
         target = next((child for child in self.children if child.name == "target"), None)
         await wait_healthy(health, timeout=scenario.target.ready_timeout, child=target)
+        # Where a slow start-up goes (each from the providers' spawn).
+        log.info(
+            "stack up",
+            toxiproxy_s=round(toxiproxy_s, 2),
+            providers_s=round(providers_s, 2),
+            target_s=round(time.monotonic() - began, 2),
+        )
         return endpoints
 
     def _providers_config(self) -> Path:
