@@ -69,10 +69,10 @@ async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watc
         started_at=time.time(),
         versions=versions(),
     )
-    write_journal(run_dir, journal)
     state = RunState()
     collector: Collector | None = None
     with _signals(asyncio.current_task(), state) as received:
+        write_journal(run_dir, journal)
         try:
             async with _stack(loaded, run_dir, run_id) as stack:
                 journal.endpoints = {
@@ -125,6 +125,7 @@ def _signals(drive: asyncio.Task[object] | None, state: RunState) -> Iterator[li
     winding down (cancelling that would cut the restore short); later ones are ignored."""
     loop = asyncio.get_running_loop()
     received: list[signal.Signals] = []
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(signum: signal.Signals) -> None:
         if not received and drive is not None and not state.winding_down:
@@ -139,8 +140,10 @@ def _signals(drive: asyncio.Task[object] | None, state: RunState) -> Iterator[li
     try:
         yield received
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum, before in previous.items():
             loop.remove_signal_handler(signum)
+            if before is not None:  # removing set the default: put back what the caller had
+                signal.signal(signum, before)
 
 
 def _uncancel(task: asyncio.Task[object] | None) -> None:
