@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.run.harness import FALLBACK, SCENARIOS, chaos_cli
 
 
+@pytest.mark.e2e  # it runs `chaos run` (which refuses at once)
 def test_a_scenario_with_a_container_fault_is_refused_before_anything_runs(tmp_path: Path) -> None:
     scenario = tmp_path / "container.yaml"
     scenario.write_text(
