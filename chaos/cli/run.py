@@ -74,15 +74,18 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
 def _signals() -> Iterator[Callable[[], None]]:
     """Until the run takes SIGINT and SIGTERM over (it restores whatever it started),
     SIGTERM stops the command as Ctrl-C does; once the run is judged (``judged()``), both
-    are ignored while the verdict is printed, so that the exit code is the journal's. The
-    handlers are put back after."""
+    are ignored until the process exits, so that its exit code is the journal's. The
+    handlers are put back only when the run was not judged."""
     signums = (signal.SIGINT, signal.SIGTERM)
     previous = {signum: signal.getsignal(signum) for signum in signums}
+    done = False
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     def judged() -> None:
+        nonlocal done
+        done = True
         for signum in signums:
             signal.signal(signum, signal.SIG_IGN)
 
@@ -90,8 +93,9 @@ def _signals() -> Iterator[Callable[[], None]]:
     try:
         yield judged
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        if not done:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 class _Tee(io.TextIOBase):

@@ -40,6 +40,11 @@ class LiveFault(ABC):
         self.context = context
         self.name = context.name(fault)
 
+    async def prepare(self) -> None:
+        """Ahead of the injection, whatever makes it quick and sure to undo (nothing, for
+        most kinds); ``inject`` does it too if it was not done."""
+        return
+
     @abstractmethod
     async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:
         """Start the fault with these settings; expire by itself after ``ttl_s`` where possible."""

@@ -72,15 +72,23 @@ class ProxyDownFault(LiveFault):
     def __init__(self, fault: Fault, context: FaultContext) -> None:
         super().__init__(fault, context)
         self.proxy = _proxy(fault, context)
+        self.recorded = False
+
+    async def prepare(self) -> None:
+        """Recorded (in the lease, and by the mark) before it happens, so that reset can
+        always undo it; recording a proxy that is still enabled does no harm."""
+        await asyncio.gather(self.context.proxy_disabled(self.proxy, True), self._mark())
+        self.recorded = True
 
     async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:
-        # Recorded (in the lease, and by the mark) before it happens: reset can always undo it.
-        await asyncio.gather(self.context.proxy_disabled(self.proxy, True), self._mark())
+        if not self.recorded:
+            await self.prepare()
         await self.context.toxiproxy.update_proxy(self.proxy, enabled=False)
 
     async def restore(self) -> None:
         await self.context.toxiproxy.update_proxy(self.proxy, enabled=True)
         await asyncio.gather(self.context.proxy_disabled(self.proxy, False), self._unmark())
+        self.recorded = False
 
     async def _mark(self) -> None:
         with contextlib.suppress(Conflict):  # marked already

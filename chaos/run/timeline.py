@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -33,9 +33,9 @@ log = structlog.get_logger()
 TTL_GRACE_S = 15.0
 
 
-# The steady-state gate judges the baseline this long before the first injection, so
-# that its work does not delay the injection.
-GATE_LEAD_S = 0.5
+# What a run does ahead of an instant, so that it does not delay the instant's actions:
+# the steady-state gate before the first injection, and preparing the faults due then.
+LEAD_S = 0.5
 
 
 class FaultActionFailed(EnvironmentProblem):
@@ -87,20 +87,24 @@ class FaultTimeline:
         gated = False
         for (offset, _), batch in groupby(self.steps, key=_instant):
             steps = list(batch)
-            if not gated and any(step.action is FaultAction.INJECT for step, _ in steps):
+            injections = [(step, name) for step, name in steps if step.action is FaultAction.INJECT]
+            await self.clock.sleep_until(offset - LEAD_S)
+            if injections and not gated:
                 gated = True
-                await self.clock.sleep_until(offset - GATE_LEAD_S)
                 if not await gate(offset):
                     self.gate_refused = True
                     log.warning("steady state not met: no fault injected")
                     return
+            await self._together(self._prepare(step, name) for step, name in injections)
             await self.clock.sleep_until(offset)
-            outcomes = await asyncio.gather(
-                *(self._carry_out(step, name) for step, name in steps), return_exceptions=True
-            )
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome  # every other action of the instant has landed (or failed) by now
+            await self._together(self._carry_out(step, name) for step, name in steps)
+
+    @staticmethod
+    async def _together(actions: Iterable[Awaitable[None]]) -> None:
+        """Every action at once; the first failure is raised once all have landed (or failed)."""
+        for outcome in await asyncio.gather(*actions, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def restore_all(self) -> None:
         """Restore every fault still in effect, newest first; never raises."""
@@ -109,6 +113,14 @@ class FaultTimeline:
                 await self._restore(name, intended=None)
             except Exception as exc:  # keep restoring the others
                 log.error("restore failed", fault=name, error=str(exc))
+
+    async def _prepare(self, step: FaultStep, name: str) -> None:
+        fault = self.live[name]
+        try:
+            await fault.prepare()
+        except ChaosError as exc:  # the injection cannot happen: say so as its event
+            self._event(fault, step.action, step.offset, step, time.time(), error=exc.message)
+            raise FaultActionFailed(f"fault {name} could not be {_past(step.action)}: {exc.message}") from exc
 
     async def _carry_out(self, step: FaultStep, name: str) -> None:
         if step.action is FaultAction.RESTORE:

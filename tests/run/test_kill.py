@@ -133,7 +133,8 @@ def test_sigkill_leaves_provider_faults_that_expire_and_a_journal_report_rebuild
     assert (rebuilt.status, rebuilt.verdict, rebuilt.exit_code) == (RunStatus.REBUILT, "aborted", 3)
     assert rebuilt.reason is not None
     assert "killed" in rebuilt.reason
-    assert [e.fault for e in rebuilt.events if e.action is FaultAction.INJECT] == list(FAULTS)
+    # the three are due at one instant: they land together, in no set order
+    assert sorted(e.fault for e in rebuilt.events if e.action is FaultAction.INJECT) == sorted(FAULTS)
     assert rebuilt.evaluation is not None
     assert rebuilt.evaluation.counts.requests > 0
     assert rebuilt.ledger["primary"].requests > 0
