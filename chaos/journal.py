@@ -1,9 +1,9 @@
 """The run record: what happened, every figure, and the versions that produced them.
 
-``journal.json`` in the run directory is written when the run starts, rewritten as each
-fault event lands and at the end, always atomically (a reader never sees half a file).
-The raw files beside it (records, events, ledger, proxy counters) are flushed as they
-arrive, so ``chaos report`` can rebuild a journal from them for a run that was killed.
+``journal.json`` in the run directory is written when the run starts, at t = 0 and at
+the end, always atomically (a reader never sees half a file). The raw files beside it
+(records, fault events, ledger, proxy counters) are flushed line by line as things
+happen, so ``chaos report`` can rebuild a journal from them for a run that was killed.
 Secrets stay ``${ENV}`` references: the journal holds the scenario as written.
 """
 

@@ -1,4 +1,6 @@
-"""Accuracy of what the load measures: TTFT and time to headers against known injected delays.
+"""Accuracy of what the load measures: TTFT and time to headers against known injected
+delays; and of what the orchestrator does: ``chaos run``'s wall time against its load's
+duration, and each fault's onset against its schedule (``orchestrator.py``).
 
     python benchmarks/accuracy/bench.py [--smoke]
 
@@ -27,6 +29,9 @@ from chaos.load.config import LoadConfig, ShapeConfig  # noqa: E402
 from chaos.load.launch import locust_command, run_deadline  # noqa: E402
 from chaos.records import RequestEnded, parse_record  # noqa: E402
 from tests.load.target import Settings, TargetServer  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import orchestrator  # noqa: E402
 
 HEADERS_DELAY = 0.050
 FIRST_TOKEN_DELAY = 0.100
@@ -123,6 +128,7 @@ def main() -> int:
     print(f"target: p50 error within {TARGET_ERROR * 1000:.0f} ms: {verdict} (worst {worst * 1000:.1f} ms)")
     apart, injected_apart = (ttft - headers) * 1000, FIRST_TOKEN_DELAY * 1000
     print(f"headers and TTFT told apart: {apart:.1f} ms between them (injected {injected_apart:.0f} ms)")
+    orchestrator.report(rounds=1 if args.smoke else 3)
     return 0
 
 

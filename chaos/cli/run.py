@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO, cast
 
@@ -59,10 +62,40 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
         tee = _Tee(log_file, None if interactive else sys.stderr)
         logs.configure(json_lines=True, level=options.log_level, stream=cast(TextIO, tee))
         out.print(f"run {run_id}: {loaded.scenario.name} -> {run_dir}")
-        with LiveView(out, interactive=interactive) as view:
-            journal = asyncio.run(run_scenario(loaded, run_dir, run_id, watch=view))
-    render_run(journal, out, str(run_dir))
+        with _signals() as judged:
+            with LiveView(out, interactive=interactive) as view:
+                journal = asyncio.run(run_scenario(loaded, run_dir, run_id, watch=view))
+                judged()
+            render_run(journal, out, str(run_dir))
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.ABORTED)
+
+
+@contextlib.contextmanager
+def _signals() -> Iterator[Callable[[], None]]:
+    """Until the run takes SIGINT and SIGTERM over (it restores whatever it started),
+    SIGTERM stops the command as Ctrl-C does; once the run is judged (``judged()``), both
+    are ignored until the process exits, so that its exit code is the journal's. The
+    handlers are put back only when the run was not judged."""
+    signums = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in signums}
+    done = False
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def judged() -> None:
+        nonlocal done
+        done = True
+        for signum in signums:
+            signal.signal(signum, signal.SIG_IGN)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield judged
+    finally:
+        if not done:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 class _Tee(io.TextIOBase):

@@ -8,5 +8,6 @@ resetting one run never touches another's.
 """
 
 from chaos.faults.base import FaultContext, LiveFault, live_fault, unsupported_faults
+from chaos.faults.network import proxies_disabled_by
 
-__all__ = ["FaultContext", "LiveFault", "live_fault", "unsupported_faults"]
+__all__ = ["FaultContext", "LiveFault", "live_fault", "proxies_disabled_by", "unsupported_faults"]

@@ -24,7 +24,12 @@ class FaultContext:
     proxy_disabled: Callable[[str, bool], Awaitable[None]]  # keeps the lease's list of disabled proxies
 
     def name(self, fault: Fault) -> str:
-        return f"chaos-{self.run_id}-{fault.name}"
+        return run_prefix(self.run_id) + fault.name
+
+
+def run_prefix(run_id: str) -> str:
+    """What the name of everything a run puts into an environment starts with."""
+    return f"chaos-{run_id}-"
 
 
 class LiveFault(ABC):
@@ -34,6 +39,11 @@ class LiveFault(ABC):
         self.fault = fault
         self.context = context
         self.name = context.name(fault)
+
+    async def prepare(self) -> None:
+        """Ahead of the injection, whatever makes it quick and sure to undo (nothing, for
+        most kinds); ``inject`` does it too if it was not done."""
+        return
 
     @abstractmethod
     async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:

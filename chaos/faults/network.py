@@ -3,12 +3,16 @@ on the provider's proxy, or the proxy disabled (``down``: connections refused)."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
-from chaos.faults.base import FaultContext, LiveFault, register
+from chaos.faults.base import FaultContext, LiveFault, register, run_prefix
 from chaos.scenario.faults import Down, Fault, FaultKind, FaultSpec
-from chaos.toxiproxy.errors import NotFound
+from chaos.toxiproxy.client import ToxiproxyClient
+from chaos.toxiproxy.errors import Conflict, NotFound
 from chaos.toxiproxy.mapping import ToxicSpec, toxic_for
+
+MARKER_TYPE = "noop"  # a toxic that does nothing (Toxiproxy's own), marking a proxy a run disabled
 
 
 @register(FaultKind.NETWORK)
@@ -58,19 +62,51 @@ class ToxicFault(LiveFault):
 
 
 class ProxyDownFault(LiveFault):
-    """The proxy disabled: refused in the kernel, so no one counts the attempts."""
+    """The proxy disabled: refused in the kernel, so no one counts the attempts.
+
+    Toxiproxy keeps no owner for a disabled proxy, and the run's lease, which lists it,
+    lapses once the run is gone; so the proxy also carries a ``noop`` toxic named after
+    the fault while it is down, by which ``chaos reset --run`` finds it at any later time.
+    """
 
     def __init__(self, fault: Fault, context: FaultContext) -> None:
         super().__init__(fault, context)
         self.proxy = _proxy(fault, context)
+        self.recorded = False
+
+    async def prepare(self) -> None:
+        """Recorded (in the lease, and by the mark) before it happens, so that reset can
+        always undo it; recording a proxy that is still enabled does no harm."""
+        await asyncio.gather(self.context.proxy_disabled(self.proxy, True), self._mark())
+        self.recorded = True
 
     async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:
-        await self.context.proxy_disabled(self.proxy, True)  # in the lease first: reset can always undo it
+        if not self.recorded:
+            await self.prepare()
         await self.context.toxiproxy.update_proxy(self.proxy, enabled=False)
 
     async def restore(self) -> None:
         await self.context.toxiproxy.update_proxy(self.proxy, enabled=True)
-        await self.context.proxy_disabled(self.proxy, False)
+        await asyncio.gather(self.context.proxy_disabled(self.proxy, False), self._unmark())
+        self.recorded = False
+
+    async def _mark(self) -> None:
+        with contextlib.suppress(Conflict):  # marked already
+            await self.context.toxiproxy.add_toxic(self.proxy, MARKER_TYPE, name=self.name)
+
+    async def _unmark(self) -> None:
+        with contextlib.suppress(NotFound):
+            await self.context.toxiproxy.delete_toxic(self.proxy, self.name)
 
     async def in_effect(self) -> bool:
         return not (await self.context.toxiproxy.proxy(self.proxy)).enabled
+
+
+async def proxies_disabled_by(toxiproxy: ToxiproxyClient, run_id: str) -> list[str]:
+    """The proxies a run disabled and did not enable again (found by their marker)."""
+    prefix = run_prefix(run_id)
+    return sorted(
+        proxy.name
+        for proxy in (await toxiproxy.proxies()).values()
+        if not proxy.enabled and any(t.type == MARKER_TYPE and t.name.startswith(prefix) for t in proxy.toxics)
+    )

@@ -33,6 +33,8 @@ class LiveView:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._live is not None:
             self._live.stop()
+            if not self._console.is_terminal:  # rich ends the last frame's line on a terminal only
+                self._console.line()
 
     def __call__(self, status: LiveStatus) -> None:
         if self._live is not None:

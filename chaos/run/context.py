@@ -52,6 +52,7 @@ class RunState:
     t0: float | None = None
     aborted: AbortDecision | None = None
     gate_failed: bool = False
+    winding_down: bool = False  # restoring and stopping: a signal must not cut that short
     disabled_proxies: set[str] = field(default_factory=set)
 
 

@@ -9,9 +9,9 @@ has ended, an abort rule held, or the steady-state gate refused the first inject
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
+from typing import Any
 
 import structlog
 
@@ -47,7 +47,9 @@ async def start_load(run: RunContext) -> Child:
     config.dump(command.config_file)
     run.state.load_config = config
     log_dir = run.run_dir / "logs"
-    run.state.load = await spawn("load", command.argv, log_dir=log_dir, env=command.env, cwd=command.cwd)
+    run.state.load = await spawn(
+        "load", command.argv, log_dir=log_dir, run_id=run.run_id, env=command.env, cwd=command.cwd
+    )
     return run.state.load
 
 
@@ -77,24 +79,30 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
     timeline = FaultTimeline(scenario, context, events, clock)
     state.timeline = timeline
 
-    async def gate() -> bool:
+    async def gate(at: float) -> bool:
         collector.tail_records()
-        result = steady_state_gate(scenario, load_run(run.run_dir, scenario), clock.offset())
+        result = steady_state_gate(scenario, load_run(run.run_dir, scenario), at)
         if not result.passed:
             failing = [f"{r.slo} in {r.segment}" for r in result.slos if r.verdict == "fail"]
             log.warning("baseline does not meet its SLOs", failing=failing)
         return result.passed
 
     faults = asyncio.create_task(timeline.run(gate))
+    load_exit = asyncio.create_task(state.load.process.wait())
+    watched: set[asyncio.Task[Any]] = {faults, load_exit}
     deadline = time.monotonic() + run_deadline(state.load_config)
     try:
-        while state.load.running:
-            await asyncio.sleep(GUARD_PERIOD_S)
-            if faults.done():
-                faults.result()  # an injection that failed stops the run here
+        while True:
+            # Each period, or at once when the load exits or the timeline stops.
+            await asyncio.wait(watched, timeout=GUARD_PERIOD_S, return_when=asyncio.FIRST_COMPLETED)
+            if faults in watched and faults.done():
+                watched.discard(faults)
+                faults.result()  # an action that failed stops the run here
                 if timeline.gate_refused:
                     state.gate_failed = True
                     return
+            if load_exit.done():
+                return
             await collector.pull()
             state.aborted = collector.monitor.check(time.time())
             if state.aborted is not None:
@@ -106,8 +114,8 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
             run.watch(_status(timeline, clock, collector, run.loaded))
     finally:
         faults.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await faults
+        load_exit.cancel()
+        await asyncio.gather(faults, load_exit, return_exceptions=True)  # their outcome is known, or moot
 
 
 def _status(timeline: FaultTimeline, clock: Clock, collector: Collector, loaded: ScenarioFile) -> LiveStatus:

@@ -6,10 +6,11 @@
        leftovers, release the lease -> evaluate what was recorded -> the journal
 
 Ctrl-C and SIGTERM cancel the run's drive; the handlers stay installed while the run
-restores and records, so a second signal cannot cut that short (SIGKILL can; then the
-providers' TTLs and ``chaos reset`` clean up). A run whose environment breaks after the
-load started is judged on what it recorded and marked aborted; one that breaks before
-is an environment error (exit 2).
+restores and records, and once it winds down a signal no longer cancels anything, so no
+signal can cut the restore short (SIGKILL can; then the providers' TTLs and ``chaos
+reset`` clean up). A run whose environment breaks after the load started (an injection
+that does not take, a child that dies), or that hits a bug, is judged on what it
+recorded and marked aborted; one that breaks before is an environment error (exit 2).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import structlog
 
-from chaos.errors import ChaosError, EnvironmentProblem
+from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
 from chaos.journal import Journal, RunStatus, bills, versions, write_journal
 from chaos.load.launch import stop_deadline
@@ -68,11 +69,10 @@ async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watc
         started_at=time.time(),
         versions=versions(),
     )
-    write_journal(run_dir, journal)
     state = RunState()
     collector: Collector | None = None
-    drive = asyncio.current_task()
-    with _signals(drive) as received:
+    with _signals(asyncio.current_task(), state) as received:
+        write_journal(run_dir, journal)
         try:
             async with _stack(loaded, run_dir, run_id) as stack:
                 journal.endpoints = {
@@ -86,31 +86,53 @@ async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watc
         except asyncio.CancelledError:
             if not received:
                 raise
-            _uncancel(drive)
+            _uncancel(asyncio.current_task())
             journal.status = RunStatus.INTERRUPTED
-            state.aborted = AbortDecision(rule="signal", reason=f"interrupted by {received[0].name}", at=_offset(state))
+            reason = f"interrupted by {received[0].name}"
+            if state.t0 is None:  # before the load started: nothing to judge
+                return _unjudged(run_dir, journal, f"{reason} before the load started", ExitCode.ABORTED)
+            state.aborted = AbortDecision(rule="signal", reason=reason, at=_offset(state))
         except EnvironmentProblem as exc:
             journal.problems.append(exc.message + (f"\n{exc.hint}" if exc.hint else ""))
-            if state.t0 is None:  # nothing was measured: an environment error, not a verdict
-                journal.status, journal.ended_at, journal.exit_code = RunStatus.FAILED, time.time(), int(exc.exit_code)
-                journal.verdict, journal.reason = "error", exc.message
-                write_journal(run_dir, journal)
-                raise
             journal.status = RunStatus.FAILED
+            if state.t0 is None:  # nothing was measured: an environment error, not a verdict
+                _unjudged(run_dir, journal, exc.message, exc.exit_code)
+                raise
             state.aborted = AbortDecision(rule="environment", reason=exc.message, at=_offset(state))
-    return _judge(loaded, run_dir, journal, state, collector)
+        except Exception as exc:  # a bug: every fault is restored by now; judge what was recorded
+            log.exception("the run failed")
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            journal.problems.append(reason)
+            journal.status = RunStatus.FAILED
+            if state.t0 is None:
+                _unjudged(run_dir, journal, reason, ExitCode.INVALID)
+                raise
+            state.aborted = AbortDecision(rule="error", reason=reason, at=_offset(state))
+        return _judge(loaded, run_dir, journal, state, collector)  # still deaf to signals: they are recorded
+
+
+def _unjudged(run_dir: Path, journal: Journal, reason: str, exit_code: ExitCode) -> Journal:
+    """The journal of a run that stopped before its load started."""
+    journal.verdict = "error" if exit_code is ExitCode.INVALID else "aborted"
+    journal.reason, journal.exit_code, journal.ended_at = reason, int(exit_code), time.time()
+    write_journal(run_dir, journal)
+    return journal
 
 
 @contextlib.contextmanager
-def _signals(drive: asyncio.Task[object] | None) -> Iterator[list[signal.Signals]]:
-    """The first SIGINT or SIGTERM cancels the run's drive; later ones are ignored."""
+def _signals(drive: asyncio.Task[object] | None, state: RunState) -> Iterator[list[signal.Signals]]:
+    """The first SIGINT or SIGTERM cancels the run's drive, unless the run is already
+    winding down (cancelling that would cut the restore short); later ones are ignored."""
     loop = asyncio.get_running_loop()
     received: list[signal.Signals] = []
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(signum: signal.Signals) -> None:
-        if not received and drive is not None:
+        if not received and drive is not None and not state.winding_down:
             log.warning("stopping: restoring every fault first", signal=signum.name)
             drive.cancel()
+        elif not received:
+            log.warning("already stopping: restoring every fault first", signal=signum.name)
         received.append(signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -118,8 +140,10 @@ def _signals(drive: asyncio.Task[object] | None) -> Iterator[list[signal.Signals
     try:
         yield received
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum, before in previous.items():
             loop.remove_signal_handler(signum)
+            if before is not None:  # removing set the default: put back what the caller had
+                signal.signal(signum, before)
 
 
 def _uncancel(task: asyncio.Task[object] | None) -> None:
@@ -153,24 +177,30 @@ async def _stack(loaded: ScenarioFile, run_dir: Path, run_id: str) -> AsyncItera
 async def _leased_run(run: RunContext, journal: Journal) -> None:
     state, stack = run.state, run.stack
 
+    renewing = asyncio.Lock()  # faults at one instant update the lease together: the last word must be the latest
+
     async def lease() -> None:
-        await stack.admin.acquire_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
+        async with renewing:
+            await stack.admin.acquire_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
 
     async def proxy_disabled(proxy: str, down: bool) -> None:
         (state.disabled_proxies.add if down else state.disabled_proxies.discard)(proxy)
         await lease()
 
-    await lease()
-    heartbeat = asyncio.create_task(_heartbeat(lease))
     events = JsonlWriter(run.run_dir / EVENTS)
     context = FaultContext(run.run_id, stack.admin, stack.toxiproxy, stack.endpoints.proxy_names, proxy_disabled)
+    heartbeat: asyncio.Task[None] | None = None
     try:
+        await lease()  # inside: a lease taken as the run is interrupted is still released
+        heartbeat = asyncio.create_task(_heartbeat(lease))
         load = await start_load(run)
         state.t0 = journal.t0 = await wait_for_start(run.collector, load)
         write_journal(run.run_dir, journal)
         await guard(run, context, events)
     finally:
-        heartbeat.cancel()
+        state.winding_down = True
+        if heartbeat is not None:
+            heartbeat.cancel()
         await _wind_down(run, events)
 
 

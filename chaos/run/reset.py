@@ -2,8 +2,9 @@
 
 A run that was killed cannot restore its faults. Provider behaviours expire by their
 TTL anyway; Toxiproxy has no TTL, so its toxics, and proxies the run disabled (listed in
-its lease), stay until reset. Scoped to one run, reset touches nothing of another's: the
-server-wide Toxiproxy ``/reset`` would wipe every team's toxics in a shared staging.
+its lease, and marked: see ``chaos.faults.network``), stay until reset. Scoped to one
+run, reset touches nothing of another's: the server-wide Toxiproxy ``/reset`` would wipe
+every team's toxics in a shared staging.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from chaos.envrefs import resolve
 from chaos.errors import ChaosError
+from chaos.faults import proxies_disabled_by
 from chaos.stack.admin import ProvidersAdmin
 from chaos.toxiproxy.client import ToxiproxyClient
 
@@ -61,7 +63,9 @@ async def reset_environment(admin_url: str | None, toxiproxy_url: str | None, *,
                 await toxiproxy.reset()
                 done.append(f"toxiproxy at {toxiproxy_url}: every toxic removed, every proxy enabled")
             else:
-                scoped = await toxiproxy.reset_run(run_id, enable=disabled)
+                # The lease lists what the run disabled while it holds it; the marks say so for ever.
+                marked = await proxies_disabled_by(toxiproxy, run_id)
+                scoped = await toxiproxy.reset_run(run_id, enable=sorted({*disabled, *marked}))
                 done.append(
                     f"toxiproxy at {toxiproxy_url}: {len(scoped.removed)} toxics of run {run_id} removed"
                     + (f", proxies re-enabled: {', '.join(scoped.enabled)}" if scoped.enabled else "")

@@ -1,23 +1,26 @@
 """Carrying out the faults' timeline: inject, update and restore each at its offset.
 
-Offsets count from t = 0, the start of load. Before the first injection the steady-state
-gate is asked; if it says no, nothing is injected. Every action is read back from the
-environment and written as a ``FaultEvent`` with its intended and actual times; an
-injection that fails or cannot be seen stops the run (a verdict over a fault that was
-never there would be a lie). ``restore_all`` undoes whatever is still in effect, newest
-first, and is what every way out of a run calls.
+Offsets count from t = 0, the start of load. Just before the first injection the
+steady-state gate is asked; if it says no, nothing is injected. Actions due at the same
+instant are carried out together (restores first), so that one's round trips do not
+delay another. Every action is read back from the environment and written as a
+``FaultEvent`` with its intended time and its actual one (when the environment
+acknowledged it); an action that fails or cannot be seen stops the run (a verdict over a
+fault that was never there would be a lie). ``restore_all`` undoes whatever is still in
+effect, newest first, and is what every way out of a run calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from itertools import groupby
 
 import structlog
 
-from chaos.errors import ChaosError
+from chaos.errors import ChaosError, EnvironmentProblem
 from chaos.faults import FaultContext, LiveFault, live_fault
 from chaos.records import FaultAction, FaultEvent
 from chaos.run.jsonl import JsonlWriter
@@ -30,8 +33,15 @@ log = structlog.get_logger()
 TTL_GRACE_S = 15.0
 
 
-class InjectionFailed(ChaosError):
-    """A fault could not be injected, or was not in effect when read back."""
+# What a run does ahead of an instant, so that it does not delay the instant's actions:
+# the steady-state gate before the first injection, and preparing the faults due then.
+LEAD_S = 0.5
+
+
+class FaultActionFailed(EnvironmentProblem):
+    """A fault could not be injected, updated or restored, or was not in effect when read
+    back: the environment did not do what the run asked, so the run stops and is judged on
+    what it recorded."""
 
 
 @dataclass(frozen=True)
@@ -65,24 +75,36 @@ class FaultTimeline:
         self.steps = sorted(
             ((step, fault.name) for fault in scenario.faults for step in fault_steps(fault, scenario.load.duration)),
             # At one instant restores go first, so that back-to-back faults never overlap.
-            key=lambda item: (item[0].offset, item[0].action is not FaultAction.RESTORE),
+            key=_instant,
         )
         self.gate_refused = False
         self.restored_any = False
         self.events_written: list[FaultEvent] = []
 
-    async def run(self, gate: Callable[[], Awaitable[bool]]) -> None:
-        """Carry out every step; returns early (injecting nothing) if the gate refuses."""
+    async def run(self, gate: Callable[[float], Awaitable[bool]]) -> None:
+        """Carry out every step, those due at the same instant together; returns early
+        (injecting nothing) if the gate, asked about the first injection's offset, refuses."""
         gated = False
-        for step, name in self.steps:
-            await self.clock.sleep_until(step.offset)
-            if step.action is FaultAction.INJECT and not gated:
+        for (offset, _), batch in groupby(self.steps, key=_instant):
+            steps = list(batch)
+            injections = [(step, name) for step, name in steps if step.action is FaultAction.INJECT]
+            await self.clock.sleep_until(offset - LEAD_S)
+            if injections and not gated:
                 gated = True
-                if not await gate():
+                if not await gate(offset):
                     self.gate_refused = True
                     log.warning("steady state not met: no fault injected")
                     return
-            await self._carry_out(step, name)
+            await self._together(self._prepare(step, name) for step, name in injections)
+            await self.clock.sleep_until(offset)
+            await self._together(self._carry_out(step, name) for step, name in steps)
+
+    @staticmethod
+    async def _together(actions: Iterable[Awaitable[None]]) -> None:
+        """Every action at once; the first failure is raised once all have landed (or failed)."""
+        for outcome in await asyncio.gather(*actions, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def restore_all(self) -> None:
         """Restore every fault still in effect, newest first; never raises."""
@@ -91,6 +113,14 @@ class FaultTimeline:
                 await self._restore(name, intended=None)
             except Exception as exc:  # keep restoring the others
                 log.error("restore failed", fault=name, error=str(exc))
+
+    async def _prepare(self, step: FaultStep, name: str) -> None:
+        fault = self.live[name]
+        try:
+            await fault.prepare()
+        except ChaosError as exc:  # the injection cannot happen: say so as its event
+            self._event(fault, step.action, step.offset, step, time.time(), error=exc.message)
+            raise FaultActionFailed(f"fault {name} could not be {_past(step.action)}: {exc.message}") from exc
 
     async def _carry_out(self, step: FaultStep, name: str) -> None:
         if step.action is FaultAction.RESTORE:
@@ -106,25 +136,26 @@ class FaultTimeline:
                     self.active.append(name)
             else:
                 await fault.update(step.spec, ttl_s=ttl)
+            acknowledged = time.time()  # the onset: the environment has taken it
             seen = await fault.in_effect()
         except ChaosError as exc:
-            self._event(fault, step.action, step.offset, step, ok=False, error=exc.message)
-            raise InjectionFailed(f"fault {name} could not be {_past(step.action)}: {exc.message}") from exc
+            self._event(fault, step.action, step.offset, step, time.time(), error=exc.message)
+            raise FaultActionFailed(f"fault {name} could not be {_past(step.action)}: {exc.message}") from exc
         if not seen:
-            self._event(fault, step.action, step.offset, step, ok=False, error="not in effect when read back")
-            raise InjectionFailed(f"fault {name} was {_past(step.action)} but is not in effect when read back")
-        self._event(fault, step.action, step.offset, step, ok=True)
+            self._event(fault, step.action, step.offset, step, acknowledged, error="not in effect when read back")
+            raise FaultActionFailed(f"fault {name} was {_past(step.action)} but is not in effect when read back")
+        self._event(fault, step.action, step.offset, step, acknowledged)
 
     async def _restore(self, name: str, *, intended: float | None) -> None:
         fault = self.live[name]
         try:
             await fault.restore()
         except ChaosError as exc:
-            self._event(fault, FaultAction.RESTORE, intended, None, ok=False, error=exc.message)
-            raise
+            self._event(fault, FaultAction.RESTORE, intended, None, time.time(), error=exc.message)
+            raise FaultActionFailed(f"fault {name} could not be restored: {exc.message}") from exc
         self.active.remove(name)
         self.restored_any = True
-        self._event(fault, FaultAction.RESTORE, intended, None, ok=True)
+        self._event(fault, FaultAction.RESTORE, intended, None, time.time())
 
     def _event(
         self,
@@ -132,11 +163,10 @@ class FaultTimeline:
         action: FaultAction,
         intended: float | None,
         step: FaultStep | None,
+        at: float,
         *,
-        ok: bool,
         error: str | None = None,
     ) -> None:
-        now = time.time()
         settings = step.spec.model_dump(mode="json", by_alias=True, exclude_none=True) if step is not None else {}
         if step is not None and not step.active:
             settings["active"] = False
@@ -145,16 +175,21 @@ class FaultTimeline:
             fault=fault.fault.name,
             kind=fault.fault.kind.value,
             action=action,
-            t_intended=self.clock.t0 + intended if intended is not None else now,
-            t_actual=now,
+            t_intended=self.clock.t0 + intended if intended is not None else at,
+            t_actual=at,
             settings=settings,
-            ok=ok,
+            ok=error is None,
             error=error,
         )
         self.events.write(event)
         self.events_written.append(event)
         lag_ms = round((event.t_actual - event.t_intended) * 1000)
-        log.info(f"fault {_past(action)}", fault=fault.fault.name, ok=ok, lag_ms=lag_ms)
+        log.info(f"fault {_past(action)}", fault=fault.fault.name, ok=event.ok, lag_ms=lag_ms)
+
+
+def _instant(item: tuple[FaultStep, str]) -> tuple[float, bool]:
+    """Steps fall due together by offset; at one offset, restores first."""
+    return item[0].offset, item[0].action is not FaultAction.RESTORE
 
 
 def _past(action: FaultAction) -> str:

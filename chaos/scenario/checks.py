@@ -65,6 +65,8 @@ def _environment(scenario: Scenario) -> Iterator[Issue]:
         if target.start is not None and target.url is not None:
             yield ("target", "url"), "give start or url, not both: a started target listens on CHAOS_TARGET_PORT"
     for loc, url in _urls(scenario):
+        if url.startswith("${"):
+            continue  # a whole URL from the environment: checked once resolved, before the run connects
         host = _host(url)
         if host is None:
             yield loc, f"{quote(url)} is not an http(s) URL"

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 
-from chaos.errors import ChaosError, EnvironmentProblem
+from chaos.errors import EnvironmentProblem
 from chaos.records import Finding, LedgerRow
 
 
-class LeaseHeld(ChaosError):
+class LeaseHeld(EnvironmentProblem):
     """Another run holds the environment."""
 
     def __init__(self, holder: str, url: str) -> None:

@@ -9,9 +9,11 @@ orchestrator (see ``processes.py``).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import sys
+import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -70,12 +72,16 @@ class LocalStack:
         await self._exits.aclose()
 
     async def _spawn(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> Child:
-        child = await spawn(name, argv, log_dir=self.run_dir / "logs", env=env, cwd=Path.cwd())
+        child = await spawn(name, argv, log_dir=self.run_dir / "logs", run_id=self.run_id, env=env, cwd=Path.cwd())
         self.children.append(child)
-        self._exits.push_async_callback(stop, child)
         return child
 
+    async def _stop_children(self) -> None:
+        """All at once: each gets its SIGTERM and its grace at the same time."""
+        await asyncio.gather(*(stop(child) for child in self.children))
+
     async def _start(self) -> Endpoints:
+        self._exits.push_async_callback(self._stop_children)
         scenario = self.loaded.scenario
         providers_ready = self.run_dir / "providers.ready.json"
         providers = await self._spawn(
@@ -84,8 +90,11 @@ class LocalStack:
                 "providers", "serve", "--config", str(self._providers_config()), "--ready-file", str(providers_ready)
             ),
         )
+        began = time.monotonic()
         toxiproxy_url = await self._toxiproxy()
+        toxiproxy_s = time.monotonic() - began
         ready = await wait_ready_file(providers, providers_ready, timeout=READY_TIMEOUT_S)
+        providers_s = time.monotonic() - began
         client = ToxiproxyClient(toxiproxy_url)
         self._exits.push_async_callback(client.aclose)
         routes = []
@@ -111,6 +120,13 @@ class LocalStack:
         health = f"{endpoints.target_url}{scenario.target.health}"
         target = next((child for child in self.children if child.name == "target"), None)
         await wait_healthy(health, timeout=scenario.target.ready_timeout, child=target)
+        # Where a slow start-up goes (each from the providers' spawn).
+        log.info(
+            "stack up",
+            toxiproxy_s=round(toxiproxy_s, 2),
+            providers_s=round(providers_s, 2),
+            target_s=round(time.monotonic() - began, 2),
+        )
         return endpoints
 
     def _providers_config(self) -> Path:

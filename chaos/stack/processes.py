@@ -3,15 +3,15 @@
 Every child gets a parent-death signal (Linux ``PR_SET_PDEATHSIG``), so that it dies
 with the orchestrator even when the orchestrator is killed with SIGKILL and no cleanup
 code runs; a process group alone would not do that. Each child's stdout and stderr go
-to ``<log_dir>/<name>.log``.
+to ``<log_dir>/<name>.log``, and its environment carries ``CHAOS_RUN_ID``: the mark by
+which anything a run left running can be found (``/proc/*/environ``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
+import functools
 import json
 import os
 import signal
@@ -24,16 +24,9 @@ from typing import Any
 import httpx
 
 from chaos.errors import EnvironmentProblem
+from chaos.stack.parent import die_with_parent
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Runs in the child between fork and exec: SIGKILL it when the parent dies."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
+RUN_ID_ENV = "CHAOS_RUN_ID"
 
 
 @dataclass
@@ -63,10 +56,12 @@ async def spawn(
     argv: Sequence[str],
     *,
     log_dir: Path,
+    run_id: str,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Child:
-    """Start ``argv`` with its output in ``log_dir/name.log``; it dies with this process."""
+    """Start ``argv`` with its output in ``log_dir/name.log`` and ``CHAOS_RUN_ID=run_id`` in
+    its environment (``env``, or this process's); it dies with this process."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with log_path.open("ab") as log:
@@ -76,9 +71,9 @@ async def spawn(
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
-                env=dict(env) if env is not None else None,
+                env={**(os.environ if env is None else env), RUN_ID_ENV: run_id},
                 cwd=cwd,
-                preexec_fn=_die_with_parent,
+                preexec_fn=functools.partial(die_with_parent, os.getpid()),
                 start_new_session=True,
             )
         except OSError as exc:

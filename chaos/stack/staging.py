@@ -25,8 +25,11 @@ PREFLIGHT_TIMEOUT_S = 5.0
 
 
 def allowed(url: str, scenario: Scenario) -> str:
-    host = urlsplit(url).hostname
-    if host is None or host not in scenario.safety.allowed_hosts:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EnvironmentProblem(f"{url!r} is not an http(s) URL")
+    host = parts.hostname
+    if host not in scenario.safety.allowed_hosts:
         raise EnvironmentProblem(
             f"{url}: host {host!r} is not in safety.allowed_hosts ({', '.join(scenario.safety.allowed_hosts)})"
         )

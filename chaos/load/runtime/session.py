@@ -39,6 +39,7 @@ from chaos.load.runtime.recorder import FileRecorder, MasterHub, Recorder, Worke
 from chaos.load.runtime.users import ChatMixUser, LLMUser
 from chaos.load.wire import Wire
 from chaos.records import LoadEvent, LoadEventKind
+from chaos.stack.parent import die_with_parent
 
 _WORKER_EXIT_WAIT = 5.0  # seconds the master waits for its local workers to exit
 
@@ -129,6 +130,8 @@ class LoadRuntime:
     def _on_init(self, environment: Environment, runner: Runner, **_: Any) -> None:
         self._runner = runner
         if isinstance(runner, WorkerRunner):
+            if getattr(environment.parsed_options, "processes", None):
+                die_with_parent()  # forked by `--processes`, and fork() cleared the parent-death signal
             self.worker = runner.client_id
             self._worker_recorder = WorkerRecorder(runner)
             self.recorder = self._worker_recorder

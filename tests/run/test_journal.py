@@ -1,0 +1,79 @@
+"""The journal file: schema-versioned, and written atomically (a reader never sees half of
+one, and a write that fails leaves the last complete one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from chaos.journal import JOURNAL, Journal, RunStatus, read_journal, versions, write_journal
+
+
+def journal(problems: int = 0) -> Journal:
+    return Journal(
+        run_id="r1",
+        status=RunStatus.RUNNING,
+        scenario_name="s",
+        scenario_path="s.yaml",
+        scenario_text="version: 1\nname: s\n# ${SECRET} stays a reference\n",
+        environment="local",
+        started_at=1.0,
+        versions=versions("2.12.0"),
+        problems=["x" * 4096] * problems,  # a file of ~100 KiB, written in many chunks
+    )
+
+
+def test_a_reader_never_sees_a_partial_journal(tmp_path: Path) -> None:
+    write_journal(tmp_path, journal())
+    done = threading.Event()
+    seen: list[int] = []
+    broken: list[str] = []
+
+    def read() -> None:
+        while not done.is_set():
+            text = (tmp_path / JOURNAL).read_text()
+            try:
+                seen.append(len(json.loads(text)["problems"]))
+            except ValueError:
+                broken.append(text[-80:])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for index in range(60):
+            write_journal(tmp_path, journal(problems=25 * (index % 2)))
+    finally:
+        done.set()
+        reader.join()
+    assert broken == []
+    assert set(seen) == {0, 25}, "the reader saw both versions of the file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [JOURNAL]  # no temporary file left
+
+
+def test_a_failed_write_keeps_the_last_complete_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_journal(tmp_path, journal())
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write_journal(tmp_path, journal(problems=3))
+    assert read_journal(tmp_path).problems == []
+    assert sorted(path.name for path in tmp_path.iterdir()) == [JOURNAL]
+
+
+def test_the_journal_says_its_schema_version_and_the_versions_that_made_it(tmp_path: Path) -> None:
+    write_journal(tmp_path, journal())
+    data = json.loads((tmp_path / JOURNAL).read_text())
+    assert data["schema_version"] == 1
+    assert {"chaos", "python", "locust", "toxiproxy"} <= set(data["versions"])
+    assert data["scenario_text"].endswith("# ${SECRET} stays a reference\n")
+    data["schema_version"] = 2
+    (tmp_path / JOURNAL).write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="schema_version"):
+        read_journal(tmp_path)
