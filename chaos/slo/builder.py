@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
-from operator import attrgetter
-from typing import TypeVar
+from itertools import compress, repeat
+from operator import attrgetter, is_
+from typing import TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,19 +24,22 @@ from chaos.slo.data import NONE, Codes, Floats, Ledger, ProxySeries, Requests, R
 from chaos.slo.wire import (
     Ended,
     Fault,
+    Lines,
     Load,
     Proxy,
     Row,
     Sent,
+    Wire,
     decode_chunk,
     ended_columns,
+    field_values,
     ledger_columns,
     sent_columns,
 )
 
 _Columns = TypeVar("_Columns", Requests, Ledger)
+_Record = TypeVar("_Record", Ended, Sent, Row)
 _ID = attrgetter("id")
-_SEQ = attrgetter("seq")
 
 
 def served_lookup(scenario: Scenario) -> dict[str, int]:
@@ -69,38 +73,47 @@ class RunDataBuilder:
         self._faults: list[FaultEvent] = []
         self._proxies: list[Proxy] = []
 
-    def add_chunk(self, chunk: bytes) -> None:
+    def add_chunk(self, chunk: Lines) -> None:
         """Whole JSON lines of any of the run's files; raises ``wire.BadRecord``."""
         records = decode_chunk(chunk)
-        ended = [record for record in records if type(record) is Ended]
-        sent = [record for record in records if type(record) is Sent]
-        rows = [record for record in records if type(record) is Row]
+        ended, sent, rows = _common(records)
         if len(ended) + len(sent) + len(rows) < len(records):
             for record in records:
                 self._add_other(record)
-        if ended:
-            self._add_ended(ended)
-        # A sent record whose end is already known adds nothing; the others wait (most
-        # for the next chunk), and ``build`` keeps those whose end never came.
-        index = self._index
-        self._pending += [record for record in sent if record.id not in index]
+        ended_ids = self._add_ended(ended) if ended else set()
+        if sent:
+            self._add_sent(sent, ended_ids)
         if rows:
             self._add_rows(rows)
 
     def add_records(self, records: Iterable[Record]) -> None:
         self.add_chunk("".join(dump_record(record) for record in records).encode())
 
-    def _add_ended(self, ended: list[Ended]) -> None:
-        ids = list(map(_ID, ended))
+    def _add_ended(self, ended: list[Ended]) -> set[str]:
+        values = field_values(ended, Ended)
+        ids = values["id"]
         first = sum(len(part) for part in self._ended)
         self._index.update(zip(ids, range(first, first + len(ids)), strict=True))
-        self._ended.append(ended_columns(ended, self._served))
+        self._ended.append(ended_columns(values, self._served))
+        return set(ids)
+
+    def _add_sent(self, sent: list[Sent], ended_ids: set[str]) -> None:
+        """Keep the sent records whose end is not known yet (most come in the next chunk;
+        ``build`` keeps those whose end never came). Most ends come in the same chunk:
+        its own ids are looked up first, the whole index only for the few left."""
+        ids = list(map(_ID, sent))
+        waiting = set(ids).difference(ended_ids)
+        waiting = {request_id for request_id in waiting if request_id not in self._index}
+        if waiting:
+            self._pending += compress(sent, map(waiting.__contains__, ids))
 
     def _add_rows(self, rows: list[Row]) -> None:
-        ledger = ledger_columns(rows, self._provider_code, self._index)
-        for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)):
-            self._unmatched.append((self._ledger_rows + int(offset), rows[offset].request_id or ""))
-        self._ledger_seq.append(np.fromiter(map(_SEQ, rows), dtype=np.int64, count=len(rows)))
+        values = field_values(rows, Row)
+        ledger = ledger_columns(values, self._provider_code, self._index)
+        ids = values["request_id"]
+        for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)).tolist():
+            self._unmatched.append((self._ledger_rows + offset, ids[offset]))
+        self._ledger_seq.append(np.array(values["seq"], dtype=np.int64))
         self._ledger.append(ledger)
         self._ledger_rows += len(rows)
 
@@ -131,7 +144,7 @@ class RunDataBuilder:
         """The run's data; the builder is spent afterwards (its id index is released)."""
         index = self._index
         flying = list({record.id: record for record in self._pending if record.id not in index}.values())
-        ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns([], {}, {})
+        ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns(field_values([], Row), {}, {})
         ledger = replace(ledger, request=self._matched(ledger.request, flying))
         self._index.clear()
         self._ledger.clear()
@@ -164,6 +177,22 @@ class RunDataBuilder:
         for row, request_id in self._unmatched:
             matched[row] = self._index.get(request_id, late.get(request_id, NONE))
         return matched
+
+
+def _common(records: list[Wire]) -> tuple[list[Ended], list[Sent], list[Row]]:
+    """The records of the common types, in order: a C-speed pass for each type a chunk
+    may hold, the ledger's first (a chunk of the ledger holds nothing else)."""
+    rows = _of_type(Row, records) if records and type(records[0]) is Row else []
+    if len(rows) == len(records):
+        return [], [], rows
+    ended, sent = _of_type(Ended, records), _of_type(Sent, records)
+    if not rows and len(ended) + len(sent) < len(records):
+        rows = _of_type(Row, records)
+    return ended, sent, rows
+
+
+def _of_type(kind: type[_Record], records: list[Wire]) -> list[_Record]:
+    return cast(list[_Record], list(compress(records, map(is_, map(type, records), repeat(kind)))))
 
 
 def _concat(kind: type[_Columns], parts: Sequence[_Columns]) -> _Columns:
