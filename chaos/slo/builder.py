@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 
 from chaos.records import FaultEvent, LoadEventKind, Record, dump_record
 from chaos.scenario.model import Scenario
-from chaos.slo.data import NONE, Codes, Floats, Ledger, ProxySeries, Requests, RunData
+from chaos.slo.data import NONE, Codes, Floats, Ints, Ledger, ProxySeries, Requests, RunData
+from chaos.slo.ids import RequestIndex
 from chaos.slo.wire import (
     Ended,
     Fault,
@@ -65,7 +66,7 @@ class RunDataBuilder:
         self._stopped: float | None = None
         self._pending: list[Sent] = []
         self._ended: list[Requests] = []
-        self._index: dict[str, int] = {}  # request id -> its row among ended requests
+        self._index = RequestIndex()  # request id -> its row among ended requests
         self._ledger: list[Ledger] = []
         self._ledger_rows = 0
         self._unmatched: list[tuple[int, str]] = []  # ledger rows whose id was not known yet
@@ -92,25 +93,22 @@ class RunDataBuilder:
     def _add_ended(self, ended: list[Ended]) -> set[str]:
         values = field_values(ended, Ended)
         ids = values["id"]
-        first = sum(len(part) for part in self._ended)
-        self._index.update(zip(ids, range(first, first + len(ids)), strict=True))
+        self._index.add(ids)
         self._ended.append(ended_columns(values, self._served))
         return set(ids)
 
     def _add_sent(self, sent: list[Sent], ended_ids: set[str]) -> None:
-        """Keep the sent records whose end is not known yet (most come in the next chunk;
-        ``build`` keeps those whose end never came). Most ends come in the same chunk:
-        its own ids are looked up first, the whole index only for the few left."""
+        """Keep the sent records whose end is not in the same chunk: most ends are, the
+        others mostly come in the next one, and ``build`` keeps those whose end never came."""
         ids = list(map(_ID, sent))
         waiting = set(ids).difference(ended_ids)
-        waiting = {request_id for request_id in waiting if request_id not in self._index}
         if waiting:
             self._pending += compress(sent, map(waiting.__contains__, ids))
 
     def _add_rows(self, rows: list[Row]) -> None:
         values = field_values(rows, Row)
-        ledger = ledger_columns(values, self._provider_code, self._index)
         ids = values["request_id"]
+        ledger = ledger_columns(values, self._provider_code, self._index.rows(ids))
         for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)).tolist():
             self._unmatched.append((self._ledger_rows + offset, ids[offset]))
         self._ledger_seq.append(np.array(values["seq"], dtype=np.int64))
@@ -142,20 +140,21 @@ class RunDataBuilder:
 
     def build(self) -> RunData:
         """The run's data; the builder is spent afterwards (its id index is released)."""
-        index = self._index
-        flying = list({record.id: record for record in self._pending if record.id not in index}.values())
-        ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns(field_values([], Row), {}, {})
-        ledger = replace(ledger, request=self._matched(ledger.request, flying))
-        self._index.clear()
-        self._ledger.clear()
-        requests = _concat(Requests, [*self._ended, sent_columns(flying)])
-        self._ended.clear()
+        pending = self._pending
+        ended = self._index.rows([record.id for record in pending]) != NONE
+        flying = list({record.id: record for record, end in zip(pending, ended, strict=True) if not end}.values())
+        ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns(field_values([], Row), {})
+        self._match_late(ledger.request, flying)
+        self._index = RequestIndex()
+        self._ended.append(sent_columns(flying))
+        requests = _concat(Requests, self._ended)
         t0 = self._t0 if self._t0 is not None else float(requests.sent.min(initial=math.inf))
         t0 = t0 if math.isfinite(t0) else 0.0
         for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t):
             to_offsets(column, t0)
         seq = np.concatenate(self._ledger_seq) if self._ledger_seq else np.empty(0, dtype=np.int64)
-        ledger = ledger.take(np.argsort(seq, kind="stable"))
+        if np.any(seq[1:] < seq[:-1]):  # rows are written in order, but may be read out of it
+            ledger = ledger.take(np.argsort(seq, kind="stable"))
         requests = replace(requests, ledger_served=_ledger_served(ledger, len(requests)))
         return RunData(
             providers=self._providers,
@@ -167,16 +166,16 @@ class RunDataBuilder:
             proxies=_proxy_series(self._proxies, t0),
         )
 
-    def _matched(self, request: NDArray[np.int64], flying: list[Sent]) -> NDArray[np.int64]:
-        """Ledger rows matched to requests, those whose id came before its request included."""
+    def _match_late(self, request: Ints, flying: list[Sent]) -> None:
+        """Match, in place, the ledger rows whose request was not known when they came."""
         if not self._unmatched:
-            return request
-        ended = sum(len(part) for part in self._ended)
-        late = {record.id: ended + row for row, record in enumerate(flying)}
-        matched = request.copy()
-        for row, request_id in self._unmatched:
-            matched[row] = self._index.get(request_id, late.get(request_id, NONE))
-        return matched
+            return
+        rows, ids = zip(*self._unmatched, strict=True)
+        found = self._index.rows(ids)
+        late = {record.id: len(self._index) + row for row, record in enumerate(flying)}
+        for index in np.flatnonzero(found == NONE).tolist():
+            found[index] = late.get(ids[index], NONE)
+        request[list(rows)] = found
 
 
 def _common(records: list[Wire]) -> tuple[list[Ended], list[Sent], list[Row]]:
@@ -195,8 +194,12 @@ def _of_type(kind: type[_Record], records: list[Wire]) -> list[_Record]:
     return cast(list[_Record], list(compress(records, map(is_, map(type, records), repeat(kind)))))
 
 
-def _concat(kind: type[_Columns], parts: Sequence[_Columns]) -> _Columns:
-    return kind(**{f.name: np.concatenate([getattr(part, f.name) for part in parts]) for f in fields(kind)})
+def _concat(kind: type[_Columns], parts: list[_Columns]) -> _Columns:
+    """The parts one after another; ``parts`` is emptied, each column of the parts let go
+    once joined, so that the whole is not held twice."""
+    columns = {f.name: [getattr(part, f.name) for part in parts] for f in fields(kind)}
+    parts.clear()
+    return kind(**{name: np.concatenate(columns.pop(name)) for name in list(columns)})
 
 
 def to_offsets(epochs: Floats, t0: float) -> None:

@@ -95,7 +95,7 @@ class LiveMonitor:
         if ended:
             self._add_ended(ended, t0)
         if rows:
-            ledger = ledger_columns(field_values(rows, Row), self._codes, {})
+            ledger = ledger_columns(field_values(rows, Row), self._codes)
             self._cost += float(ledger_costs(self._scenario, self._providers, ledger).sum())
 
     def feed_records(self, records: Iterable[Record]) -> None:

@@ -18,7 +18,7 @@ import msgspec
 import numpy as np
 
 from chaos.records import FaultAction
-from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ledger, Requests
+from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ints, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]
 
@@ -193,9 +193,9 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
     )
 
 
-def ledger_columns(rows: Fields, provider_code: Mapping[str, int], request_row: Mapping[str, int]) -> Ledger:
-    """Ledger rows from their ``fields``, in the order given (epoch seconds), each matched
-    to the row of ``request_row`` its request id names (NONE when it names none)."""
+def ledger_columns(rows: Fields, provider_code: Mapping[str, int], request: Ints | None = None) -> Ledger:
+    """Ledger rows from their ``fields``, in the order given (epoch seconds), with the
+    row of the request each names (NONE when it names none, or none is given)."""
     ids = rows["request_id"]
     count = len(ids)
     return Ledger(
@@ -204,7 +204,7 @@ def ledger_columns(rows: Fields, provider_code: Mapping[str, int], request_row: 
         status=np.array(rows["status"], dtype=np.int16),
         input_tokens=np.array(rows["input_tokens"], dtype=np.int64),
         output_tokens=np.array(rows["output_tokens"], dtype=np.int64),
-        request=np.fromiter(map(request_row.get, ids, repeat(NONE)), dtype=np.int64, count=count),
+        request=np.full(count, NONE, dtype=np.int64) if request is None else request,
         has_id=np.fromiter(map(is_not, ids, repeat(None)), dtype=np.bool_, count=count),
         canary=np.array(rows["canary"], dtype=np.bool_),
     )
