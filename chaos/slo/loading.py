@@ -36,7 +36,7 @@ def load_run(directory: Path, scenario: Scenario, files: Sequence[str] = RUN_FIL
         for name in files:
             path = directory / name
             if path.is_file():
-                for offset, lines in read_blocks(path):
+                for offset, lines in read_blocks(path, CHUNK_BYTES):
                     try:
                         builder.add_chunk(lines)
                     except BadRecord as exc:
