@@ -212,16 +212,11 @@ def to_offsets(epochs: Floats, t0: float) -> None:
 def _ledger_served(ledger: Ledger, n_requests: int) -> Codes:
     """Per request, the provider of its last (in ledger order) 2xx non-canary row."""
     served = np.full(n_requests, NONE, dtype=np.int16)
-    ok = (ledger.status >= 200) & (ledger.status < 300) & ledger.billable & (ledger.request >= 0)
-    rows = np.flatnonzero(ok)
-    if len(rows) == 0:
-        return served
-    requests = ledger.request[rows]
-    # The last row of each request: a stable sort by request keeps ledger order inside each.
-    order = np.argsort(requests, kind="stable")
-    sorted_requests = requests[order]
-    last = np.append(sorted_requests[1:] != sorted_requests[:-1], True)
-    served[sorted_requests[last]] = ledger.provider[rows[order][last]]
+    rows = np.flatnonzero((ledger.status >= 200) & (ledger.status < 300) & ledger.billable & (ledger.request >= 0))
+    last = np.full(n_requests, NONE, dtype=np.int64)
+    np.maximum.at(last, ledger.request[rows], rows)  # no sort, and none of its copies
+    answered = np.flatnonzero(last != NONE)
+    served[answered] = ledger.provider[last[answered]]
     return served
 
 
