@@ -99,7 +99,10 @@ class RunDataBuilder:
 
     def _add_sent(self, sent: list[Sent], ended_ids: set[str]) -> None:
         """Keep the sent records whose end is not in the same chunk: most ends are, the
-        others mostly come in the next one, and ``build`` keeps those whose end never came."""
+        others mostly come in the next one (kept ones are let go then), and ``build``
+        keeps those whose end never came."""
+        if self._pending and ended_ids:
+            self._pending = [record for record in self._pending if record.id not in ended_ids]
         ids = list(map(_ID, sent))
         waiting = set(ids).difference(ended_ids)
         if waiting:
