@@ -67,10 +67,14 @@ class RequestIndex:
         count = len(hashes)
         self._mask = (1 << (count + count // 2).bit_length()) - 1  # at least 1.5 slots a row
         home = hashes & self._mask
-        order = np.argsort(home[::-1], kind="stable")
-        order = count - 1 - order  # rows by home slot, the latest first
+        # Rows by home slot, the latest first: one sort of (home, count - 1 - row) packed
+        # into an int64, faster than a stable argsort.
+        row_bits = count.bit_length()
+        keys = np.sort((home << row_bits) | (count - 1 - np.arange(count)))
+        order = count - 1 - (keys & ((1 << row_bits) - 1))
+        home = keys >> row_bits
         steps = np.arange(count)
-        slots = np.maximum.accumulate(home[order] - steps) + steps
+        slots = np.maximum.accumulate(home - steps) + steps
         size = max(self._mask + 1, int(slots[-1]) + 1) + 1  # an empty slot past the last row
         self._slot_hash = np.zeros(size, dtype=np.int64)
         self._slot_row = np.full(size, NONE, dtype=np.int32)
