@@ -10,6 +10,6 @@ Entry points (import them from their modules: this package stays cheap to import
 
 Modules: ``segments`` (the timeline), ``selection`` (what an SLO covers), ``sli`` (what
 is good), ``series`` (sliding windows), ``alerts``, ``response``, ``verdicts``,
-``expectations``, ``buckets``, ``wilson``, ``percentiles``; ``data``/``wire``/``builder``
-hold the columns and make them; ``results`` the pydantic models the journal stores.
+``expectations``, ``buckets``, ``wilson``, ``percentiles``; ``data``/``wire``/``builder``/
+``ids`` hold the columns and make them; ``results`` the pydantic models the journal stores.
 """

@@ -11,31 +11,36 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
-from operator import attrgetter
-from typing import TypeVar
+from itertools import compress, repeat
+from operator import attrgetter, is_
+from typing import TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from chaos.records import FaultEvent, LoadEventKind, Record, dump_record
 from chaos.scenario.model import Scenario
-from chaos.slo.data import NONE, Codes, Floats, Ledger, ProxySeries, Requests, RunData
+from chaos.slo.data import NONE, Codes, Floats, Ints, Ledger, ProxySeries, Requests, RunData
+from chaos.slo.ids import RequestIndex
 from chaos.slo.wire import (
     Ended,
     Fault,
+    Lines,
     Load,
     Proxy,
     Row,
     Sent,
+    Wire,
     decode_chunk,
     ended_columns,
+    field_values,
     ledger_columns,
     sent_columns,
 )
 
 _Columns = TypeVar("_Columns", Requests, Ledger)
+_Record = TypeVar("_Record", Ended, Sent, Row)
 _ID = attrgetter("id")
-_SEQ = attrgetter("seq")
 
 
 def served_lookup(scenario: Scenario) -> dict[str, int]:
@@ -61,7 +66,7 @@ class RunDataBuilder:
         self._stopped: float | None = None
         self._pending: list[Sent] = []
         self._ended: list[Requests] = []
-        self._index: dict[str, int] = {}  # request id -> its row among ended requests
+        self._index = RequestIndex()  # request id -> its row among ended requests
         self._ledger: list[Ledger] = []
         self._ledger_rows = 0
         self._unmatched: list[tuple[int, str]] = []  # ledger rows whose id was not known yet
@@ -69,38 +74,47 @@ class RunDataBuilder:
         self._faults: list[FaultEvent] = []
         self._proxies: list[Proxy] = []
 
-    def add_chunk(self, chunk: bytes) -> None:
+    def add_chunk(self, chunk: Lines) -> None:
         """Whole JSON lines of any of the run's files; raises ``wire.BadRecord``."""
         records = decode_chunk(chunk)
-        ended = [record for record in records if type(record) is Ended]
-        sent = [record for record in records if type(record) is Sent]
-        rows = [record for record in records if type(record) is Row]
+        ended, sent, rows = _common(records)
         if len(ended) + len(sent) + len(rows) < len(records):
             for record in records:
                 self._add_other(record)
-        if ended:
-            self._add_ended(ended)
-        # A sent record whose end is already known adds nothing; the others wait (most
-        # for the next chunk), and ``build`` keeps those whose end never came.
-        index = self._index
-        self._pending += [record for record in sent if record.id not in index]
+        ended_ids = self._add_ended(ended) if ended else set()
+        if sent:
+            self._add_sent(sent, ended_ids)
         if rows:
             self._add_rows(rows)
 
     def add_records(self, records: Iterable[Record]) -> None:
         self.add_chunk("".join(dump_record(record) for record in records).encode())
 
-    def _add_ended(self, ended: list[Ended]) -> None:
-        ids = list(map(_ID, ended))
-        first = sum(len(part) for part in self._ended)
-        self._index.update(zip(ids, range(first, first + len(ids)), strict=True))
-        self._ended.append(ended_columns(ended, self._served))
+    def _add_ended(self, ended: list[Ended]) -> set[str]:
+        values = field_values(ended, Ended)
+        ids = values["id"]
+        self._index.add(ids)
+        self._ended.append(ended_columns(values, self._served))
+        return set(ids)
+
+    def _add_sent(self, sent: list[Sent], ended_ids: set[str]) -> None:
+        """Keep the sent records whose end is not in the same chunk: most ends are, the
+        others mostly come in the next one (kept ones are let go then), and ``build``
+        keeps those whose end never came."""
+        if self._pending and ended_ids:
+            self._pending = [record for record in self._pending if record.id not in ended_ids]
+        ids = list(map(_ID, sent))
+        waiting = set(ids).difference(ended_ids)
+        if waiting:
+            self._pending += compress(sent, map(waiting.__contains__, ids))
 
     def _add_rows(self, rows: list[Row]) -> None:
-        ledger = ledger_columns(rows, self._provider_code, self._index)
-        for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)):
-            self._unmatched.append((self._ledger_rows + int(offset), rows[offset].request_id or ""))
-        self._ledger_seq.append(np.fromiter(map(_SEQ, rows), dtype=np.int64, count=len(rows)))
+        values = field_values(rows, Row)
+        ids = values["request_id"]
+        ledger = ledger_columns(values, self._provider_code, self._index.rows(ids))
+        for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)).tolist():
+            self._unmatched.append((self._ledger_rows + offset, ids[offset]))
+        self._ledger_seq.append(np.array(values["seq"], dtype=np.int64))
         self._ledger.append(ledger)
         self._ledger_rows += len(rows)
 
@@ -129,20 +143,21 @@ class RunDataBuilder:
 
     def build(self) -> RunData:
         """The run's data; the builder is spent afterwards (its id index is released)."""
-        index = self._index
-        flying = list({record.id: record for record in self._pending if record.id not in index}.values())
-        ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns([], {}, {})
-        ledger = replace(ledger, request=self._matched(ledger.request, flying))
-        self._index.clear()
-        self._ledger.clear()
-        requests = _concat(Requests, [*self._ended, sent_columns(flying)])
-        self._ended.clear()
+        pending = self._pending
+        ended = self._index.rows([record.id for record in pending]) != NONE
+        flying = list({record.id: record for record, end in zip(pending, ended, strict=True) if not end}.values())
+        ledger = _concat(Ledger, self._ledger) if self._ledger else ledger_columns(field_values([], Row), {})
+        self._match_late(ledger.request, flying)
+        self._index = RequestIndex()
+        self._ended.append(sent_columns(flying))
+        requests = _concat(Requests, self._ended)
         t0 = self._t0 if self._t0 is not None else float(requests.sent.min(initial=math.inf))
         t0 = t0 if math.isfinite(t0) else 0.0
         for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t):
             to_offsets(column, t0)
         seq = np.concatenate(self._ledger_seq) if self._ledger_seq else np.empty(0, dtype=np.int64)
-        ledger = ledger.take(np.argsort(seq, kind="stable"))
+        if np.any(seq[1:] < seq[:-1]):  # rows are written in order, but may be read out of it
+            ledger = ledger.take(np.argsort(seq, kind="stable"))
         requests = replace(requests, ledger_served=_ledger_served(ledger, len(requests)))
         return RunData(
             providers=self._providers,
@@ -154,20 +169,40 @@ class RunDataBuilder:
             proxies=_proxy_series(self._proxies, t0),
         )
 
-    def _matched(self, request: NDArray[np.int64], flying: list[Sent]) -> NDArray[np.int64]:
-        """Ledger rows matched to requests, those whose id came before its request included."""
+    def _match_late(self, request: Ints, flying: list[Sent]) -> None:
+        """Match, in place, the ledger rows whose request was not known when they came."""
         if not self._unmatched:
-            return request
-        ended = sum(len(part) for part in self._ended)
-        late = {record.id: ended + row for row, record in enumerate(flying)}
-        matched = request.copy()
-        for row, request_id in self._unmatched:
-            matched[row] = self._index.get(request_id, late.get(request_id, NONE))
-        return matched
+            return
+        rows, ids = zip(*self._unmatched, strict=True)
+        found = self._index.rows(ids)
+        late = {record.id: len(self._index) + row for row, record in enumerate(flying)}
+        for index in np.flatnonzero(found == NONE).tolist():
+            found[index] = late.get(ids[index], NONE)
+        request[list(rows)] = found
 
 
-def _concat(kind: type[_Columns], parts: Sequence[_Columns]) -> _Columns:
-    return kind(**{f.name: np.concatenate([getattr(part, f.name) for part in parts]) for f in fields(kind)})
+def _common(records: list[Wire]) -> tuple[list[Ended], list[Sent], list[Row]]:
+    """The records of the common types, in order: a C-speed pass for each type a chunk
+    may hold, the ledger's first (a chunk of the ledger holds nothing else)."""
+    rows = _of_type(Row, records) if records and type(records[0]) is Row else []
+    if len(rows) == len(records):
+        return [], [], rows
+    ended, sent = _of_type(Ended, records), _of_type(Sent, records)
+    if not rows and len(ended) + len(sent) < len(records):
+        rows = _of_type(Row, records)
+    return ended, sent, rows
+
+
+def _of_type(kind: type[_Record], records: list[Wire]) -> list[_Record]:
+    return cast(list[_Record], list(compress(records, map(is_, map(type, records), repeat(kind)))))
+
+
+def _concat(kind: type[_Columns], parts: list[_Columns]) -> _Columns:
+    """The parts one after another; ``parts`` is emptied, each column of the parts let go
+    once joined, so that the whole is not held twice."""
+    columns = {f.name: [getattr(part, f.name) for part in parts] for f in fields(kind)}
+    parts.clear()
+    return kind(**{name: np.concatenate(columns.pop(name)) for name in list(columns)})
 
 
 def to_offsets(epochs: Floats, t0: float) -> None:
@@ -180,16 +215,11 @@ def to_offsets(epochs: Floats, t0: float) -> None:
 def _ledger_served(ledger: Ledger, n_requests: int) -> Codes:
     """Per request, the provider of its last (in ledger order) 2xx non-canary row."""
     served = np.full(n_requests, NONE, dtype=np.int16)
-    ok = (ledger.status >= 200) & (ledger.status < 300) & ledger.billable & (ledger.request >= 0)
-    rows = np.flatnonzero(ok)
-    if len(rows) == 0:
-        return served
-    requests = ledger.request[rows]
-    # The last row of each request: a stable sort by request keeps ledger order inside each.
-    order = np.argsort(requests, kind="stable")
-    sorted_requests = requests[order]
-    last = np.append(sorted_requests[1:] != sorted_requests[:-1], True)
-    served[sorted_requests[last]] = ledger.provider[rows[order][last]]
+    rows = np.flatnonzero((ledger.status >= 200) & (ledger.status < 300) & ledger.billable & (ledger.request >= 0))
+    last = np.full(n_requests, NONE, dtype=np.int64)
+    np.maximum.at(last, ledger.request[rows], rows)  # no sort, and none of its copies
+    answered = np.flatnonzero(last != NONE)
+    served[answered] = ledger.provider[last[answered]]
     return served
 
 

@@ -31,7 +31,7 @@ from chaos.slo.results import AbortDecision, Result
 from chaos.slo.selection import counted_kinds
 from chaos.slo.series import Signal, whole_seconds, window_counts
 from chaos.slo.sli import Sli, latency_values, slis
-from chaos.slo.wire import Ended, Load, Row, Sent, decode_chunk, ended_columns, ledger_columns
+from chaos.slo.wire import Ended, Load, Row, Sent, decode_chunk, ended_columns, field_values, ledger_columns
 
 LIVE_WINDOW = 10
 _AVAILABILITY = "__live_availability__"
@@ -95,14 +95,14 @@ class LiveMonitor:
         if ended:
             self._add_ended(ended, t0)
         if rows:
-            ledger = ledger_columns(rows, self._codes, {})
+            ledger = ledger_columns(field_values(rows, Row), self._codes)
             self._cost += float(ledger_costs(self._scenario, self._providers, ledger).sum())
 
     def feed_records(self, records: Iterable[Record]) -> None:
         self.feed("".join(dump_record(record) for record in records).encode())
 
     def _add_ended(self, ended: list[Ended], t0: float) -> None:
-        requests = ended_columns(ended, self._served)
+        requests = ended_columns(field_values(ended, Ended), self._served)
         for column in (requests.sent, requests.headers, requests.first_token, requests.ended):
             to_offsets(column, t0)
         second = np.maximum(np.floor(requests.ended), 0).astype(np.int64)

@@ -9,17 +9,16 @@ reported by its index in the batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import repeat
-from operator import attrgetter
+from operator import is_not
 from typing import Any, Literal
 
 import msgspec
 import numpy as np
-from numpy.typing import NDArray
 
 from chaos.records import FaultAction
-from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Floats, Ledger, Requests
+from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ints, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]
 
@@ -84,9 +83,9 @@ class Other(msgspec.Struct, tag_field="record", tag="finding", gc=False):
 
 
 Wire = Sent | Ended | Load | Fault | Row | Proxy | Other
-_BATCH = msgspec.json.Decoder(list[Wire])
-_LINE = msgspec.json.Decoder(Wire)
-_COMMAS = bytes.maketrans(b"\n", b",")
+Lines = bytes | bytearray | memoryview
+_LINES = msgspec.json.Decoder(Wire)
+_NEWLINE, _OPEN, _CLOSE = b"\n{}"
 
 
 class BadRecord(ValueError):
@@ -97,70 +96,83 @@ class BadRecord(ValueError):
         self.line = line
 
 
-def decode_chunk(chunk: bytes) -> list[Wire]:
+def decode_chunk(chunk: Lines) -> list[Wire]:
     """Whole JSON lines -> records, in order; blank lines are skipped.
 
-    The fast path decodes the chunk as one JSON array (newlines become commas, the last
-    one the closing bracket: two copies of the chunk in all); if that fails, lines are
-    decoded one by one to skip blanks and to locate the first bad line (``BadRecord``).
+    The fast path decodes the whole chunk in one call. ``decode_lines`` also takes two
+    values on one line, or one spread over two, so its records are kept only if each
+    line held one: every line is an object on its own, from ``{`` to ``}`` (a value
+    cannot go on past a line that ends with ``}`` into one that starts with ``{``), and
+    there are as many records as lines. Anything else (a blank line, a bad one) is
+    decoded line by line, which skips blanks and locates the first bad line
+    (``BadRecord``).
     """
-    if not chunk or chunk.isspace():
-        return []
-    array = bytearray(b"[")
-    array += chunk if chunk.endswith(b"\n") else chunk + b"\n"
-    array[-1] = ord("]")
     try:
-        return _BATCH.decode(array.translate(_COMMAS))
+        records = _LINES.decode_lines(chunk)
     except msgspec.DecodeError:
-        pass
+        return _decode_each(bytes(chunk))
+    if not records or not _one_object_a_line(chunk, len(records)):
+        return _decode_each(bytes(chunk))
+    return records
+
+
+def _one_object_a_line(chunk: Lines, count: int) -> bool:
+    """``count`` lines, each from ``{`` to ``}``, every one ending with a newline."""
+    text = np.frombuffer(chunk, dtype=np.uint8)
+    ends = np.flatnonzero(text == _NEWLINE)
+    return (
+        len(ends) == count
+        and ends[-1] == len(text) - 1
+        and text[0] == _OPEN
+        and bool((text[ends - 1] == _CLOSE).all())
+        and bool((text[ends[:-1] + 1] == _OPEN).all())
+    )
+
+
+def _decode_each(chunk: bytes) -> list[Wire]:
     records = []
     for index, line in enumerate(chunk.split(b"\n")):
         if line.strip():
             try:
-                records.append(_LINE.decode(line))
+                records.append(_LINES.decode(line))
             except msgspec.DecodeError as exc:
                 raise BadRecord(index, str(exc)) from None
     return records
 
 
 _EVAL_CODE = {None: NONE, True: EVAL_PASS, False: EVAL_FAIL}
+Fields = Mapping[str, Sequence[Any]]
 
 
-def ended_columns(ended: Sequence[Ended], served: Mapping[str, int]) -> Requests:
-    """Requests from their end records (epoch seconds; ``ledger_served`` left unknown).
+def field_values(records: Sequence[msgspec.Struct], kind: type[msgspec.Struct]) -> Fields:
+    """The records' values of each field of ``kind``, by name: one C-level pass over the
+    records and a transposition, cheaper than a getter mapped over them per field."""
+    if not records:
+        return dict.fromkeys(kind.__struct_fields__, ())
+    return dict(zip(kind.__struct_fields__, zip(*map(msgspec.structs.astuple, records), strict=True), strict=True))
 
-    Each column is read with a C-level getter mapped over the records: a run has a
-    million of them.
-    """
+
+def ended_columns(ended: Fields, served: Mapping[str, int]) -> Requests:
+    """Requests from the ``fields`` of their end records (epoch seconds; ``ledger_served``
+    left unknown)."""
+    count = len(ended["id"])
     return Requests(
-        sent=_floats(ended, "t_sent"),
-        headers=_floats(ended, "t_headers", optional=True),
-        first_token=_floats(ended, "t_first_token", optional=True),
-        ended=_floats(ended, "t_ended"),
-        failed=_objects(ended, "outcome") != "ok",
-        kind=_codes(KIND_CODE, map(attrgetter("kind"), ended)),
-        served=_codes(served, map(attrgetter("served_by"), ended)),
-        degraded=_objects(ended, "degraded") != None,  # noqa: E711 (elementwise)
-        eval_pass=_codes(_EVAL_CODE, map(attrgetter("eval_pass"), ended)),
-        ledger_served=np.full(len(ended), NONE, dtype=np.int16),
+        sent=np.array(ended["t_sent"], dtype=np.float64),
+        headers=np.array(ended["t_headers"], dtype=np.float64),  # None -> NaN
+        first_token=np.array(ended["t_first_token"], dtype=np.float64),
+        ended=np.array(ended["t_ended"], dtype=np.float64),
+        failed=np.fromiter(map("ok".__ne__, ended["outcome"]), dtype=np.bool_, count=count),
+        kind=_codes(KIND_CODE, ended["kind"]),
+        served=_codes(served, ended["served_by"]),
+        degraded=np.fromiter(map(is_not, ended["degraded"], repeat(None)), dtype=np.bool_, count=count),
+        eval_pass=_codes(_EVAL_CODE, ended["eval_pass"]),
+        ledger_served=np.full(count, NONE, dtype=np.int16),
     )
 
 
-def _floats(records: Sequence[msgspec.Struct], name: str, *, optional: bool = False) -> Floats:
-    """A float field as a column; an optional one's None becomes NaN."""
-    values = map(attrgetter(name), records)
-    if optional:
-        return np.asarray(list(values), dtype=np.float64)
-    return np.fromiter(values, dtype=np.float64, count=len(records))
-
-
-def _objects(records: Sequence[msgspec.Struct], name: str) -> NDArray[np.object_]:
-    return np.asarray(list(map(attrgetter(name), records)), dtype=object)
-
-
-def _codes(lookup: Mapping[Any, int], values: Iterable[Any]) -> Codes:
+def _codes(lookup: Mapping[Any, int], values: Sequence[Any]) -> Codes:
     """Each value's code, NONE for a value ``lookup`` does not know."""
-    return np.fromiter(map(lookup.get, values, repeat(NONE)), dtype=np.int16)
+    return np.fromiter(map(lookup.get, values, repeat(NONE)), dtype=np.int16, count=len(values))
 
 
 def sent_columns(sent: Sequence[Sent]) -> Requests:
@@ -173,7 +185,7 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
         first_token=nothing,
         ended=nothing,
         failed=np.zeros(count, dtype=np.bool_),
-        kind=_codes(KIND_CODE, (r.kind for r in sent)),
+        kind=_codes(KIND_CODE, [r.kind for r in sent]),
         served=np.full(count, NONE, dtype=np.int16),
         degraded=np.zeros(count, dtype=np.bool_),
         eval_pass=np.full(count, NONE, dtype=np.int16),
@@ -181,18 +193,18 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
     )
 
 
-def ledger_columns(rows: Sequence[Row], provider_code: Mapping[str, int], request_row: Mapping[str, int]) -> Ledger:
-    """Ledger rows as columns in the order given (epoch seconds), each matched to the
-    row of ``request_row`` its request id names (NONE when it names none)."""
-    count = len(rows)
-    ids = _objects(rows, "request_id")
+def ledger_columns(rows: Fields, provider_code: Mapping[str, int], request: Ints | None = None) -> Ledger:
+    """Ledger rows from their ``fields``, in the order given (epoch seconds), with the
+    row of the request each names (NONE when it names none, or none is given)."""
+    ids = rows["request_id"]
+    count = len(ids)
     return Ledger(
-        t=_floats(rows, "t"),
-        provider=_codes(provider_code, map(attrgetter("provider"), rows)),
-        status=np.fromiter(map(attrgetter("status"), rows), dtype=np.int16, count=count),
-        input_tokens=np.fromiter(map(attrgetter("input_tokens"), rows), dtype=np.int64, count=count),
-        output_tokens=np.fromiter(map(attrgetter("output_tokens"), rows), dtype=np.int64, count=count),
-        request=np.fromiter(map(request_row.get, ids, repeat(NONE)), dtype=np.int64, count=count),
-        has_id=ids != None,  # noqa: E711 (elementwise)
-        canary=np.fromiter(map(attrgetter("canary"), rows), dtype=np.bool_, count=count),
+        t=np.array(rows["t"], dtype=np.float64),
+        provider=_codes(provider_code, rows["provider"]),
+        status=np.array(rows["status"], dtype=np.int16),
+        input_tokens=np.array(rows["input_tokens"], dtype=np.int64),
+        output_tokens=np.array(rows["output_tokens"], dtype=np.int64),
+        request=np.full(count, NONE, dtype=np.int64) if request is None else request,
+        has_id=np.fromiter(map(is_not, ids, repeat(None)), dtype=np.bool_, count=count),
+        canary=np.array(rows["canary"], dtype=np.bool_),
     )
