@@ -1,5 +1,6 @@
 """The gateway's resilience parts on their own: breaker, backoff, cache, quality guard."""
 
+import asyncio
 import random
 
 import pytest
@@ -102,7 +103,10 @@ def test_quality_guard_demotes_below_threshold_and_restores():
         raise AssertionError
 
     guard = QualityGuard(
-        (provider("primary"),), evals, Tuning(canary_window=5, canary_min_samples=5, canary_threshold=0.7), never_called
+        (provider("primary"),),
+        evals,
+        Tuning(canary_window=5, canary_min_samples=5, canary_threshold=0.7, canary_restore=7),
+        never_called,
     )
     for passed in (True, True, False, False):
         guard.record("primary", passed)
@@ -111,8 +115,37 @@ def test_quality_guard_demotes_below_threshold_and_restores():
     assert guard.demoted("primary")  # 2 of 5 passed
     for _ in range(4):
         guard.record("primary", True)
-    assert not guard.demoted("primary")  # 4 of 5 passed
+    assert guard.demoted("primary")  # 4 of 5 passed: above the threshold, not yet a clean run
     assert guard.pass_rate("primary") == pytest.approx(0.8)
+    for _ in range(2):
+        guard.record("primary", True)
+    assert guard.demoted("primary")  # 6 in a row
+    guard.record("primary", True)
+    assert not guard.demoted("primary")  # 7 in a row
+    guard.record("primary", False)
+    assert not guard.demoted("primary")  # 4 of the last 5
+
+
+def test_quality_guard_canaries_keep_their_beat_when_answers_are_slow():
+    evals = EvalSet([EvalCase(id="a", prompt="p", expected="e", match="exact")])
+    started: list[float] = []
+
+    async def slow(p, item):
+        started.append(asyncio.get_running_loop().time())
+        await asyncio.sleep(0.5)  # five intervals
+        return "e"
+
+    async def scenario() -> QualityGuard:
+        guard = QualityGuard((provider("primary"),), evals, Tuning(canary_interval=0.1), slow)
+        runner = asyncio.create_task(guard.run())
+        await asyncio.sleep(0.75)
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        return guard
+
+    guard = asyncio.run(scenario())
+    assert len(started) >= 4  # about 8 beats; waiting for each answer would have started 2
+    assert guard.pass_rate("primary") == 1.0  # answers that came in were judged
 
 
 def test_providers_from_the_environment_contract():

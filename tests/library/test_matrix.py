@@ -5,9 +5,10 @@ SLO, segment or expectation inconclusive); against the gateway with the one resi
 it proves switched off (``--break``) it fails for the named reason. Runs are shortened
 with overrides that keep every SLO decidable: fast provider latency profiles and 30
 users (about 75 requests a second here, well short of saturating the 2 cores, which
-would slow the gateway's own reactions), a 42 s timeline (warm-up to 4 s, baseline
-4-14 s, the fault 14-29 s, settle, recovery 33-42 s), and availability at most 99%,
-which the 10 s baseline can decide (99.5% would need 765 requests in it).
+would slow the gateway's own reactions), a 37 s timeline (warm-up to 4 s, baseline
+4-12 s, the fault 12-27 s, settle, recovery 31-37 s), and availability at most 99%,
+which the 8 s baseline can decide (99.5% would need 765 requests in it). The 29 runs
+take about 20 minutes.
 """
 
 from __future__ import annotations
@@ -50,11 +51,12 @@ def expectation_fails(kind: str) -> Check:
     return check
 
 
-def finding(kind: str) -> Check:
+def finding(*kinds: str) -> Check:
     def check(journal: Journal) -> bool:
-        return any(f.kind.value == kind for f in journal.findings) and expectation_fails("no_client_findings")(journal)
+        found = any(f.kind.value in kinds for f in journal.findings)
+        return found and expectation_fails("no_client_findings")(journal)
 
-    check.__doc__ = f"client finding {kind}"
+    check.__doc__ = f"client finding {' or '.join(kinds)}"
     return check
 
 
@@ -112,20 +114,23 @@ CASES = [
         fast_tokens=False,
         users=15,
     ),
-    Case("retry-storm", "retry-storm", finding("retry_storm")),
+    # Immediate retries show first as no_backoff; the breaker opens on them within a
+    # second, so whether any one request also exceeds the attempt limit is luck.
+    Case("retry-storm", "retry-storm", finding("retry_storm", "no_backoff")),
     Case(
         "quality-regression",
         "quality-guard",
         slo_fails("eval_pass_rate", "primary-model-regression"),
-        # 40 s of fault: the seconds before the guard demotes the primary stay a small
+        # 30 s of fault: the seconds before the guard demotes the primary stay a small
         # share of the segment, as in the shipped 60 s run.
-        ("faults[0].for=40s", "load.duration=67s"),
+        ("faults[0].for=30s", "load.duration=55s"),
     ),
     Case(
         "slow-recovery",
         "recovery",
         expectation_fails("recovers_to"),
-        ("faults[0].schedule.steps[1].at=7s", "faults[0].schedule.steps[2].at=11s"),
+        # restored at 27 s: recovers_to (within 15 s, judged over 5 s windows) is decided at 47 s
+        ("faults[0].schedule.steps[1].at=7s", "faults[0].schedule.steps[2].at=11s", "load.duration=48s"),
     ),
 ]
 
@@ -136,7 +141,7 @@ def fast_overrides(path: Path, case: Case, start: list[str]) -> list[str]:
         f"load.users={case.users}",
         f"load.spawn_rate={case.users}",
         "load.warmup=3s",
-        "load.duration=42s",
+        "load.duration=37s",
         "load.wait.min=0s",
         "load.wait.max=100ms",
         "load.max_tokens=24",
@@ -151,7 +156,7 @@ def fast_overrides(path: Path, case: Case, start: list[str]) -> list[str]:
     if availability is not None and availability.objective > 0.99:
         sets.append("slos.availability.objective=99%")
     for index, _ in enumerate(scenario.faults):
-        sets += [f"faults[{index}].at=14s", f"faults[{index}].for=15s"]
+        sets += [f"faults[{index}].at=12s", f"faults[{index}].for=15s"]
     if scenario.faults and scenario.faults[0].schedule and scenario.faults[0].schedule.ramp:
         sets.append("faults[0].schedule.every=1s")
     return [*sets, *case.extra]

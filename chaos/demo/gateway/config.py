@@ -54,7 +54,9 @@ class Tuning:
 
     connect_timeout: float = 1.0
     first_token_timeout: float = 2.0
-    stall_timeout: float = 2.0  # longest silence between two tokens of a stream
+    # The longest silence between two tokens of a stream. Longer than a first-token wait:
+    # a stream that has sent tokens cannot fail over, so a late token beats a cut stream.
+    stall_timeout: float = 5.0
     total_timeout: float = 20.0
     retries: int = 1
     backoff_base: float = 0.25
@@ -73,6 +75,7 @@ class Tuning:
     canary_window: int = 6
     canary_min_samples: int = 3
     canary_threshold: float = 0.7
+    canary_restore: int = 12  # canaries in a row that must pass to undo a demotion
 
 
 @dataclass(frozen=True)
