@@ -5,10 +5,11 @@ SLO, segment or expectation inconclusive); against the gateway with the one resi
 it proves switched off (``--break``) it fails for the named reason. Runs are shortened
 with overrides that keep every SLO decidable: fast provider latency profiles and 30
 users (about 75 requests a second here, well short of saturating the 2 cores, which
-would slow the gateway's own reactions), a 37 s timeline (warm-up to 4 s, baseline
-4-12 s, the fault 12-27 s, settle, recovery 31-37 s), and availability at most 99%,
-which the 8 s baseline can decide (99.5% would need 765 requests in it). The 29 runs
-take about 20 minutes.
+would slow the gateway's own reactions), a 40 s timeline (warm-up to 4 s, baseline
+4-12 s, the fault 12-27 s, settle, recovery 31-40 s: 13 s after the restore, enough for
+a breaker's cool-down and the 5 s window ``recovers_to`` reads), and availability at
+most 99%, which the 8 s baseline can decide (99.5% would need 765 requests in it). The
+29 runs take about 20 minutes.
 """
 
 from __future__ import annotations
@@ -97,7 +98,10 @@ CASES = [
         "hang",
         "timeouts",
         either(slo_fails("availability", "primary-hang"), aborted_by("availability")),
-        ("load.client_timeout=8s",),
+        # The streams already answering at the onset are lost (about a third of the 30
+        # users are mid-stream: ~10 of ~1,800 requests in the 15 s segment). 99% is
+        # decided only with fewer than about 8 of them, 98% with up to 25.
+        ("load.client_timeout=8s", "slos.availability.objective=98%"),
     ),
     Case("stream-cut", "breaker", slo_fails("availability", "primary-stream-cut")),
     Case("brownout", "fallback", slo_fails("availability", "primary-brownout")),
@@ -141,7 +145,7 @@ def fast_overrides(path: Path, case: Case, start: list[str]) -> list[str]:
         f"load.users={case.users}",
         f"load.spawn_rate={case.users}",
         "load.warmup=3s",
-        "load.duration=37s",
+        "load.duration=40s",
         "load.wait.min=0s",
         "load.wait.max=100ms",
         "load.max_tokens=24",

@@ -49,9 +49,10 @@ class QualityGuard:
 
     def record(self, provider: str, passed: bool) -> None:
         self._results[provider].append(passed)
-        rate = self.pass_rate(provider)
-        if rate is None or len(self._last(provider, self._tuning.canary_window)) < self._tuning.canary_min_samples:
+        window = self._last(provider, self._tuning.canary_window)
+        if len(window) < self._tuning.canary_min_samples:
             return
+        rate = sum(window) / len(window)
         if rate < self._tuning.canary_threshold and provider not in self._demoted:
             self._demoted.add(provider)
             log.warning("provider demoted", provider=provider, canary_pass_rate=round(rate, 3))
