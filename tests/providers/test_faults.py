@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import time
 
 import httpx
@@ -117,7 +118,9 @@ def test_slow_tokens_paces_the_stream(mock: Mock) -> None:
                     gaps.append(now - last)
                 last = now
     assert len(gaps) == 5
-    assert sum(gaps) >= 0.5 - 0.02
+    # A delta seen late (the client not scheduled at once) shortens the gap before it and
+    # lengthens the next: the median gap is the pace, whatever one late read does.
+    assert statistics.median(gaps) >= 0.1 - 0.005
     assert sum(gaps) <= 0.5 * 3 + 0.5
 
 
