@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import signal
@@ -41,6 +40,8 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
     Exit codes: 0 pass, 1 an SLO or expectation failed, 2 invalid input or environment,
     3 aborted, 4 inconclusive.
     """
+    import asyncio  # here, not at the top: every other command starts faster without it
+
     from chaos import logs
     from chaos.faults import unsupported_faults
     from chaos.report.console import console
@@ -132,6 +133,8 @@ def reset(
 ) -> int:
     """Clear what a run left behind in an environment: its provider behaviours, its
     toxics, the proxies it disabled, its lease. Scoped to one run (--run), or --all."""
+    import asyncio
+
     from chaos.run.reset import reset_environment, urls_from
 
     if (run_id is None) == (not everything):
