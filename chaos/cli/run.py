@@ -55,7 +55,7 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
     if unsupported:
         raise ChaosError("this scenario cannot be run yet:\n" + "\n".join(unsupported))
     run_id = new_run_id()
-    run_dir = runs_dir / f"{loaded.scenario.name}-{run_id}"
+    run_dir = runs_dir.resolve() / f"{loaded.scenario.name}-{run_id}"  # children run elsewhere
     run_dir.mkdir(parents=True, exist_ok=False)
     interactive = sys.stdout.isatty() if live is None else live
     out = console()

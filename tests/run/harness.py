@@ -156,23 +156,36 @@ class Finished:
 
 
 def start_run(
-    scenario: Path, *sets: str, runs_dir: Path, env: Mapping[str, str] | None = None, live: bool = False
+    scenario: Path,
+    *sets: str,
+    runs_dir: Path,
+    env: Mapping[str, str] | None = None,
+    live: bool = False,
+    cwd: Path = ROOT,
 ) -> Run:
+    """``chaos run`` started from ``cwd``, told ``--runs-dir`` relative to it (as a user
+    typing ``--runs-dir runs`` does)."""
     runs_dir.mkdir(parents=True, exist_ok=True)
     out, err = runs_dir.with_suffix(".out"), runs_dir.with_suffix(".err")
-    argv = chaos("run", str(scenario), "--runs-dir", str(runs_dir), "--live" if live else "--no-live")
+    relative = os.path.relpath(runs_dir, cwd)
+    argv = chaos("run", str(scenario), "--runs-dir", relative, "--live" if live else "--no-live")
     for override in sets:
         argv += ["--set", override]
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(argv, stdout=stdout, stderr=stderr, env=run_env(env), cwd=ROOT)
+        process = subprocess.Popen(argv, stdout=stdout, stderr=stderr, env=run_env(env), cwd=cwd)
     return Run(process, runs_dir, out, err)
 
 
 def chaos_run(
-    scenario: Path, *sets: str, runs_dir: Path, env: Mapping[str, str] | None = None, live: bool = False
+    scenario: Path,
+    *sets: str,
+    runs_dir: Path,
+    env: Mapping[str, str] | None = None,
+    live: bool = False,
+    cwd: Path = ROOT,
 ) -> Finished:
     """``chaos run`` to its end; the sentinel secret must have been kept out of everything."""
-    with start_run(scenario, *sets, runs_dir=runs_dir, env=env, live=live) as run:
+    with start_run(scenario, *sets, runs_dir=runs_dir, env=env, live=live, cwd=cwd) as run:
         finished = run.finish()
     assert_no_secret(finished)
     return finished

@@ -22,7 +22,9 @@ def slo(journal: Journal, name: str, segment: str) -> str:
 
 
 def test_a_gateway_that_fails_over_passes(tmp_path: Path) -> None:
-    finished = chaos_run(FALLBACK, runs_dir=tmp_path / "runs")
+    # Run from another directory with `--runs-dir runs`, as `make demo` does: the children
+    # (which run elsewhere) must still find the run directory.
+    finished = chaos_run(FALLBACK, runs_dir=tmp_path / "runs", cwd=tmp_path)
     assert finished.code == 0, finished.explain()
     assert "verdict: PASS" in finished.stdout
     journal = finished.journal
