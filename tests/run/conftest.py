@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.run.harness import FALLBACK, ROOT, Leftovers, leftovers
+from tests.run.harness import FALLBACK, ROOT, Leftovers, leftovers, terminate
 
 PROVIDERS = {  # name -> (api, model), as in tests/run/scenarios/*.yaml
     "primary": ("anthropic", "claude-test"),
@@ -49,13 +48,7 @@ class Started:
     log: Path
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=10)
 
 
 def start(name: str, argv: list[str], folder: Path, env: dict[str, str] | None = None) -> Started:

@@ -99,13 +99,7 @@ class Run:
 
     def __exit__(self, *exc_info: object) -> None:
         """A run a failed test left going is stopped the way a user would: SIGTERM first."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=30)
 
     def signal(self, signum: signal.Signals) -> None:
         self.process.send_signal(signum)
@@ -153,6 +147,17 @@ class Finished:
 
     def explain(self) -> str:
         return f"exit {self.code}\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}"
+
+
+def terminate(process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    """SIGTERM, and SIGKILL if the process is still there after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def start_run(
