@@ -3,16 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.lock
 
-.PHONY: install demo test test-fast test-e2e lint bench bench-smoke clean
+.PHONY: install demo test test-fast test-e2e lint bench bench-smoke lock clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every version comes from the lock (hashes checked); the package itself is installed
+# without resolving anything, so a new release upstream cannot change what runs here.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Refresh the locks from pyproject.toml's ranges (newest versions that satisfy them), then
+# run `make test`: the lock is what CI and every developer install.
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev $(LOCK_FLAGS) -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --extra litellm $(LOCK_FLAGS) \
+		-o requirements/litellm.lock
 
 # The headline scenario against the demo gateway: live view, verdict, run directory in runs/.
 demo: $(STAMP)
