@@ -122,6 +122,12 @@ class _Tee(io.TextIOBase):
 @click.option("--scenario", type=click.Path(path_type=Path, dir_okay=False), help="Take the URLs from its stack:.")
 @click.option("--toxiproxy", help="Toxiproxy API URL.")
 @click.option("--providers-admin", help="Mock providers' admin API URL.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also break the lease (the run's, or with --all whoever holds it) before it lapses: for a run that died. "
+    "A live run whose lease is broken stops, restores its faults and ends aborted.",
+)
 @click.pass_obj
 def reset(
     options: Options,
@@ -131,18 +137,24 @@ def reset(
     scenario: Path | None,
     toxiproxy: str | None,
     providers_admin: str | None,
+    force: bool,
 ) -> int:
     """Clear what a run left behind in an environment: its provider behaviours, its
-    toxics, the proxies it disabled, its lease. Scoped to one run (--run), or --all."""
+    toxics, the proxies it disabled, and with --force its lease. Scoped to one run
+    (--run), or --all. CHAOS_ADMIN_TOKEN, if set, is sent to the providers' admin API."""
     import asyncio
+    import os
 
+    from chaos.providers.admin_models import admin_token
     from chaos.run.reset import reset_environment, urls_from
 
     if (run_id is None) == (not everything):
         raise click.UsageError("give --run RUN_ID or --all")
     admin_url, toxiproxy_url = urls_from(scenario, toxiproxy=toxiproxy, providers_admin=providers_admin)
     options.configure_logging()
-    report = asyncio.run(reset_environment(admin_url, toxiproxy_url, run_id=run_id))
+    report = asyncio.run(
+        reset_environment(admin_url, toxiproxy_url, run_id=run_id, force=force, admin_token=admin_token(os.environ))
+    )
     for line in report:
         click.echo(line)
     return int(ExitCode.PASS)

@@ -47,10 +47,19 @@ class Ready:
 
 
 class ProvidersServer:
-    def __init__(self, config: ServeConfig, *, host: str = "127.0.0.1", admin_port: int = 0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        config: ServeConfig,
+        *,
+        host: str = "127.0.0.1",
+        admin_port: int = 0,
+        seed: int = 0,
+        admin_token: str | None = None,
+    ) -> None:
         self.config = config
         self.host = host
         self.admin_port = admin_port
+        self.admin_token = admin_token
         self.shared = Shared(
             behaviours=Behaviours({spec.name for spec in config.providers}, seed),
             ledger=Ledger(),
@@ -75,7 +84,7 @@ class ProvidersServer:
                     "api": provider.api.value,
                     "model": provider.spec.provider.model,
                 }
-            admin = AdminApi(self.shared, self.providers, urls)
+            admin = AdminApi(self.shared, self.providers, urls, token=self.admin_token)
             admin_port = await self._listen(admin.app(), self.admin_port, handler_cancellation=False)
         except OSError as exc:
             await self.stop()

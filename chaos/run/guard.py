@@ -26,6 +26,7 @@ from chaos.run.timeline import Clock, FaultTimeline
 from chaos.scenario.loading import ScenarioFile
 from chaos.slo.evaluate import steady_state_gate
 from chaos.slo.loading import load_run
+from chaos.slo.results import AbortDecision
 from chaos.stack.local import require_running
 from chaos.stack.processes import Child, spawn
 
@@ -97,6 +98,9 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
                     state.gate_failed = True
                     return
             if load_exit.done():
+                return
+            if run.lease.lost is not None:
+                state.aborted = AbortDecision(rule="lease", reason=run.lease.lost, at=clock.offset())
                 return
             await collector.pull()
             state.aborted = collector.monitor.check(time.time())

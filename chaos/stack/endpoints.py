@@ -27,6 +27,7 @@ class Endpoints:
     target_url: str
     routes: tuple[ProviderRoute, ...] = field(default=())
     toxiproxy_version: str | None = None
+    admin_token: str | None = field(default=None, repr=False)  # the admin API's CHAOS_ADMIN_TOKEN
 
     @property
     def proxy_names(self) -> dict[str, str]:

@@ -16,6 +16,7 @@ import httpx
 from chaos.envrefs import resolve
 from chaos.errors import EnvironmentProblem
 from chaos.providers.admin_client import AdminClient
+from chaos.providers.admin_models import admin_token
 from chaos.scenario.model import Scenario
 from chaos.stack.endpoints import Endpoints, ProviderRoute, base_url
 from chaos.toxiproxy.client import ToxiproxyClient
@@ -51,7 +52,8 @@ async def connect_staging(scenario: Scenario) -> Endpoints:
             proxies = await toxiproxy.proxies()
         except ToxiproxyError as exc:
             raise EnvironmentProblem(f"preflight: Toxiproxy at {toxiproxy_url} did not answer: {exc.message}") from exc
-    async with AdminClient(admin_url, timeout=PREFLIGHT_TIMEOUT_S) as admin:
+    token = admin_token(os.environ)
+    async with AdminClient(admin_url, timeout=PREFLIGHT_TIMEOUT_S, token=token) as admin:
         try:
             await admin.health()
         except EnvironmentProblem as exc:
@@ -80,4 +82,4 @@ async def connect_staging(scenario: Scenario) -> Endpoints:
         ) from exc
     if not response.is_success:
         raise EnvironmentProblem(f"preflight: the target's health check {health} answered {response.status_code}")
-    return Endpoints(admin_url, toxiproxy_url, target_url, tuple(routes), version)
+    return Endpoints(admin_url, toxiproxy_url, target_url, tuple(routes), version, admin_token=token)
