@@ -41,9 +41,12 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
     3 aborted, 4 inconclusive.
     """
     import asyncio  # here, not at the top: every other command starts faster without it
+    import os
 
     from chaos import logs
+    from chaos.envrefs import Resolver
     from chaos.faults import unsupported_faults
+    from chaos.load.config import resolve_headers
     from chaos.report.console import console
     from chaos.report.console_run import render_run
     from chaos.report.live import LiveView
@@ -55,6 +58,8 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
     unsupported = unsupported_faults(loaded.scenario)
     if unsupported:
         raise ChaosError("this scenario cannot be run yet:\n" + "\n".join(unsupported))
+    # Headers every request would fail to send are refused before anything starts.
+    resolve_headers(loaded.scenario.target.headers, Resolver(os.environ))
     run_id = new_run_id()
     run_dir = runs_dir.resolve() / f"{loaded.scenario.name}-{run_id}"  # children run elsewhere
     run_dir.mkdir(parents=True, exist_ok=False)

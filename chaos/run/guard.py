@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from chaos.envrefs import Resolver
 from chaos.errors import EnvironmentProblem
 from chaos.faults import FaultContext
 from chaos.load.config import LoadConfig
@@ -39,7 +40,7 @@ START_TIMEOUT_S = 60.0
 async def start_load(run: RunContext) -> Child:
     target = run.stack.endpoints.target_url
     config = LoadConfig.from_scenario(run.loaded, target_url=target, records=run.run_dir.records, run_id=run.run_id)
-    config.resolved_headers(os.environ)  # a missing ${VAR} is named now, not inside Locust
+    config.resolved_headers(Resolver(os.environ))  # a missing ${VAR} is named now, not inside Locust
     command = locust_command(config, run.run_dir, master_port=free_port() if config.processes > 1 else None)
     config.dump(command.config_file)
     run.state.load_config = config
