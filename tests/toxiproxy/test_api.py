@@ -111,6 +111,20 @@ async def test_create_on_a_taken_address_is_500_with_the_os_message(
     assert again.status_code == 201
 
 
+@pytest.mark.parametrize("port", ["99999", "65536", "-1"])
+async def test_a_port_out_of_range_is_refused_as_go_refuses_it_not_wrapped(
+    http: httpx.AsyncClient, names: Names, echo: EchoServer, port: str
+) -> None:
+    name = names()
+    response = await http.post("/proxies", json={"name": name, "upstream": echo.address, "listen": f"127.0.0.1:{port}"})
+    assert response.status_code == 500
+    assert error_of(response) == f"listen tcp: address {port}: invalid port"
+    assert name not in (await http.get("/proxies")).json()
+    populated = await http.post("/populate", json=[{"name": name, "upstream": echo.address, "listen": f":{port}"}])
+    assert populated.status_code == 500
+    assert name not in (await http.get("/proxies")).json()
+
+
 async def test_a_disabled_proxy_keeps_its_listen_as_given_until_enabled(
     http: httpx.AsyncClient, names: Names, echo: EchoServer
 ) -> None:
