@@ -315,6 +315,33 @@ async def test_a_mistyped_attribute_is_400(http: httpx.AsyncClient, proxy_name: 
     assert (await http.get(f"/proxies/{proxy_name}/toxics")).json() == []
 
 
+@pytest.mark.parametrize(
+    ("body", "unmarshal"),
+    [
+        ('{"type": "latency", "toxicity": 1e309}', "number 1e309 into Go struct field toxics.ToxicWrapper.toxicity"),
+        ('{"type": "latency", "toxicity": 1e39}', "number 1e39 into Go struct field toxics.ToxicWrapper.toxicity"),
+        (
+            '{"type": "latency", "attributes": {"latency": 1e400}}',
+            "number 1e400 into Go struct field toxics.LatencyToxic.attributes.latency",
+        ),
+        (
+            '{"type": "latency", "attributes": {"jitter": 9223372036854775808}}',
+            "number 9223372036854775808 into Go struct field toxics.LatencyToxic.attributes.jitter",
+        ),
+    ],
+)
+async def test_a_number_too_large_for_its_go_type_is_400_as_toxiproxy_says_it(
+    http: httpx.AsyncClient, proxy_name: str, body: str, unmarshal: str
+) -> None:
+    """Toxiproxy's toxicity is a float32 and its attributes int64s: what does not fit is
+    never stored (nor echoed as Infinity, which is not JSON)."""
+    response = await http.post(f"/proxies/{proxy_name}/toxics", content=body)
+    assert response.status_code == 400
+    go_type = "float32" if "toxicity" in unmarshal else "int64"
+    assert error_of(response) == f"bad request body: json: cannot unmarshal {unmarshal} of type {go_type}"
+    assert (await http.get(f"/proxies/{proxy_name}/toxics")).json() == []
+
+
 async def test_update_merges_attributes_and_keeps_toxicity(http: httpx.AsyncClient, proxy_name: str) -> None:
     path = f"/proxies/{proxy_name}/toxics"
     await http.post(path, json={"type": "latency", "attributes": {"latency": 100, "jitter": 10}})
