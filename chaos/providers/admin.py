@@ -299,9 +299,26 @@ async def _read_json(request: web.Request) -> Any:
     except web.HTTPRequestEntityTooLarge:
         raise AdminError(413, f"body larger than {MAX_ADMIN_BODY // 1024} KiB") from None
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
+    except _NotFinite as exc:
+        raise AdminError(400, f"body: {exc}") from None
     except (ValueError, RecursionError):
         raise AdminError(400, "body: not valid JSON") from None
+
+
+class _NotFinite(Exception):
+    """A number JSON does not have (NaN, Infinity), or one too large for a float."""
+
+
+def _not_a_number(literal: str) -> float:
+    raise _NotFinite(f"{literal} is not a JSON number")
+
+
+def _finite(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise _NotFinite(f"the number {literal[:40]} is too large")
+    return number
 
 
 def _answer(body: BaseModel, status: int = 200) -> web.Response:

@@ -82,6 +82,12 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
                     "toxiproxy": stack.endpoints.toxiproxy_url,
                 }
                 journal.versions = versions(stack.endpoints.toxiproxy_version)
+                if stack.endpoints.leftovers:
+                    log.warning("running on top of faults this run did not make", faults=stack.endpoints.leftovers)
+                    journal.problems.append(
+                        "ran on top of faults it did not make (safety.leftovers: allow):\n"
+                        + "\n".join(stack.endpoints.leftovers)
+                    )
                 collector = Collector(run_dir, run_id, LiveMonitor(scenario), stack.admin, stack.toxiproxy)
                 lease = RunLease(stack.admin, run_id)
                 await _leased_run(RunContext(loaded, run_dir, run_id, stack, collector, state, watch, lease), journal)

@@ -35,6 +35,7 @@ from chaos.slo.segments import BASELINE, OVERALL, RECOVERY
 Issue = tuple[Loc, str]
 
 _SERVED_BY_EXTRA = ("degraded",)
+MAX_SCHEDULE_CHANGES = 10_000
 
 
 def check_scenario(scenario: Scenario, base_dir: Path) -> list[Issue]:
@@ -126,6 +127,7 @@ def _faults(scenario: Scenario) -> Iterator[Issue]:
             )
         if fault.schedule is not None:
             yield from _schedule(fault, fault.schedule, (*loc, "schedule"))
+            yield from _schedule_size(fault, fault.schedule, fault.end(load.duration) - fault.at, (*loc, "schedule"))
 
 
 def _schedule(fault: Fault, schedule: Schedule, loc: Loc) -> Iterator[Issue]:
@@ -160,6 +162,23 @@ def _schedule(fault: Fault, schedule: Schedule, loc: Loc) -> Iterator[Issue]:
             yield step_loc, f"a step sets at least one of: {', '.join(params)}"
         for key, value in settings.items():
             yield from _setting(spec, params, what, {key: value}, (*step_loc, key))
+
+
+def _schedule_size(fault: Fault, schedule: Schedule, window: float, loc: Loc) -> Iterator[Issue]:
+    """A schedule changes its fault at most ``MAX_SCHEDULE_CHANGES`` times: each change is
+    a request to the environment, and the plan lists every one."""
+    if schedule.ramp is not None:
+        changes, knob = window / schedule.every, "every"
+    elif schedule.flap is not None:
+        changes, knob = 2 * window / (schedule.flap.on + schedule.flap.off), "flap.on and flap.off"
+    else:
+        return
+    if changes > MAX_SCHEDULE_CHANGES:
+        yield (
+            loc,
+            f"changes the fault about {changes:.3g} times in its {format_duration(window)} window; "
+            f"at most {MAX_SCHEDULE_CHANGES:,} (lengthen {knob})",
+        )
 
 
 def _setting(spec: BaseModel, params: list[str], what: str, update: dict[str, Any], loc: Loc) -> Iterator[Issue]:

@@ -7,6 +7,7 @@ rules in ``objectives.py``; checks that span several parts in ``checks.py``.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,7 +16,19 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from chaos.envrefs import check_references
 from chaos.errors import quote
 from chaos.records import RequestKind
-from chaos.scenario.base import Api, DegradedPolicy, Environment, Name, Strict
+from chaos.scenario.base import (
+    MAX_SPAWN_RATE,
+    MAX_TOKENS,
+    MAX_TOKENS_PER_S,
+    MAX_USERS,
+    MIN_SPAWN_RATE,
+    MIN_TOKENS_PER_S,
+    Api,
+    DegradedPolicy,
+    Environment,
+    Name,
+    Strict,
+)
 from chaos.scenario.faults import Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_sli
 from chaos.scenario.units import Duration, Money, Percent
@@ -77,10 +90,14 @@ class LatencyProfile(Strict):
 
     ttft: Duration = Field(0.5, description="Mean time to first token.")
     jitter: Duration = Field(0.1, description="Uniform +- around ttft.")
-    tokens_per_s: float = Field(50.0, ge=0, description="Streaming pace; 0 sends every token at once.")
+    tokens_per_s: float = Field(
+        50.0, ge=0, le=MAX_TOKENS_PER_S, description="Streaming pace; 0 sends every token at once, else at least 0.001."
+    )
 
     @model_validator(mode="after")
     def _jitter_below_ttft(self) -> LatencyProfile:
+        if 0 < self.tokens_per_s < MIN_TOKENS_PER_S:
+            raise ValueError("tokens_per_s is 0 (every token at once) or at least 0.001")
         if self.jitter > self.ttft:
             raise ValueError("jitter must not exceed ttft (a first token cannot come before the request)")
         return self
@@ -133,15 +150,15 @@ class Wait(Strict):
 
 class Stage(Strict):
     until: Duration = Field(gt=0, description="Offset at which this stage ends.")
-    users: int = Field(ge=0)
-    spawn_rate: float = Field(gt=0)
+    users: int = Field(ge=0, le=MAX_USERS)
+    spawn_rate: float = Field(ge=MIN_SPAWN_RATE, le=MAX_SPAWN_RATE)
 
 
 class Bursts(Strict):
     every: Duration = Field(gt=0)
     length: Duration = Field(alias="for", gt=0)
-    users: int = Field(ge=1, description="Users during a burst (instead of load.users).")
-    spawn_rate: float | None = Field(None, gt=0)
+    users: int = Field(ge=1, le=MAX_USERS, description="Users during a burst (instead of load.users).")
+    spawn_rate: float | None = Field(None, ge=MIN_SPAWN_RATE, le=MAX_SPAWN_RATE)
 
     @model_validator(mode="after")
     def _fits(self) -> Bursts:
@@ -167,8 +184,8 @@ class Shape(Strict):
 
 class Load(Strict):
     locustfile: Path | None = Field(None, description="Default: the built-in chat mix (chaos.load).")
-    users: int = Field(ge=1)
-    spawn_rate: float = Field(gt=0, description="Users started per second.")
+    users: int = Field(ge=1, le=MAX_USERS)
+    spawn_rate: float = Field(ge=MIN_SPAWN_RATE, le=MAX_SPAWN_RATE, description="Users started per second.")
     duration: Duration = Field(gt=0)
     warmup: Duration = Field(10.0, description="Not judged after the ramp-up.")
     client_timeout: Duration = Field(60.0, gt=0)
@@ -178,7 +195,7 @@ class Load(Strict):
     processes: int = Field(1, ge=1, le=64, description="Locust worker processes (1: a single local process).")
     wait: Wait = Field(default_factory=Wait)
     mix: Mix = Field(default_factory=Mix)
-    max_tokens: int = Field(64, ge=1, description="max_tokens of each chat request.")
+    max_tokens: int = Field(64, ge=1, le=MAX_TOKENS, description="max_tokens of each chat request.")
     eval_set: Path | None = Field(None, description="JSONL of eval prompts (id, prompt, expected, match).")
     shape: Shape | None = None
 
@@ -207,10 +224,22 @@ class Stack(Strict):
     docker: str | None = Field(None, description="Docker API URL for container faults (default: DOCKER_HOST).")
 
 
+class Leftovers(StrEnum):
+    """What a staging run does when the environment holds faults it did not make."""
+
+    REFUSE = "refuse"  # exit 2, listing them and the chaos reset that clears them
+    ALLOW = "allow"  # run on top of them; the journal lists them
+
+
 class Safety(Strict):
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
         description="Hosts a run may reach; anything else is refused before it starts.",
+    )
+    leftovers: Leftovers = Field(
+        Leftovers.REFUSE,
+        description="Staging: toxics, disabled proxies or provider behaviours this run did not make are refused "
+        "(listed, with the chaos reset that clears them), or allowed (listed in the journal).",
     )
 
 
