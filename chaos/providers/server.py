@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from chaos.errors import EnvironmentProblem
+from chaos.httpserver import GuardedSite
 from chaos.providers.admin import AdminApi
 from chaos.providers.behaviours import Behaviours
 from chaos.providers.config import ServeConfig
@@ -102,7 +103,7 @@ class ProvidersServer:
         )
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(runner, self.host, port, backlog=LISTEN_BACKLOG, reuse_address=True)
+        site = GuardedSite(runner, self.host, port, backlog=LISTEN_BACKLOG, reuse_address=True)
         await site.start()
         address = runner.addresses[-1]
         return int(address[1])
