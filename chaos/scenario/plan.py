@@ -21,7 +21,7 @@ from chaos.scenario.objectives import (
 )
 from chaos.scenario.timeline import fault_steps
 from chaos.scenario.units import format_duration, format_percent
-from chaos.slo.segments import Segment, Timeline, Window, cut_timeline
+from chaos.segments import Segment, Timeline, Window, cut_timeline
 from chaos.slo.selection import counted_kinds, judged_in
 from chaos.slo.wilson import requests_to_pass
 
