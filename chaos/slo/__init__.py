@@ -7,11 +7,11 @@ Entry points (import them from their modules: this package stays cheap to import
     evaluate.steady_state_gate(scenario, data, at) -> results.GateResult
     live.LiveMonitor(scenario).feed(chunk) / .check(now) / .summary(now)   every second of a run
 
-The timeline's cut into segments is ``chaos.segments``, below this package: the plan
-and the live view cut it the same way.
+What the plan shares with the verdict sits below both: the timeline's cut into segments
+(``chaos.segments``), what an SLO covers (``chaos.scenario.selection``) and the Wilson
+interval (``chaos.wilson``).
 
-Modules: ``selection`` (what an SLO covers), ``sli`` (what
-is good), ``series`` (sliding windows), ``alerts``, ``response``, ``verdicts``,
-``expectations``, ``buckets``, ``wilson``, ``percentiles``; ``data``/``wire``/``builder``/
+Modules: ``sli`` (what is good), ``series`` (sliding windows), ``alerts``, ``response``,
+``verdicts``, ``expectations``, ``buckets``, ``percentiles``; ``data``/``wire``/``builder``/
 ``ids`` hold the columns and make them; ``results`` the pydantic models the journal stores.
 """

@@ -35,7 +35,7 @@ from chaos.slo.results import (
 from chaos.slo.series import signal
 from chaos.slo.sli import slis
 from chaos.slo.verdicts import judge_slos, summarise
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 
 
 def evaluate(

@@ -1,5 +1,5 @@
-"""Which requests and segments an SLO or an expectation looks at (no numpy: ``chaos plan``
-uses it too).
+"""Which requests and segments an SLO or an expectation looks at: what the scenario's
+objectives mean, read by the plan and by the verdict alike (no numpy).
 
 A TTFT objective counts streamed requests unless it names a kind; an eval pass rate
 counts eval requests; the rest count every request. ``during:`` names a fault (every
