@@ -16,7 +16,7 @@ from chaos.envrefs import check_references
 from chaos.errors import quote
 from chaos.scenario.base import Api, DegradedPolicy, Environment, Name, Strict
 from chaos.scenario.faults import Fault
-from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_sli
+from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
 from chaos.scenario.units import Duration, Money
 
@@ -129,7 +129,7 @@ class Load(Strict):
     max_tokens: int = Field(64, ge=1, description="max_tokens of each chat request.")
     eval_set: Path | None = Field(None, description="JSONL of eval prompts (id, prompt, expected, match).")
     mix: Mix = Field(
-        default_factory=lambda data: CHAT_AND_EVAL_MIX if data.get("eval_set") is not None else CHAT_MIX,
+        CHAT_MIX,
         description=(
             "Shares of chat_stream, chat and eval requests; the kinds written are the mix (a kind not written "
             "gets none) and add up to 100%. Default: 70% chat_stream and 30% chat; with load.eval_set, "
@@ -137,6 +137,14 @@ class Load(Strict):
         ),
     )
     shape: Shape | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _evals_by_default(cls, data: Any) -> Any:
+        # Eval traffic by default only where there are evals to send.
+        if isinstance(data, dict) and "mix" not in data and data.get("eval_set") is not None:
+            return {**data, "mix": CHAT_AND_EVAL_MIX}
+        return data
 
     @property
     def ramp_up(self) -> float:
@@ -191,9 +199,8 @@ class Scenario(Strict):
     @model_validator(mode="before")
     @classmethod
     def _infer_slis(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("slos"), dict):
-            slos = {name: infer_sli(str(name), entry) for name, entry in data["slos"].items()}
-            return {**data, "slos": slos}
+        if isinstance(data, dict) and "slos" in data:
+            return {**data, "slos": infer_slis(data["slos"])}
         return data
 
     def fault(self, name: str) -> Fault:

@@ -29,7 +29,7 @@ class Mix(Strict):
         total = self.chat_stream + self.chat + self.eval
         if abs(total - 1) > 1e-6:
             unwritten = [kind.value for kind in RequestKind if kind.value not in self.model_fields_set]
-            note = f"; a kind not written gets none ({', '.join(unwritten)})" if unwritten else ""
+            note = f"; a kind not written gets none ({', '.join(unwritten)})" if unwritten and total < 1 else ""
             raise ValueError(f"the mix must add up to 100%, it adds up to {format_percent(total)}{note}")
         return self
 
