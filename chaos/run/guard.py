@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -19,11 +20,14 @@ from chaos.errors import EnvironmentProblem
 from chaos.faults import FaultContext
 from chaos.load.config import LoadConfig
 from chaos.load.launch import free_port, locust_command, run_deadline
+from chaos.records import FaultEvent
 from chaos.run.collect import Collector
 from chaos.run.context import LiveStatus, RunContext
 from chaos.run.jsonl import JsonlWriter
 from chaos.run.timeline import Clock, FaultTimeline
-from chaos.scenario.loading import ScenarioFile
+from chaos.scenario.estimate import stop_grace
+from chaos.scenario.model import Scenario
+from chaos.segments import GRACE, Span, cut_timeline, fault_windows
 from chaos.slo.evaluate import steady_state_gate
 from chaos.slo.loading import load_run
 from chaos.stack.local import require_running
@@ -33,22 +37,17 @@ log = structlog.get_logger()
 
 GUARD_PERIOD_S = 1.0
 START_TIMEOUT_S = 60.0
-LOAD_CONFIG = "load-config.json"
 
 
 async def start_load(run: RunContext) -> Child:
-    records = run.run_dir / "records.jsonl"
     target = run.stack.endpoints.target_url
-    config = LoadConfig.from_scenario(run.loaded, target_url=target, records=records, run_id=run.run_id)
+    config = LoadConfig.from_scenario(run.loaded, target_url=target, records=run.run_dir.records, run_id=run.run_id)
     config.resolved_headers(os.environ)  # a missing ${VAR} is named now, not inside Locust
-    command = locust_command(
-        config, run.run_dir / LOAD_CONFIG, master_port=free_port() if config.processes > 1 else None
-    )
+    command = locust_command(config, run.run_dir, master_port=free_port() if config.processes > 1 else None)
     config.dump(command.config_file)
     run.state.load_config = config
-    log_dir = run.run_dir / "logs"
     run.state.load = await spawn(
-        "load", command.argv, log_dir=log_dir, run_id=run.run_id, env=command.env, cwd=command.cwd
+        "load", command.argv, log_path=run.run_dir.log("load"), run_id=run.run_id, env=command.env, cwd=command.cwd
     )
     return run.state.load
 
@@ -81,7 +80,7 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
 
     async def gate(at: float) -> bool:
         collector.tail_records()
-        result = steady_state_gate(scenario, load_run(run.run_dir, scenario), at)
+        result = steady_state_gate(scenario, load_run(run.run_dir.path, scenario), at)
         if not result.passed:
             failing = [f"{r.slo} in {r.segment}" for r in result.slos if r.verdict == "fail"]
             log.warning("baseline does not meet its SLOs", failing=failing)
@@ -111,24 +110,32 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
             require_running([child for child in run.stack.children if child.name != "load"])
             if time.monotonic() > deadline:
                 raise EnvironmentProblem("the load did not end by itself in time", hint=state.load.log_tail())
-            run.watch(_status(timeline, clock, collector, run.loaded))
+            run.watch(_status(timeline, clock, collector, scenario))
     finally:
         faults.cancel()
         load_exit.cancel()
         await asyncio.gather(faults, load_exit, return_exceptions=True)  # their outcome is known, or moot
 
 
-def _status(timeline: FaultTimeline, clock: Clock, collector: Collector, loaded: ScenarioFile) -> LiveStatus:
-    load = loaded.scenario.load
+def _status(timeline: FaultTimeline, clock: Clock, collector: Collector, scenario: Scenario) -> LiveStatus:
     elapsed = clock.offset()
-    order = [fault.name for fault in loaded.scenario.faults]
+    order = [fault.name for fault in scenario.faults]
     active = tuple(sorted(timeline.active, key=order.index))
-    if elapsed < load.judged_from:
-        segment = "warm-up"
-    elif elapsed >= load.duration:
-        segment = "stop grace"
-    elif active:
-        segment = "+".join(active)
-    else:
-        segment = "recovery" if timeline.restored_any else "baseline"
-    return LiveStatus(elapsed, load.duration, segment, active, collector.monitor.summary(time.time()))
+    span = live_span(scenario, timeline.events_written, clock.t0, elapsed)
+    segment = span.name if span is not None else GRACE
+    return LiveStatus(elapsed, scenario.load.duration, segment, active, collector.monitor.summary(time.time()))
+
+
+def live_span(scenario: Scenario, events: Sequence[FaultEvent], t0: float, offset: float) -> Span | None:
+    """The span ``offset`` falls in, cut from the fault events so far as the verdict cuts
+    the whole run: the live view names each second as the plan and the verdict do."""
+    load = scenario.load
+    timeline = cut_timeline(
+        fault_windows(events, t0, load.duration),
+        order=[fault.name for fault in scenario.faults],
+        judged_from=load.judged_from,
+        load_end=load.duration,
+        settle=scenario.settle,
+        stop_grace=stop_grace(scenario),
+    )
+    return timeline.span_at(offset)

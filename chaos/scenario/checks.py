@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from chaos.errors import quote
 from chaos.records import RequestKind
-from chaos.scenario.base import RESERVED_NAMES, Environment
+from chaos.scenario.base import Environment
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
 from chaos.scenario.model import Stack, Target
 from chaos.scenario.objectives import (
@@ -36,7 +36,7 @@ from chaos.scenario.objectives import (
 from chaos.scenario.parts import Parts
 from chaos.scenario.units import STRICT_UNITS, format_duration, parse_duration
 from chaos.scenario.yamlsource import Loc
-from chaos.slo.segments import BASELINE, OVERALL, RECOVERY
+from chaos.segments import BASELINE, JOINED_BY, OVERALL, RECOVERY, RESERVED_NAMES
 
 
 class Issue(NamedTuple):
@@ -216,7 +216,7 @@ def _during(parts: Parts, value: str, loc: Loc) -> Iterator[Issue]:
     if parts.fault_names is None:
         return
     known = segment_names(parts.fault_names)
-    for part in value.split("+"):
+    for part in value.split(JOINED_BY):
         if part not in known:
             yield Issue(loc, f"{quote(part)} is not a fault or segment (known: {', '.join(sorted(known))})")
 
