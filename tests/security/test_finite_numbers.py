@@ -31,6 +31,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 
 from chaos.cli import main
+from chaos.scenario.faults import BEHAVIOURS as SPEC
 from chaos.scenario.faults import FaultKind
 from chaos.scenario.loading import load_scenario, scenario_from_text
 from tests.cli.test_fuzz import assert_answered
@@ -139,10 +140,8 @@ BEHAVIOUR_TARGETS = [(kind, key) for kind, spec in BEHAVIOURS.items() for key in
 
 
 def test_the_fuzz_reaches_every_numeric_field_of_every_behaviour() -> None:
-    from chaos.providers.behaviours import SPEC_TYPES
-
-    written = {(SPEC_TYPES[FaultKind(kind.split("/")[0])].__name__, key) for kind, key in BEHAVIOUR_TARGETS}
-    assert written >= {field for model in SPEC_TYPES.values() for field in numeric_fields(model)}
+    written = {(SPEC[FaultKind(kind.split("/")[0])].__name__, key) for kind, key in BEHAVIOUR_TARGETS}
+    assert written >= {field for model in SPEC.values() for field in numeric_fields(model)}
 
 
 @pytest.fixture(scope="module")
