@@ -15,7 +15,7 @@ from chaos.providers.admin_models import ADMIN_TOKEN_ENV
 from chaos.records import FaultAction
 from tests.providers.conftest import CONFIG, JSON, Mock, start_providers, stop_providers
 from tests.providers.test_faults import chat
-from tests.run.harness import FALLBACK, start_run
+from tests.run.harness import FALLBACK, chaos_cli, start_run
 
 TOKEN = "admin-token-for-the-test"
 
@@ -86,3 +86,13 @@ def test_a_local_runs_providers_answer_only_the_run(tmp_path: Path) -> None:
         finished = run.finish()
     assert finished.code == 0, finished.explain()
     assert finished.journal.ledger["primary"].faults_applied
+
+
+def test_chaos_reset_sends_the_admin_token_from_its_environment(guarded: str) -> None:
+    refused = chaos_cli("reset", "--all", "--providers-admin", guarded)
+    assert refused.returncode == 2, refused.stderr
+    assert "needs its token" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    done = chaos_cli("reset", "--all", "--providers-admin", guarded, env={ADMIN_TOKEN_ENV: TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert "every behaviour cleared" in done.stdout

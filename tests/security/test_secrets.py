@@ -134,7 +134,7 @@ def test_a_run_whose_target_echoes_the_key_keeps_it_out_of_every_file_and_report
     staging: StagingStack, tmp_path: Path
 ) -> None:
     with TargetServer(Settings()) as target:
-        sets = (*staging.overrides(), "target.headers.x-test-fault=echo_auth", "load.duration=6s")
+        sets = (*staging.overrides(), "target.headers.x-test-fault=echo_auth", "load.duration=11s")
         env = {**staging.env(), "CHAOS_TEST_TARGET": target.url}
         finished = chaos_run(FALLBACK, *sets, runs_dir=tmp_path / "runs", env=env)  # asserts no secret itself
     assert finished.code in (1, 4), finished.explain()  # every request refused: not a pass
