@@ -205,3 +205,15 @@ class Scenario(Strict):
 
     def fault(self, name: str) -> Fault:
         return next(fault for fault in self.faults if fault.name == name)
+
+    def served_by_values(self) -> dict[str, str]:
+        """What the target may report as having served a request -> the provider it names:
+        ``target.served_by.map`` first, then each provider's name, then its model (a model
+        two providers share names the first in fallback order). The load records by it
+        and the verdict counts by it."""
+        values: dict[str, str] = {}
+        for name, provider in self.providers.items():
+            values.setdefault(provider.model, name)
+        values.update({name: name for name in self.providers})
+        values.update(self.target.served_by.map)
+        return values
