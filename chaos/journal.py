@@ -106,7 +106,7 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
         bill.output_tokens += row.output_tokens
         price = scenario.providers[row.provider].price if row.provider in scenario.providers else None
         if price is not None:
-            bill.cost_usd += (row.input_tokens * price.input + row.output_tokens * price.output) / 1e6
+            bill.cost_usd += price.cost(row.input_tokens, row.output_tokens)
     return result
 
 

@@ -73,6 +73,10 @@ class Price(Strict):
     input: Money = Field(description="USD per 1M input tokens.")
     output: Money = Field(description="USD per 1M output tokens.")
 
+    def cost(self, input_tokens: float, output_tokens: float) -> float:
+        """USD billed for these tokens: what the journal's bills and the verdict's cost read."""
+        return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
+
 
 class LatencyProfile(Strict):
     """How fast a healthy provider answers; realistic by default."""
