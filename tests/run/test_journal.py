@@ -14,6 +14,7 @@ from chaos.journal import Journal, RunStatus, bills, read_journal, versions, wri
 from chaos.records import LedgerRow
 from chaos.rundir import RunDir
 from chaos.slo.frame import build_frame
+from chaos.slo.results import RunVerdict
 from tests.slo.slo_runs import Run, scenario
 
 
@@ -96,3 +97,16 @@ def test_the_journals_bills_and_the_verdicts_cost_price_the_same_rows() -> None:
     assert billed["secondary"].cost_usd == pytest.approx((100 * 1 + 50 * 2) / 1e6)
     frame = build_frame(sc, run.data(sc))
     assert frame.ledger_cost.sum() == pytest.approx(sum(bill.cost_usd for bill in billed.values()))
+
+
+def test_a_journals_verdict_is_a_run_verdict(tmp_path: Path) -> None:
+    unjudged = journal()
+    unjudged.verdict, unjudged.exit_code = RunVerdict.ERROR, 2  # the environment failed before the load
+    write_journal(tmp_path, unjudged)
+    assert read_journal(tmp_path).verdict is RunVerdict.ERROR
+    data = json.loads(RunDir(tmp_path).journal.read_text())
+    assert data["verdict"] == "error"
+    data["verdict"] = "mostly fine"
+    RunDir(tmp_path).journal.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="verdict"):
+        read_journal(tmp_path)
