@@ -148,11 +148,11 @@ def apply_overrides(
             value = parse_value(raw)
             data = _set_in(data, loc, value)
         except (YamlProblem, _PathError) as exc:
-            problems.append(Problem("--set", None, None, path, str(exc)))
+            problems.append(Problem(f"--set {override}", None, None, path, str(exc)))
             continue
         overridden[loc] = override
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(problems, source=source)
     return data, overridden
 
 
