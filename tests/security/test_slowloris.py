@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from chaos.httpserver import HEAD_TIMEOUT_S
+from chaos.stack.processes import terminate
 from tests.providers.conftest import CONFIG, start_providers, stop_providers
 from tests.run.conftest import free_port
-from tests.run.harness import terminate
 from tests.toxiproxy.proxy_helpers import spawn_embedded
 
 SOCKETS = 20  # per server
@@ -56,7 +56,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
                 time.sleep(0.1)
             yield urls
     finally:
-        terminate(gateway, timeout=10)
+        terminate(gateway, grace=10)
         assert stop_providers(providers) == 0
 
 
