@@ -13,7 +13,8 @@ import pytest
 from chaos.providers.admin_client import AdminClient, AdminRefused
 from chaos.providers.admin_models import ADMIN_TOKEN_ENV
 from chaos.records import FaultAction
-from tests.providers.conftest import CONFIG, JSON, Mock, start_providers, stop_providers
+from chaos.stack.processes import terminate
+from tests.providers.conftest import CONFIG, JSON, Mock, start_providers
 from tests.providers.test_faults import chat
 from tests.run.harness import FALLBACK, chaos_cli, start_run
 
@@ -53,7 +54,7 @@ def guarded(tmp_path: Path) -> Iterator[str]:
     try:
         yield str(ready["admin"])
     finally:
-        assert stop_providers(process) == 0
+        assert terminate(process, grace=10) == 0
 
 
 async def test_with_an_admin_token_set_nothing_but_health_and_metrics_is_answered_without_it(guarded: str) -> None:

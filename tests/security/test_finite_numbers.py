@@ -34,8 +34,9 @@ from chaos.cli import main
 from chaos.scenario.faults import BEHAVIOURS as SPEC
 from chaos.scenario.faults import FaultKind
 from chaos.scenario.loading import load_scenario, scenario_from_text
+from chaos.stack.processes import terminate
 from tests.cli.test_fuzz import assert_answered
-from tests.providers.conftest import CONFIG, JSON, start_providers, stop_providers
+from tests.providers.conftest import CONFIG, JSON, start_providers
 from tests.providers.test_faults import OPENAI_HEADERS
 from tests.security.fuzzing import (
     BASES,
@@ -152,7 +153,7 @@ def providers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     try:
         yield str(ready["admin"]), str(ready["providers"]["oai"]["url"]), folder / "stderr.log"
     finally:
-        assert stop_providers(process) == 0
+        assert terminate(process, grace=10) == 0
     log = (folder / "stderr.log").read_text()
     assert "Traceback" not in log, log[-3000:]
 

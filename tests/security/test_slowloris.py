@@ -17,7 +17,7 @@ import pytest
 
 from chaos.httpserver import HEAD_TIMEOUT_S
 from chaos.stack.processes import terminate
-from tests.providers.conftest import CONFIG, start_providers, stop_providers
+from tests.providers.conftest import CONFIG, start_providers
 from tests.run.conftest import free_port
 from tests.toxiproxy.proxy_helpers import spawn_embedded
 
@@ -57,7 +57,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
             yield urls
     finally:
         terminate(gateway, grace=10)
-        assert stop_providers(providers) == 0
+        assert terminate(providers, grace=10) == 0
 
 
 def _answers(url: str) -> bool:
