@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
+from chaos.cli.scenario import SET_HELP, scale_option
 from chaos.errors import ChaosError, ExitCode
 
-SET_HELP = "Override a scenario value before validation, e.g. --set load.duration=20s (repeatable)."
 
 
 @click.command("load")
@@ -36,7 +36,8 @@ SET_HELP = "Override a scenario value before validation, e.g. --set load.duratio
     help="Folder for records.jsonl, locust-stats.json and locust.log (default: runs/load-<time>).",
 )
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ...]) -> int:
+@scale_option
+def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ...], scale: float) -> int:
     """Send the load of scenario FILE to --target and record every request.
 
     The scenario's target.api says which wire format is spoken (openai: POST
@@ -47,7 +48,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     from chaos.load.summary import summarize
     from chaos.scenario.loading import load_scenario
 
-    scenario = load_scenario(file, overrides)
+    scenario = load_scenario(file, overrides, scale)
     run_dir = (out or Path("runs") / time.strftime("load-%Y%m%d-%H%M%S")).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     run_id = run_dir.name

@@ -65,6 +65,7 @@ async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watc
         scenario_path=str(loaded.path),
         scenario_text=loaded.text,
         overrides=list(loaded.overrides),
+        scale=loaded.scale,
         environment=scenario.environment.value,
         started_at=time.time(),
         versions=versions(),
