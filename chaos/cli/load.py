@@ -19,7 +19,6 @@ from chaos.cli.scenario import SET_HELP, scale_option
 from chaos.errors import ChaosError, ExitCode
 
 
-
 @click.command("load")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

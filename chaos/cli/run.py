@@ -31,7 +31,7 @@ from chaos.errors import ChaosError, ExitCode
 @click.option("--live/--no-live", default=None, help="The live view (default: on a terminal).")
 @click.pass_obj
 def run(
-    options: Options, file: Path, overrides: tuple[str, ...], scale: float, runs_dir: Path, live: bool | None
+    options: Options, file: Path, *, overrides: tuple[str, ...], scale: float, runs_dir: Path, live: bool | None
 ) -> int:
     """Run the scenario FILE and judge it: did the fallback paths and the SLOs hold?
 

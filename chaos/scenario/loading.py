@@ -62,7 +62,10 @@ def scenario_from_text(text: str, path: Path, overrides: Sequence[str] = (), sca
     if scale != 1:
         scenario = scale_scenario(scenario, scale)
         where = f"--scale {scale:g}"
-        problems = [Problem(where, None, None, format_loc(loc), message) for loc, message in check_scenario(scenario, path.parent)]
+        problems = [
+            Problem(where, None, None, format_loc(loc), message)
+            for loc, message in check_scenario(scenario, path.parent)
+        ]
         if problems:
             raise ScenarioError(problems)
     return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides), scale=scale)

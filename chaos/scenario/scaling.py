@@ -27,6 +27,7 @@ from chaos.scenario.units import format_duration, parse_duration
 
 _Scale = Callable[[float], float]
 
+
 def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
     """``scenario`` with every time in the run multiplied by ``factor`` (see the module)."""
     if factor == 1:
