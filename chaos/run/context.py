@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from chaos.load.config import LoadConfig
 from chaos.run.collect import Collector
 from chaos.run.timeline import FaultTimeline
+from chaos.rundir import RunDir
 from chaos.scenario.loading import ScenarioFile
 from chaos.slo.live import LiveSummary
 from chaos.slo.results import AbortDecision
@@ -59,7 +59,7 @@ class RunState:
 @dataclass(frozen=True)
 class RunContext:
     loaded: ScenarioFile
-    run_dir: Path
+    run_dir: RunDir
     run_id: str
     stack: Stack
     collector: Collector

@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from chaos.journal import Journal, read_journal
+from chaos.rundir import RunDir
 from chaos.scenario.loading import load_scenario
 from chaos.scenario.plan import build_plan
 from chaos.slo.wilson import Verdict
@@ -167,7 +168,7 @@ def started_per_span(run: Run) -> list[tuple[str, float, float, float, int]]:
     scenario = load_scenario(Path(journal.scenario_path), journal.overrides, journal.scale).scenario
     sent = sorted(
         record["t_sent"] - journal.t0
-        for record in map(json.loads, (run.run_dir / "records.jsonl").read_text().splitlines())
+        for record in map(json.loads, RunDir(run.run_dir).records.read_text().splitlines())
         if record.get("record") == "sent"
     )
     return [
