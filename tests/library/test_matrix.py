@@ -37,7 +37,7 @@ import pytest
 
 from chaos.journal import Journal, read_journal
 from chaos.rundir import RunDir
-from chaos.scenario.loading import load_scenario
+from chaos.scenario.loading import load_scenario, scenario_from_text
 from chaos.scenario.plan import build_plan
 from chaos.slo.wilson import Verdict
 
@@ -165,7 +165,7 @@ def started_per_span(run: Run) -> list[tuple[str, float, float, float, int]]:
     """``(span, start, end, planned, started)`` for each judged span of the scaled plan."""
     journal = run.journal
     assert journal.t0 is not None
-    scenario = load_scenario(Path(journal.scenario_path), journal.overrides, journal.scale).scenario
+    scenario = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides, journal.scale)
     sent = sorted(
         record["t_sent"] - journal.t0
         for record in map(json.loads, RunDir(run.run_dir).records.read_text().splitlines())
@@ -179,7 +179,7 @@ def started_per_span(run: Run) -> list[tuple[str, float, float, float, int]]:
             span.requests,
             bisect.bisect_left(sent, span.end) - bisect.bisect_left(sent, span.start),
         )
-        for span in build_plan(scenario, scale=journal.scale).spans
+        for span in build_plan(scenario.scenario, scale=journal.scale).spans
         if span.judged
     ]
 
