@@ -10,11 +10,11 @@ from __future__ import annotations
 import structlog
 
 from chaos.errors import ChaosError
+from chaos.providers.admin_client import AdminClient
 from chaos.records import LedgerRow, LoadEvent, LoadEventKind, ProxyCounters, dump_record, parse_record
 from chaos.run.jsonl import JsonlTail, JsonlWriter
 from chaos.rundir import RunDir
 from chaos.slo.live import LiveMonitor
-from chaos.stack.admin import ProvidersAdmin
 from chaos.toxiproxy.client import ToxiproxyClient
 
 log = structlog.get_logger()
@@ -26,7 +26,7 @@ class Collector:
         run_dir: RunDir,
         run_id: str,
         monitor: LiveMonitor,
-        admin: ProvidersAdmin,
+        admin: AdminClient,
         toxiproxy: ToxiproxyClient,
     ) -> None:
         self.run_id = run_id

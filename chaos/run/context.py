@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chaos.load.config import LoadConfig
+from chaos.providers.admin_client import AdminClient
 from chaos.run.collect import Collector
 from chaos.run.timeline import FaultTimeline
 from chaos.rundir import RunDir
 from chaos.scenario.loading import ScenarioFile
 from chaos.slo.live import LiveSummary
 from chaos.slo.results import AbortDecision
-from chaos.stack.admin import ProvidersAdmin
 from chaos.stack.endpoints import Endpoints
 from chaos.stack.processes import Child
 from chaos.toxiproxy.client import ToxiproxyClient
@@ -37,7 +37,7 @@ class Stack:
     """The environment a run acts on, and the processes it started (none in staging)."""
 
     endpoints: Endpoints
-    admin: ProvidersAdmin
+    admin: AdminClient
     toxiproxy: ToxiproxyClient
     children: list[Child]
 

@@ -29,6 +29,7 @@ from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
 from chaos.journal import Journal, RunStatus, bills, versions, write_journal
 from chaos.load.launch import stop_deadline
+from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
 from chaos.run.collect import Collector
 from chaos.run.context import RunContext, RunState, Stack, Watch
@@ -41,7 +42,6 @@ from chaos.slo.evaluate import evaluate
 from chaos.slo.live import LiveMonitor
 from chaos.slo.loading import load_run
 from chaos.slo.results import AbortDecision
-from chaos.stack.admin import ProvidersAdmin
 from chaos.stack.local import LocalStack
 from chaos.stack.processes import Child, stop
 from chaos.stack.staging import connect_staging
@@ -172,7 +172,7 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
             endpoints = await exits.enter_async_context(local)
             children = local.children
-        admin = await exits.enter_async_context(ProvidersAdmin(endpoints.admin_url))
+        admin = await exits.enter_async_context(AdminClient(endpoints.admin_url))
         toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
         yield Stack(endpoints, admin, toxiproxy, children)
 
@@ -184,7 +184,7 @@ async def _leased_run(run: RunContext, journal: Journal) -> None:
 
     async def lease() -> None:
         async with renewing:
-            await stack.admin.acquire_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
+            await stack.admin.take_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
 
     async def proxy_disabled(proxy: str, down: bool) -> None:
         (state.disabled_proxies.add if down else state.disabled_proxies.discard)(proxy)
@@ -224,7 +224,7 @@ async def _wind_down(run: RunContext, events: JsonlWriter) -> None:
     if state.load is not None and state.load_config is not None:
         await stop(state.load, grace=stop_deadline(state.load_config))
     with contextlib.suppress(ChaosError):
-        await stack.admin.clear_run(run_id)
+        await stack.admin.delete_run_behaviours(run_id)
     with contextlib.suppress(ChaosError):
         await stack.toxiproxy.reset_run(run_id, enable=sorted(state.disabled_proxies))
     events.close()
