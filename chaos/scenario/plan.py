@@ -22,10 +22,15 @@ from chaos.scenario import estimate
 from chaos.scenario.checks import segment_names
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Scenario
-from chaos.scenario.objectives import AlertRule, CostSlo, DetectExpectation, RecoversToExpectation
+from chaos.scenario.objectives import (
+    RECOVERY_WINDOW,
+    AlertRule,
+    CostSlo,
+    DetectExpectation,
+    RecoversToExpectation,
+)
 from chaos.scenario.timeline import fault_steps
 from chaos.scenario.units import format_duration, format_percent
-from chaos.slo.expectations import RECOVERY_WINDOW
 from chaos.slo.segments import Segment, Timeline, Window, cut_timeline
 from chaos.slo.selection import counted_kinds, judged_in
 from chaos.slo.wilson import requests_to_pass

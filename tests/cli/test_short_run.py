@@ -67,3 +67,18 @@ def test_the_readme_short_run_passes_as_written(tmp_path: Path) -> None:
     journal = read_journal(run_dir)
     assert journal.scale == float(run[run.index("--scale") + 1])
     assert journal.exit_code == 0, output
+    # Judged again from the raw records, the run is read at the scale it ran at.
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "chaos", "report", "--rebuild", str(run_dir)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    again = read_journal(run_dir)
+    assert again.scale == journal.scale
+    assert [(r.slo, r.segment, r.total) for r in again.evaluation.slos] == [
+        (r.slo, r.segment, r.total) for r in journal.evaluation.slos
+    ]
