@@ -43,7 +43,7 @@ from chaos.slo.wilson import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
-SCALE = 0.4  # the README's short run; 14 scenarios x 2 runs of 40-48 s take about 22 minutes
+SCALE = 0.4  # the README's short run: 14 scenarios x 2 runs of 40-52 s
 PLAN_TOLERANCE = 0.10
 
 Check = Callable[[Journal], bool]
