@@ -39,7 +39,7 @@ from chaos.journal import Journal, read_journal
 from chaos.rundir import RunDir
 from chaos.scenario.loading import load_scenario, scenario_from_text
 from chaos.scenario.plan import build_plan
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
