@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chaos.scenario.faults import Fault, Schedule
-from chaos.scenario.model import Load, Scenario, Shape
+from chaos.scenario.model import Load, Scenario
 from chaos.scenario.objectives import AbortRule, AlertRule, SloBelowRule
+from chaos.scenario.traffic import Shape
 from chaos.scenario.units import format_duration, parse_duration
 
 _Scale = Callable[[float], float]
