@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from chaos.records import FaultEvent, LoadEventKind, Record, dump_record
 from chaos.scenario.model import Scenario
+from chaos.slo.attribution import attribute
 from chaos.slo.data import NONE, Codes, Floats, Ints, Ledger, ProxySeries, Requests, RunData
 from chaos.slo.ids import RequestIndex
 from chaos.slo.wire import (
@@ -153,12 +154,15 @@ class RunDataBuilder:
         requests = _concat(Requests, self._ended)
         t0 = self._t0 if self._t0 is not None else float(requests.sent.min(initial=math.inf))
         t0 = t0 if math.isfinite(t0) else 0.0
-        for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t):
+        for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t, ledger.t_end):
             to_offsets(column, t0)
         seq = np.concatenate(self._ledger_seq) if self._ledger_seq else np.empty(0, dtype=np.int64)
         if np.any(seq[1:] < seq[:-1]):  # rows are written in order, but may be read out of it
             ledger = ledger.take(np.argsort(seq, kind="stable"))
-        requests = replace(requests, ledger_served=_ledger_served(ledger, len(requests)))
+        serving, attribution = attribute(requests, ledger, _serving_rows(ledger, len(requests)))
+        requests = replace(
+            requests, serving_row=serving, ledger_served=_providers_of(ledger, serving), attribution=attribution
+        )
         return RunData(
             providers=self._providers,
             t0=t0,
@@ -212,14 +216,19 @@ def to_offsets(epochs: Floats, t0: float) -> None:
     np.round(epochs, 6, out=epochs)
 
 
-def _ledger_served(ledger: Ledger, n_requests: int) -> Codes:
-    """Per request, the provider of its last (in ledger order) 2xx non-canary row."""
-    served = np.full(n_requests, NONE, dtype=np.int16)
-    rows = np.flatnonzero((ledger.status >= 200) & (ledger.status < 300) & ledger.billable & (ledger.request >= 0))
+def _serving_rows(ledger: Ledger, n_requests: int) -> Ints:
+    """Per request, the last (in ledger order) serving call carrying its id, or NONE."""
+    rows = np.flatnonzero(ledger.serving & (ledger.request >= 0))
     last = np.full(n_requests, NONE, dtype=np.int64)
     np.maximum.at(last, ledger.request[rows], rows)  # no sort, and none of its copies
-    answered = np.flatnonzero(last != NONE)
-    served[answered] = ledger.provider[last[answered]]
+    return last
+
+
+def _providers_of(ledger: Ledger, rows: Ints) -> Codes:
+    """The provider of each row of ``rows`` (NONE for NONE)."""
+    served = np.full(len(rows), NONE, dtype=np.int16)
+    answered = np.flatnonzero(rows != NONE)
+    served[answered] = ledger.provider[rows[answered]]
     return served
 
 

@@ -1,9 +1,11 @@
 """A run seen through its timeline: what every judgement reads.
 
-The timeline is cut at the faults' actual injections and restores; each request belongs
-to the segment of its start; requests still in flight at the end of the stop grace count
-as timed out. Ledger rows are priced by the scenario and placed in the segment of the
-user request carrying their id, or by their own time when no request matches.
+The timeline is cut at the faults' actual injections and restores; each request is
+placed by the rules of ``chaos.slo.placement`` (one placement for SLO ratios, one for
+who-served and degraded shares); requests still in flight at the end of the stop grace
+count as timed out. Ledger rows are priced by the scenario and placed in the segment of
+the user request they served or were made for, or by their own time when no request
+matches.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from chaos.scenario.estimate import stop_grace
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import Source
 from chaos.slo.data import NONE, Bools, Floats, Ints, Ledger, Requests, RunData
+from chaos.slo.placement import last_calls, onsets, ratio_placement, share_placement
 from chaos.slo.segments import Segment, Timeline, Window, cut_timeline, fault_windows
 
 FAILED = "failed"
@@ -35,7 +38,10 @@ class Frame:
     load_end: float  # offset at which load stopped (or was to stop)
     horizon: float  # the end of observation: load end plus the stop grace
     requests: Requests  # as judged: overdue in-flight requests are timeouts
-    segment: Ints  # per request: index into ``segments``, or NONE when not judged
+    placed: Floats  # per request: where SLO ratios judge it (its send time, or a fault's onset)
+    share_placed: Floats  # per request: where shares count it (its serving call, or its send time)
+    segment: Ints  # per request, for SLO ratios: index into ``segments``, or NONE when not judged
+    share_segment: Ints  # per request, for who-served and degraded shares, likewise
     ledger_segment: Ints  # per ledger row, likewise
     ledger_cost: Floats  # per ledger row, USD (0 for canaries)
 
@@ -52,7 +58,18 @@ class Frame:
         return self.data.providers
 
     def requests_in(self, segments: Sequence[Segment]) -> Bools:
+        """Requests that SLO ratios judge in ``segments``."""
         return np.isin(self.segment, self._indices(segments))
+
+    def shares_in(self, segments: Sequence[Segment]) -> Bools:
+        """Requests that who-served and degraded shares count in ``segments``."""
+        return np.isin(self.share_segment, self._indices(segments))
+
+    @property
+    def moved_in(self) -> Bools:
+        """Requests judged at a fault's onset rather than at their send time."""
+        moved: Bools = (self.segment != NONE) & (self.placed != self.requests.sent)
+        return moved
 
     def rows_in(self, segments: Sequence[Segment]) -> Bools:
         return np.isin(self.ledger_segment, self._indices(segments))
@@ -63,12 +80,6 @@ class Frame:
 
     def window(self, fault: str) -> Window | None:
         return next((window for window in self.windows if window.fault == fault), None)
-
-    @property
-    def ids_propagated(self) -> bool:
-        """Whether the target passes request ids on to its providers (any row matched)."""
-        ledger = self.ledger
-        return bool(np.any((ledger.request >= 0) & ledger.billable))
 
     def ledger_source(self, source: Source) -> bool:
         """Whether "who served" comes from the ledger for this source."""
@@ -88,14 +99,6 @@ class Frame:
         """Requests of ``mask`` per who served them (from the target's answer or the ledger)."""
         counts = np.bincount(self.served_codes(ledger=ledger)[mask], minlength=len(self.served_names))
         return {name: int(n) for name, n in zip(self.served_names, counts, strict=True) if n}
-
-    def served_rows(self, mask: Bools) -> dict[str, int]:
-        """2xx non-canary ledger rows of ``mask`` per provider: who served, by time, when
-        the target does not pass request ids on."""
-        ledger = self.ledger
-        rows = mask & ledger.billable & (ledger.status >= 200) & (ledger.status < 300) & (ledger.provider >= 0)
-        counts = np.bincount(ledger.provider[rows], minlength=len(self.providers))
-        return {name: int(n) for name, n in zip(self.providers, counts, strict=True) if n}
 
 
 def served_names(providers: Sequence[str]) -> tuple[str, ...]:
@@ -135,11 +138,17 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
         settle=scenario.settle,
         stop_grace=timeline_grace,
     )
-    requests = data.requests.resolved(horizon, grace)
+    everyone = data.requests
+    sent_judged = segment_of(timeline, everyone.sent) != NONE
+    calls = last_calls(data.ledger, len(everyone), len(data.providers))
+    placed = ratio_placement(everyone, calls, onsets(scenario, windows, data.faults), sent_judged)
+    share_placed = share_placement(everyone, data.ledger)
+    segment = np.where(sent_judged, segment_of(timeline, placed), NONE)
+    share_segment = np.where(sent_judged, segment_of(timeline, share_placed), NONE)
     ledger = data.ledger
-    fault_starts = sorted({window.start for window in windows})
-    request_placed = placement(data.requests.sent, data.requests.ended, fault_starts)
-    placed_at = np.where(ledger.request >= 0, request_placed[np.maximum(ledger.request, 0)], ledger.t)
+    made_for = ledger.request >= 0
+    ledger_segment = np.where(made_for, segment[np.where(made_for, ledger.request, 0)], segment_of(timeline, ledger.t))
+    kept, requests = everyone.resolved(horizon, grace)
     return Frame(
         scenario=scenario,
         data=data,
@@ -149,28 +158,13 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
         load_end=load_end,
         horizon=horizon,
         requests=requests,
-        segment=segment_of(timeline, placement(requests.sent, requests.ended, fault_starts)),
-        ledger_segment=segment_of(timeline, placed_at),
+        placed=placed[kept],
+        share_placed=share_placed[kept],
+        segment=segment[kept],
+        share_segment=share_segment[kept],
+        ledger_segment=ledger_segment,
         ledger_cost=ledger_costs(scenario, data.providers, data.ledger),
     )
-
-
-def placement(sent: Floats, ended: Floats, fault_starts: Sequence[float]) -> Floats:
-    """Where each request is judged: at its start, unless it was still in flight when a
-    fault started; then at that fault's start (the first one it lived through).
-
-    A stream cut by a fault that began while it was answering failed because of that
-    fault: counting it in the segment before would blame the baseline for the fault, and
-    leaving it out would hide a failure. Requests still in flight at the end count as
-    ending at infinity."""
-    if not fault_starts:
-        return sent
-    starts = np.asarray(fault_starts, dtype=np.float64)
-    finish = np.where(np.isnan(ended), np.inf, ended)
-    following = np.searchsorted(starts, sent, side="right")
-    first = starts[np.minimum(following, len(starts) - 1)]
-    lived_through = (following < len(starts)) & (first <= finish)
-    return np.where(lived_through, first, sent)
 
 
 def segment_of(timeline: Timeline, offsets: Floats) -> Ints:

@@ -61,6 +61,7 @@ class Fault(msgspec.Struct, tag_field="record", tag="fault"):
 
 class Row(msgspec.Struct, tag_field="record", tag="ledger", gc=False):
     t: float
+    t_end: float
     provider: str
     status: int
     seq: int = 0
@@ -153,8 +154,8 @@ def field_values(records: Sequence[msgspec.Struct], kind: type[msgspec.Struct]) 
 
 
 def ended_columns(ended: Fields, served: Mapping[str, int]) -> Requests:
-    """Requests from the ``fields`` of their end records (epoch seconds; ``ledger_served``
-    left unknown)."""
+    """Requests from the ``fields`` of their end records (epoch seconds; who served them
+    by the ledger left unknown)."""
     count = len(ended["id"])
     return Requests(
         sent=np.array(ended["t_sent"], dtype=np.float64),
@@ -166,7 +167,9 @@ def ended_columns(ended: Fields, served: Mapping[str, int]) -> Requests:
         served=_codes(served, ended["served_by"]),
         degraded=np.fromiter(map(is_not, ended["degraded"], repeat(None)), dtype=np.bool_, count=count),
         eval_pass=_codes(_EVAL_CODE, ended["eval_pass"]),
+        serving_row=np.full(count, NONE, dtype=np.int64),
         ledger_served=np.full(count, NONE, dtype=np.int16),
+        attribution=np.full(count, NONE, dtype=np.int16),
     )
 
 
@@ -189,7 +192,9 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
         served=np.full(count, NONE, dtype=np.int16),
         degraded=np.zeros(count, dtype=np.bool_),
         eval_pass=np.full(count, NONE, dtype=np.int16),
+        serving_row=np.full(count, NONE, dtype=np.int64),
         ledger_served=np.full(count, NONE, dtype=np.int16),
+        attribution=np.full(count, NONE, dtype=np.int16),
     )
 
 
@@ -200,6 +205,7 @@ def ledger_columns(rows: Fields, provider_code: Mapping[str, int], request: Ints
     count = len(ids)
     return Ledger(
         t=np.array(rows["t"], dtype=np.float64),
+        t_end=np.array(rows["t_end"], dtype=np.float64),
         provider=_codes(provider_code, rows["provider"]),
         status=np.array(rows["status"], dtype=np.int16),
         input_tokens=np.array(rows["input_tokens"], dtype=np.int64),

@@ -123,13 +123,15 @@ class Run:
         input_tokens: int = 0,
         output_tokens: int = 0,
         canary: bool = False,
+        duration: float = 0.1,
     ) -> None:
+        """A call the provider received at ``t`` and ended ``duration`` later."""
         seq = sum(isinstance(record, LedgerRow) for record in self.records) + 1
         self.records.append(
             LedgerRow(
                 seq=seq,
                 t=T0 + t,
-                t_end=T0 + t + 0.1,
+                t_end=T0 + t + duration,
                 provider=provider,
                 endpoint="/v1/chat/completions",
                 model="m",

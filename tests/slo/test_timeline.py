@@ -58,11 +58,12 @@ def test_segments_follow_the_actual_times_not_the_intended_ones():
 
 
 def test_a_request_in_flight_when_a_fault_starts_is_judged_with_that_fault() -> None:
-    """Sent at 19.8 s and cut at 20.3 s by the fault that began at 20 s: the fault's
-    failure, not the baseline's. One that ended at 19.95 s stays in the baseline."""
+    """Sent at 19.8 s and cut at 20.3 s by the network fault that began at 20 s (a toxic
+    acts on live connections): the fault's failure, not the baseline's. One that ended at
+    19.95 s stays in the baseline."""
     sc = scenario()
     run = Run()
-    run.fault("a", 20, 30)
+    run.fault("a", 20, 30, kind="network")
     run.request(19.7, duration=0.25)
     run.request(19.8, duration=0.5, ok=False)
     run.request(25.0)
