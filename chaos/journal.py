@@ -42,6 +42,9 @@ class ProviderBill(BaseModel):
 
     requests: int = 0
     statuses: dict[str, int] = Field(default_factory=dict)
+    ends: dict[str, int] = Field(
+        default_factory=dict, description="Calls by how they ended: completed, client_disconnected, failed."
+    )
     faults_applied: dict[str, int] = Field(default_factory=dict)
     input_tokens: int = 0
     output_tokens: int = 0
@@ -101,6 +104,7 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
             continue
         bill.requests += 1
         bill.statuses[str(row.status)] = bill.statuses.get(str(row.status), 0) + 1
+        bill.ends[row.end.value] = bill.ends.get(row.end.value, 0) + 1
         if row.fault:
             bill.faults_applied[row.fault] = bill.faults_applied.get(row.fault, 0) + 1
         bill.input_tokens += row.input_tokens

@@ -88,6 +88,7 @@ class Ledger:
     t_end: Floats
     provider: Codes  # index into the scenario's providers, or NONE for an unknown one
     status: Codes
+    completed: Bools  # the provider sent its whole answer (CallEnd.COMPLETED)
     input_tokens: Ints
     output_tokens: Ints
     request: NDArray[np.int64]  # row of Requests with this request id (or served by time), or NONE
@@ -107,8 +108,9 @@ class Ledger:
 
     @property
     def serving(self) -> Bools:
-        """Calls that can have served a user request: 2xx answers, canaries apart."""
-        return (self.status >= 200) & (self.status < 300) & self.billable
+        """Calls that served a user request: 2xx answers sent whole, canaries apart (a
+        stream the client abandoned is billed 200, and served nobody)."""
+        return (self.status >= 200) & (self.status < 300) & self.completed & self.billable
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.records import (
+    CallEnd,
     ErrorKind,
     FaultAction,
     FaultEvent,
@@ -124,8 +125,10 @@ class Run:
         output_tokens: int = 0,
         canary: bool = False,
         duration: float = 0.1,
+        end: CallEnd | None = None,
     ) -> None:
-        """A call the provider received at ``t`` and ended ``duration`` later."""
+        """A call the provider received at ``t`` and ended ``duration`` later (completed
+        for a 2xx, failed otherwise, unless ``end`` says)."""
         seq = sum(isinstance(record, LedgerRow) for record in self.records) + 1
         self.records.append(
             LedgerRow(
@@ -141,6 +144,7 @@ class Run:
                 output_tokens=output_tokens,
                 request_id=request_id,
                 canary=canary,
+                end=end or (CallEnd.COMPLETED if 200 <= status < 300 else CallEnd.FAILED),
             )
         )
 

@@ -40,3 +40,22 @@ def test_calls_without_a_request_id_are_matched_by_time_and_the_journal_says_how
     }
     counts = baseline.attributed_by_time
     assert (counts.requests, counts.several_calls, counts.several_providers) == (4, 2, 1)
+
+
+def test_a_call_the_client_abandoned_or_the_provider_cut_never_served_a_request() -> None:
+    """Billed 200 all the same. ``timed_out`` carried its id; ``abandoned`` did not (the
+    LiteLLM case: its stream timeout gave up on the primary, then the secondary answered)."""
+    run = Run()
+    timed_out = run.request(12.0, duration=3.0)
+    run.ledger(12.01, "primary", request_id=timed_out, duration=2.0, end="client_disconnected")
+    run.ledger(14.02, "secondary", request_id=timed_out, duration=0.9)
+    cut = run.request(16.0, duration=1.0)
+    run.ledger(16.01, "primary", request_id=cut, duration=0.9, end="failed")
+    run.request(20.0, duration=3.0)  # abandoned
+    run.ledger(20.01, "primary", duration=2.0, end="client_disconnected")
+    run.ledger(22.02, "secondary", duration=0.95)
+    run.stop(100)
+    sc = scenario(target={"url": "http://127.0.0.1:9", "served_by": {"ledger": True}})
+    (baseline,) = evaluate(sc, run.data(sc)).segments
+    assert baseline.served_by_ledger == {"secondary": 2 / 3, "unknown": 1 / 3}
+    assert baseline.attributed_by_time.requests == 1
