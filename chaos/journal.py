@@ -21,10 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chaos import __version__
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
+from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 from chaos.slo.results import Evaluation
-
-JOURNAL = "journal.json"
 
 
 class RunStatus(StrEnum):
@@ -117,7 +116,7 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
 
 def write_journal(run_dir: Path, journal: Journal) -> Path:
     """Write ``journal.json`` atomically: a temporary file in the same folder, then rename."""
-    path = run_dir / JOURNAL
+    path = RunDir(run_dir).journal
     fd, temporary = tempfile.mkstemp(prefix=".journal-", suffix=".json", dir=run_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -132,4 +131,4 @@ def write_journal(run_dir: Path, journal: Journal) -> Path:
 
 
 def read_journal(run_dir: Path) -> Journal:
-    return Journal.model_validate_json((run_dir / JOURNAL).read_text(encoding="utf-8"))
+    return Journal.model_validate_json(RunDir(run_dir).journal.read_text(encoding="utf-8"))

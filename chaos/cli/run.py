@@ -48,6 +48,7 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
     from chaos.report.console_run import render_run
     from chaos.report.live import LiveView
     from chaos.run.lifecycle import new_run_id, run_scenario
+    from chaos.rundir import RunDir
     from chaos.scenario.loading import load_scenario
 
     loaded = load_scenario(file, overrides)
@@ -59,7 +60,7 @@ def run(options: Options, file: Path, overrides: tuple[str, ...], runs_dir: Path
     run_dir.mkdir(parents=True, exist_ok=False)
     interactive = sys.stdout.isatty() if live is None else live
     out = console()
-    with (run_dir / "orchestrator.log").open("a", encoding="utf-8") as log_file:
+    with RunDir(run_dir).orchestrator_log.open("a", encoding="utf-8") as log_file:
         tee = _Tee(log_file, None if interactive else sys.stderr)
         logs.configure(json_lines=True, level=options.log_level, stream=cast(TextIO, tee))
         out.print(f"run {run_id}: {loaded.scenario.name} -> {run_dir}")

@@ -10,7 +10,7 @@ from chaos.errors import ChaosError
 from chaos.journal import Journal, RunStatus, bills, write_journal
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
-from chaos.run.collect import EVENTS, LEDGER
+from chaos.rundir import RunDir
 from chaos.scenario.loading import scenario_from_text
 from chaos.slo.evaluate import evaluate
 from chaos.slo.loading import load_run
@@ -28,10 +28,11 @@ def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
     loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides)
     scenario = loaded.scenario
     data = load_run(run_dir, scenario)
-    if journal.t0 is None and not (run_dir / "records.jsonl").exists():
+    files = RunDir(run_dir)
+    if journal.t0 is None and not files.records.exists():
         raise ChaosError(f"{run_dir}: the run recorded no load; there is nothing to judge")
-    rows = [row for row in _read(run_dir / LEDGER) if isinstance(row, LedgerRow)]
-    events = [event for event in _read(run_dir / EVENTS) if isinstance(event, FaultEvent)]
+    rows = [row for row in _read(files.ledger) if isinstance(row, LedgerRow)]
+    events = [event for event in _read(files.events) if isinstance(event, FaultEvent)]
     findings = client_findings(rows)
     killed = journal.status is RunStatus.RUNNING
     aborted = journal.evaluation.aborted if journal.evaluation is not None else None
