@@ -51,6 +51,19 @@ class ProviderBill(BaseModel):
     canary_requests: int = 0
 
 
+class Rebuilt(BaseModel):
+    """How ``chaos report`` rebuilt a journal from the run directory's raw files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: float = Field(description="When (epoch seconds).")
+    reason: str
+    files: dict[str, int] = Field(description="Each raw file read, and how many records it held.")
+    ended_at: float = Field(
+        description="Offset at which the judged timeline ended (a killed run's last record, else the stop grace's end)."
+    )
+
+
 class Journal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -75,6 +88,7 @@ class Journal(BaseModel):
         default_factory=dict, description="Locust's own counts, for cross-checking."
     )
     evaluation: Evaluation | None = None
+    rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
     verdict: str | None = None
     reason: str | None = None
     exit_code: int | None = None

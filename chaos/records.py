@@ -128,6 +128,9 @@ class RequestEnded(Record):
     eval_id: str | None = None
     eval_pass: bool | None = None
     worker: str | None = None
+    stopped: bool = Field(
+        False, description="Still in flight when the load's stop grace ran out: ended by the stop, as a timeout."
+    )
 
 
 class LoadEvent(Record):

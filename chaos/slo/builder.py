@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter, is_
 from typing import TypeVar, cast
 
@@ -74,6 +74,7 @@ class RunDataBuilder:
         self._ledger_seq: list[NDArray[np.int64]] = []
         self._faults: list[FaultEvent] = []
         self._proxies: list[Proxy] = []
+        self._last = -math.inf  # the latest time any record carries (epoch seconds)
 
     def add_chunk(self, chunk: Lines) -> None:
         """Whole JSON lines of any of the run's files; raises ``wire.BadRecord``."""
@@ -93,6 +94,7 @@ class RunDataBuilder:
 
     def _add_ended(self, ended: list[Ended]) -> set[str]:
         values = field_values(ended, Ended)
+        self._later(values["t_ended"])
         ids = values["id"]
         self._index.add(ids)
         self._ended.append(ended_columns(values, self._served))
@@ -102,6 +104,7 @@ class RunDataBuilder:
         """Keep the sent records whose end is not in the same chunk: most ends are, the
         others mostly come in the next one (kept ones are let go then), and ``build``
         keeps those whose end never came."""
+        self._later(record.t_sent for record in sent)
         if self._pending and ended_ids:
             self._pending = [record for record in self._pending if record.id not in ended_ids]
         ids = list(map(_ID, sent))
@@ -111,6 +114,7 @@ class RunDataBuilder:
 
     def _add_rows(self, rows: list[Row]) -> None:
         values = field_values(rows, Row)
+        self._later(values["t_end"])
         ids = values["request_id"]
         ledger = ledger_columns(values, self._provider_code, self._index.rows(ids))
         for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)).tolist():
@@ -119,7 +123,15 @@ class RunDataBuilder:
         self._ledger.append(ledger)
         self._ledger_rows += len(rows)
 
+    def _later(self, times: Iterable[float]) -> None:
+        """Note the times of records read: the latest is where a killed run's timeline ends."""
+        self._last = max(chain((self._last,), times))
+
     def _add_other(self, record: object) -> None:
+        if isinstance(record, Load | Proxy):
+            self._later((record.t,))
+        elif isinstance(record, Fault):
+            self._later((record.t_actual,))
         if isinstance(record, Load):
             if record.event == LoadEventKind.START.value and self._t0 is None:
                 self._t0 = record.t
@@ -167,6 +179,7 @@ class RunDataBuilder:
             providers=self._providers,
             t0=t0,
             stopped=None if self._stopped is None else round(self._stopped - t0, 6),
+            last_record=round(self._last - t0, 6) if math.isfinite(self._last) else 0.0,
             requests=requests,
             ledger=ledger,
             faults=tuple(sorted(self._faults, key=lambda event: event.t_actual)),

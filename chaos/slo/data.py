@@ -46,6 +46,7 @@ class Requests:
     served: Codes  # provider named by the target's answer, or NONE
     degraded: Bools
     eval_pass: Codes  # EVAL_PASS, EVAL_FAIL, or NONE (not an eval, or no answer)
+    stopped: Bools  # ended by the load's stop grace (recorded as a timeout)
     serving_row: Ints  # the ledger row of the call that served it, or NONE
     ledger_served: Codes  # that row's provider, or NONE
     attribution: Codes  # how that row was found: BY_ID, BY_TIME..., or NONE
@@ -143,6 +144,7 @@ class RunData:
     providers: tuple[str, ...]
     t0: float  # epoch seconds of t = 0
     stopped: float | None  # offset at which load stopped, if it did
+    last_record: float  # offset of the latest time any record carries (0 with none)
     requests: Requests
     ledger: Ledger
     faults: tuple[FaultEvent, ...]

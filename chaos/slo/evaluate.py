@@ -47,7 +47,7 @@ def evaluate(
     findings: Sequence[Finding] = (),
 ) -> Evaluation:
     """Everything the run showed, and its verdict."""
-    frame = build_frame(scenario, data)
+    frame = build_frame(scenario, data, stopped_early=aborted is not None)
     seconds = math.ceil(frame.horizon)
     by_name = slis(scenario)
     signals = {name: signal(sli, frame.requests, seconds + 1) for name, sli in by_name.items()}
@@ -144,8 +144,10 @@ def _counts(frame: Frame) -> Counts:
     return Counts(
         requests=len(data.requests),
         in_flight_at_end=int(data.requests.in_flight.sum()),
+        cut_by_stop=len(frame.cut_segment),
         ledger_rows=len(data.ledger),
         canary_rows=int(data.ledger.canary.sum()),
         load_end=frame.load_end,
         horizon=frame.horizon,
+        last_record=data.last_record,
     )

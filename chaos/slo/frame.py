@@ -35,9 +35,10 @@ class Frame:
     timeline: Timeline
     windows: tuple[Window, ...]
     restored: frozenset[str]  # faults with a restore event (the others ran until load end)
-    load_end: float  # offset at which load stopped (or was to stop)
-    horizon: float  # the end of observation: load end plus the stop grace
-    requests: Requests  # as judged: overdue in-flight requests are timeouts
+    load_end: float  # offset at which load stopped (its STOP record, or a killed run's last record)
+    horizon: float  # the end of the judged timeline: load end plus the stop grace (none when killed)
+    requests: Requests  # as judged: overdue in-flight requests are timeouts; those cut by the stop left out
+    cut_segment: Ints  # per request cut by the stop (a kill, an abort's stop grace): its segment, or NONE
     placed: Floats  # per request: where SLO ratios judge it (its send time, or a fault's onset)
     share_placed: Floats  # per request: where shares count it (its serving call, or its send time)
     segment: Ints  # per request, for SLO ratios: index into ``segments``, or NONE when not judged
@@ -70,6 +71,10 @@ class Frame:
         """Requests judged at a fault's onset rather than at their send time."""
         moved: Bools = (self.segment != NONE) & (self.placed != self.requests.sent)
         return moved
+
+    def cut_in(self, segments: Sequence[Segment]) -> int:
+        """Requests cut by the stop that would have been judged in ``segments``."""
+        return int(np.isin(self.cut_segment, self._indices(segments)).sum())
 
     def rows_in(self, segments: Sequence[Segment]) -> Bools:
         return np.isin(self.ledger_segment, self._indices(segments))
@@ -118,17 +123,24 @@ def served_codes(requests: Requests, providers: int, *, ledger: bool) -> Ints:
     return codes
 
 
-def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) -> Frame:
+def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None, stopped_early: bool = False) -> Frame:
     """The frame at the end of the run, or at ``now`` (an offset) for a check made while
-    it runs: then load is taken to end at ``now`` and nothing after it is judged."""
+    it runs: then load is taken to end at ``now`` and nothing after it is judged.
+
+    A run with no STOP record was killed: its judged timeline ends at its last record,
+    with no stop grace. A run killed or ``stopped_early`` (aborted) cut the requests
+    still in flight when it stopped, and those its stop grace ended: they are counted
+    apart, never as failures of the target. A run that ran its course gave them the
+    stop grace: they timed out."""
     grace = stop_grace(scenario)
-    if now is None:
-        load_end = data.stopped if data.stopped is not None else scenario.load.duration
-        horizon = load_end + grace
-        timeline_grace = grace
-    else:
+    timeline_grace = 0.0
+    if now is not None:
         load_end = horizon = now
-        timeline_grace = 0.0
+    elif data.stopped is None:
+        load_end = horizon = data.last_record
+        stopped_early = True
+    else:
+        load_end, horizon, timeline_grace = data.stopped, data.stopped + grace, grace
     windows = tuple(fault_windows(data.faults, data.t0, load_end))
     timeline = cut_timeline(
         windows,
@@ -148,7 +160,10 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
     ledger = data.ledger
     made_for = ledger.request >= 0
     ledger_segment = np.where(made_for, segment[np.where(made_for, ledger.request, 0)], segment_of(timeline, ledger.t))
-    kept, requests = everyone.resolved(horizon, grace)
+    cut = (everyone.in_flight | everyone.stopped) if stopped_early else np.zeros(len(everyone), dtype=np.bool_)
+    survivors = np.flatnonzero(~cut)
+    kept, requests = everyone.take(survivors).resolved(horizon, grace)
+    rows = survivors[kept]
     return Frame(
         scenario=scenario,
         data=data,
@@ -158,10 +173,11 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
         load_end=load_end,
         horizon=horizon,
         requests=requests,
-        placed=placed[kept],
-        share_placed=share_placed[kept],
-        segment=segment[kept],
-        share_segment=share_segment[kept],
+        cut_segment=segment[cut],
+        placed=placed[rows],
+        share_placed=share_placed[rows],
+        segment=segment[rows],
+        share_segment=share_segment[rows],
         ledger_segment=ledger_segment,
         ledger_cost=ledger_costs(scenario, data.providers, data.ledger),
     )

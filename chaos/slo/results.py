@@ -78,6 +78,7 @@ class SegmentSummary(Result):
     spans: list[tuple[float, float]]
     requests: int
     moved_in: int = Field(description="Requests in flight at a fault's onset, judged here (and counted in requests).")
+    cut_by_stop: int = Field(description="Requests a kill or an abort's stop cut: counted apart, not judged.")
     failed: int
     availability: float | None = Field(description="Not failed (and not degraded when degraded: bad).")
     degraded_share: float | None = Field(description="Of the requests counted here by where they were served.")
@@ -185,11 +186,15 @@ class Overall(Result):
 
 class Counts(Result):
     requests: int
-    in_flight_at_end: int = Field(description="Counted as timed out.")
+    in_flight_at_end: int = Field(description="No end record when the judged timeline ended.")
+    cut_by_stop: int = Field(
+        description="Requests a kill or an abort's stop cut (in flight then, or ended by the stop grace): not judged."
+    )
     ledger_rows: int
     canary_rows: int
-    load_end: float
-    horizon: float
+    load_end: float = Field(description="When the load stopped (its STOP record, or a killed run's last record).")
+    horizon: float = Field(description="The end of the judged timeline: load end plus the stop grace, if it had one.")
+    last_record: float = Field(description="The latest time any record carries.")
 
 
 class Evaluation(Result):

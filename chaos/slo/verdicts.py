@@ -127,6 +127,7 @@ def summarise(frame: Frame, segment: Segment) -> SegmentSummary:
         spans=list(segment.spans),
         requests=n,
         moved_in=int((frame.moved_in & inside).sum()),
+        cut_by_stop=frame.cut_in([segment]),
         failed=int(failed.sum()),
         availability=_share(n - int(bad.sum()), n),
         degraded_share=_share(int((requests.degraded & shared).sum()), n_shared),

@@ -40,6 +40,7 @@ class Ended(msgspec.Struct, tag_field="record", tag="ended", gc=False):
     served_by: str | None = None
     degraded: str | None = None
     eval_pass: bool | None = None
+    stopped: bool = False
 
 
 class Load(msgspec.Struct, tag_field="record", tag="load", gc=False):
@@ -168,6 +169,7 @@ def ended_columns(ended: Fields, served: Mapping[str, int]) -> Requests:
         served=_codes(served, ended["served_by"]),
         degraded=np.fromiter(map(is_not, ended["degraded"], repeat(None)), dtype=np.bool_, count=count),
         eval_pass=_codes(_EVAL_CODE, ended["eval_pass"]),
+        stopped=np.array(ended["stopped"], dtype=np.bool_),
         serving_row=np.full(count, NONE, dtype=np.int64),
         ledger_served=np.full(count, NONE, dtype=np.int16),
         attribution=np.full(count, NONE, dtype=np.int16),
@@ -193,6 +195,7 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
         served=np.full(count, NONE, dtype=np.int16),
         degraded=np.zeros(count, dtype=np.bool_),
         eval_pass=np.full(count, NONE, dtype=np.int16),
+        stopped=np.zeros(count, dtype=np.bool_),
         serving_row=np.full(count, NONE, dtype=np.int64),
         ledger_served=np.full(count, NONE, dtype=np.int16),
         attribution=np.full(count, NONE, dtype=np.int16),

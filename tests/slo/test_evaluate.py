@@ -77,6 +77,7 @@ def test_an_evaluation_round_trips_through_json():
     run.many(10, 100, 500)
     run.fault("outage", 40, 50)
     run.many(40, 50, 20, ok=False)
+    run.stop(100)
     evaluation = evaluate(sc, run.data(sc), aborted=ABORTED)
     text = evaluation.model_dump_json()
     assert Evaluation.model_validate_json(text) == evaluation

@@ -106,6 +106,7 @@ def judged(run: Run):
 def test_adding_a_failed_request_never_improves_any_sli(existing, at, kind, ends):
     run = Run()
     run.fault("f", 50, 70)
+    run.stop(100)
     for sent, duration, ok, request_kind, degraded, passed in existing:
         run.request(
             sent,

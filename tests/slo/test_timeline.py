@@ -48,6 +48,7 @@ def test_segments_follow_the_actual_times_not_the_intended_ones():
     run.request(20.3)
     run.request(30.45)
     run.request(30.55)
+    run.stop(100)
     evaluation = evaluate(sc, run.data(sc))
     assert [(s.name, s.start, s.end) for s in evaluation.spans[1:4]] == [
         ("baseline", 10, 20.25),
@@ -68,6 +69,7 @@ def test_a_request_in_flight_when_a_fault_starts_is_judged_with_that_fault() -> 
     run.request(19.8, duration=0.5, ok=False)
     run.request(25.0)
     run.request(29.9, duration=5.0)  # in flight at the restore: still the fault's, by its start
+    run.stop(100)
     evaluation = evaluate(sc, run.data(sc))
     assert {s.name: (s.requests, s.failed) for s in evaluation.segments} == {
         "baseline": (1, 0),
