@@ -22,7 +22,8 @@ def render_plan(plan: Plan, out: Console) -> None:
     )
     out.print(
         f"judged from {fmt(plan.judged_from)} (ramp-up + warm-up), settle {fmt(plan.settle)} after restores, "
-        f"stop grace {fmt(plan.stop_grace)}"
+        f"stop grace {fmt(plan.stop_grace)}; a segment shorter than {fmt(plan.min_segment)} (min_segment) "
+        "is not judged, and faults meant together that land within it of each other are cut together"
     )
     out.print(_timeline(plan))
     out.print(_segments(plan))

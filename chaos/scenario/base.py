@@ -33,7 +33,7 @@ def _check_name(value: str) -> str:
 Name = Annotated[str, AfterValidator(_check_name), WithJsonSchema({"type": "string", "pattern": _NAME.pattern})]
 
 # Segment names that are not faults; no fault may take them.
-RESERVED_NAMES = frozenset({"baseline", "recovery", "overall", "warmup", "settle", "grace"})
+RESERVED_NAMES = frozenset({"baseline", "recovery", "overall", "warmup", "settle", "grace", "short"})
 
 
 class Api(StrEnum):

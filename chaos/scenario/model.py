@@ -225,6 +225,12 @@ class Scenario(Strict):
     load: Load
     faults: list[Fault] = Field(default_factory=list)
     settle: Duration = Field(10.0, description="Not judged after a restore when no other fault is active.")
+    min_segment: Duration = Field(
+        1.0,
+        gt=0,
+        description="A segment shorter than this is not judged; faults meant to start (or stop) together whose "
+        "actual times differ by less are cut together.",
+    )
     slos: dict[str, Slo] = Field(min_length=1)
     alerts: list[AlertRule] = Field(default_factory=lambda: list(DEFAULT_ALERTS))
     expect: list[Expectation] = Field(default_factory=list)

@@ -88,6 +88,7 @@ class Plan:
     duration: float
     judged_from: float
     settle: float
+    min_segment: float
     stop_grace: float
     users: int
     spawn_rate: float
@@ -113,6 +114,7 @@ def timeline(scenario: Scenario) -> Timeline:
         load_end=load.duration,
         settle=scenario.settle,
         stop_grace=estimate.stop_grace(scenario),
+        min_segment=scenario.min_segment,
     )
 
 
@@ -139,6 +141,7 @@ def build_plan(scenario: Scenario) -> Plan:
         duration=load.duration,
         judged_from=load.judged_from,
         settle=scenario.settle,
+        min_segment=scenario.min_segment,
         stop_grace=estimate.stop_grace(scenario),
         users=load.users,
         spawn_rate=load.spawn_rate,

@@ -141,7 +141,7 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None, 
         stopped_early = True
     else:
         load_end, horizon, timeline_grace = data.stopped, data.stopped + grace, grace
-    windows = tuple(fault_windows(data.faults, data.t0, load_end))
+    windows = tuple(fault_windows(data.faults, data.t0, load_end, together=scenario.min_segment))
     timeline = cut_timeline(
         windows,
         order=[fault.name for fault in scenario.faults],
@@ -149,6 +149,7 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None, 
         load_end=load_end,
         settle=scenario.settle,
         stop_grace=timeline_grace,
+        min_segment=scenario.min_segment,
     )
     everyone = data.requests
     sent_judged = segment_of(timeline, everyone.sent) != NONE

@@ -51,6 +51,7 @@ def timelines(draw):
             "load_end": load_end,
             "settle": draw(st.integers(0, 20)),
             "stop_grace": draw(st.integers(0, 10)),
+            "min_segment": draw(st.sampled_from([0, 1, 5])),
         },
     )
 
