@@ -36,6 +36,10 @@ def render_plan(plan: Plan, out: Console) -> None:
         for expectation in plan.expectations:
             out.print(f"  - {expectation}")
     out.print(_alerts(plan))
+    if plan.aborts:
+        out.print("[bold]Abort rules[/bold]")
+        for note in plan.aborts:
+            out.print(f"  - {note}")
     for warning in plan.warnings:
         out.print(f"[yellow]warning:[/yellow] {warning}")
 

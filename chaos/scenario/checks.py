@@ -78,6 +78,9 @@ def _environment(scenario: Scenario) -> Iterator[Issue]:
 def _urls(scenario: Scenario) -> Iterator[tuple[Loc, str]]:
     if scenario.target.url is not None:
         yield ("target", "url"), scenario.target.url
+    version = scenario.target.version
+    if version is not None and version.url is not None and not version.url.startswith("/"):
+        yield ("target", "version", "url"), version.url
     for key in ("toxiproxy", "providers_admin"):
         url = getattr(scenario.stack, key)
         if url is not None:

@@ -15,10 +15,7 @@ from chaos.scenario import estimate
 from chaos.scenario.checks import segment_names
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Scenario
-from chaos.scenario.objectives import (
-    AlertRule,
-    CostSlo,
-)
+from chaos.scenario.objectives import AbortRule, AlertRule, CostSlo, MaxCostRule
 from chaos.scenario.timeline import fault_steps
 from chaos.scenario.units import format_duration, format_percent
 from chaos.slo.segments import Segment, Timeline, Window, cut_timeline
@@ -100,6 +97,7 @@ class Plan:
     needs: tuple[SloNeed, ...]
     expectations: tuple[str, ...]
     alerts: tuple[AlertPlan, ...]
+    aborts: tuple[str, ...] = field(default=())  # each abort rule, with what it reads
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -158,6 +156,7 @@ def build_plan(scenario: Scenario) -> Plan:
         needs=needs,
         expectations=tuple(_describe(expectation) for expectation in scenario.expect),
         alerts=alerts,
+        aborts=tuple(_abort_note(rule) for rule in scenario.abort),
         warnings=tuple(warnings),
     )
 
@@ -214,6 +213,19 @@ def _alert_plan(scenario: Scenario, rule: AlertRule) -> AlertPlan:
             f"about {rate * rule.long:.0f} requests fit its long window, fewer than min_samples ({rule.min_samples})"
         )
     return AlertPlan(rule.label, tuple(watched), tuple(problems))
+
+
+def _abort_note(rule: AbortRule) -> str:
+    """An abort rule as written, and what a reader of its verdict must know about it."""
+    if isinstance(rule, MaxCostRule):
+        return f"max_cost_usd {rule.max_cost_usd:g}: the money billed so far, checked every second"
+    over = format_duration(rule.over)
+    earliest = format_duration(rule.over * (1 - rule.below))
+    return (
+        f"slo {rule.slo} below {format_percent(rule.below)} over {over}: checked every second over the last "
+        f"{over}, so after a fault's onset the window still holds up to {over} from before it; a total outage "
+        f"trips it {earliest} after its onset at the earliest"
+    )
 
 
 def _fault_plan(scenario: Scenario, fault: Fault) -> FaultPlan:

@@ -107,7 +107,9 @@ def overall(
     baseline_gate_failed: bool,
 ) -> Overall:
     if aborted is not None:
-        return _overall(RunVerdict.ABORTED, f"aborted by {aborted.rule}: {aborted.reason}")
+        had_failed = _with(slos, Verdict.FAIL) + _with(expectations, Verdict.FAIL)
+        before = f"failed before the abort: {_listed(had_failed)}" if had_failed else "nothing had failed before it"
+        return _overall(RunVerdict.ABORTED, f"aborted by {aborted.rule}: {aborted.reason}; {before}")
     if baseline_gate_failed:
         failed = ", ".join(f"{r.slo}" for r in slos if r.segment == BASELINE and r.verdict is Verdict.FAIL)
         return _overall(

@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from chaos import __version__
 from chaos.demo.gateway.config import Break, GatewayConfig
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.router import Degraded, Router, Served, Unavailable
@@ -89,6 +90,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "status": "ok",
+            "version": __version__,
             "providers": [p.name for p in router.config.providers],
             "breakers": {name: breaker.state.value for name, breaker in router.breakers.items()},
             "demoted": [p.name for p in router.config.providers if router.quality and router.quality.demoted(p.name)],
