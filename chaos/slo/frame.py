@@ -19,9 +19,9 @@ from chaos.records import FaultAction
 from chaos.scenario.estimate import stop_grace
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import Source
+from chaos.segments import Segment, Timeline, Window, cut_timeline, fault_windows
 from chaos.slo.data import NONE, Bools, Floats, Ints, Ledger, Requests, RunData
 from chaos.slo.placement import last_calls, onsets, ratio_placement, share_placement
-from chaos.slo.segments import Segment, Timeline, Window, cut_timeline, fault_windows
 
 FAILED = "failed"
 DEGRADED = "degraded"

@@ -27,8 +27,8 @@ import numpy as np
 from chaos.records import FaultEvent
 from chaos.scenario.faults import FaultKind
 from chaos.scenario.model import Scenario
+from chaos.segments import Window
 from chaos.slo.data import NONE, Bools, Floats, Ledger, Requests
-from chaos.slo.segments import Window
 
 
 class Reach(Enum):

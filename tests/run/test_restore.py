@@ -14,7 +14,7 @@ from chaos.run.jsonl import JsonlWriter
 from chaos.run.timeline import Clock, FaultTimeline
 from chaos.scenario.faults import FaultSpec
 from chaos.scenario.model import Scenario
-from chaos.slo.segments import fault_windows
+from chaos.segments import fault_windows
 from tests.slo.slo_runs import scenario
 
 FAULTS = [

@@ -17,7 +17,7 @@ from chaos.scenario.faults import FaultKind
 from chaos.slo.evaluate import evaluate
 from chaos.slo.placement import IN_FLIGHT_REACH
 from chaos.slo.results import Evaluation
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 from tests.slo.slo_runs import Run, scenario
 
 OUTAGE = {"name": "outage", "at": "20s", "for": "20s", "provider": "primary", "http_error": {"status": 503}}

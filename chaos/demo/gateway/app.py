@@ -63,6 +63,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     upstream = Upstream(
         connect_timeout=config.tuning.connect_timeout if timed else None,
         read_timeout=config.tuning.total_timeout if timed else None,
+        forward_request_id=config.tuning.forward_request_id,
     )
     quality = None
     if config.eval_set is not None and config.works(Break.QUALITY_GUARD):
