@@ -74,12 +74,16 @@ class Problem:
 
 
 class ScenarioError(ChaosError):
-    """A scenario is invalid; carries every problem found, not just the first."""
+    """A scenario is invalid; carries every problem found, not just the first.
 
-    def __init__(self, problems: list[Problem]) -> None:
+    ``source`` names the file in the summary (default: the first problem's), which
+    matters when a problem lies in an override rather than in the file.
+    """
+
+    def __init__(self, problems: list[Problem], *, source: str | None = None) -> None:
         self.problems = problems
         count = len(problems)
-        summary = f"{count} problem{'s' if count != 1 else ''} in {problems[0].source}"
+        summary = f"{count} problem{'s' if count != 1 else ''} in {source or problems[0].source}"
         super().__init__("\n".join(str(p) for p in problems) + f"\n{summary}")
 
 

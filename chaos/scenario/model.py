@@ -14,11 +14,13 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chaos.envrefs import check_references
 from chaos.errors import quote
-from chaos.records import RequestKind
 from chaos.scenario.base import Api, DegradedPolicy, Environment, Name, Strict
 from chaos.scenario.faults import Fault
-from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_sli
-from chaos.scenario.units import Duration, Money, Percent
+from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
+from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
+from chaos.scenario.units import Duration, Money
+
+DEFAULT_SPAWN_RATE = 10.0
 
 EnvString = Annotated[str, AfterValidator(check_references)]
 
@@ -120,88 +122,50 @@ class Provider(Strict):
         return self.latency.ttft == 0 and self.latency.tokens_per_s == 0
 
 
-class Mix(Strict):
-    """The traffic mix; shares add up to 100%."""
-
-    chat_stream: Percent = 0.6
-    chat: Percent = 0.3
-    eval: Percent = 0.1
-
-    @model_validator(mode="after")
-    def _adds_up(self) -> Mix:
-        total = self.chat_stream + self.chat + self.eval
-        if abs(total - 1) > 1e-6:
-            raise ValueError(f"the mix must add up to 100%, it adds up to {total * 100:g}%")
-        return self
-
-    def share(self, kind: RequestKind) -> float:
-        share: float = getattr(self, kind.value)
-        return share
-
-
-class Wait(Strict):
-    """Think time each user waits between requests, uniform in [min, max]."""
-
-    min: Duration = 0.5
-    max: Duration = 1.5
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Wait:
-        if self.min > self.max:
-            raise ValueError("min must not exceed max")
-        return self
-
-
-class Stage(Strict):
-    until: Duration = Field(gt=0, description="Offset at which this stage ends.")
-    users: int = Field(ge=0)
-    spawn_rate: float = Field(gt=0)
-
-
-class Bursts(Strict):
-    every: Duration = Field(gt=0)
-    length: Duration = Field(alias="for", gt=0)
-    users: int = Field(ge=1, description="Users during a burst (instead of load.users).")
-    spawn_rate: float | None = Field(None, gt=0)
-
-    @model_validator(mode="after")
-    def _fits(self) -> Bursts:
-        if self.length >= self.every:
-            raise ValueError("a burst must be shorter than its period (for < every)")
-        return self
-
-
-class Shape(Strict):
-    stages: list[Stage] | None = Field(None, min_length=1)
-    bursts: Bursts | None = None
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> Shape:
-        if (self.stages is None) == (self.bursts is None):
-            raise ValueError("give exactly one of stages or bursts")
-        if self.stages is not None:
-            ends = [stage.until for stage in self.stages]
-            if ends != sorted(ends) or len(set(ends)) != len(ends):
-                raise ValueError("stages must be in increasing order of until")
-        return self
-
-
 class Load(Strict):
+    """The users the run simulates; every default is meant to work for a first scenario."""
+
     locustfile: Path | None = Field(None, description="Default: the built-in chat mix (chaos.load).")
-    users: int = Field(ge=1)
-    spawn_rate: float = Field(gt=0, description="Users started per second.")
-    duration: Duration = Field(gt=0)
-    warmup: Duration = Field(10.0, description="Not judged after the ramp-up.")
-    client_timeout: Duration = Field(60.0, gt=0)
+    users: int = Field(ge=1, description="Concurrent users, each sending a request, waiting for it and thinking.")
+    spawn_rate: float = Field(
+        DEFAULT_SPAWN_RATE,
+        gt=0,
+        description=(
+            "Users started per second. Default 10: gentle on a laptop and on the target's connection pool; "
+            "the ramp-up is part of the warm-up, so it is never judged."
+        ),
+    )
+    duration: Duration = Field(gt=0, description="How long the load runs; every fault's window lies inside it.")
+    warmup: Duration = Field(
+        10.0, description="Not judged after the ramp-up (default 10s: connection pools and caches fill)."
+    )
+    client_timeout: Duration = Field(
+        60.0, gt=0, description="A request taking longer fails as a timeout (default 60s, as the SDKs' own)."
+    )
     stop_grace: Duration | None = Field(
         None, description="Wait for in-flight requests at the end (default: expected p99)."
     )
     processes: int = Field(1, ge=1, le=64, description="Locust worker processes (1: a single local process).")
     wait: Wait = Field(default_factory=Wait)
-    mix: Mix = Field(default_factory=Mix)
     max_tokens: int = Field(64, ge=1, description="max_tokens of each chat request.")
     eval_set: Path | None = Field(None, description="JSONL of eval prompts (id, prompt, expected, match).")
+    mix: Mix = Field(
+        CHAT_MIX,
+        description=(
+            "Shares of chat_stream, chat and eval requests; the kinds written are the mix (a kind not written "
+            "gets none) and add up to 100%. Default: 70% chat_stream and 30% chat; with load.eval_set, "
+            "60% chat_stream, 30% chat and 10% eval."
+        ),
+    )
     shape: Shape | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _evals_by_default(cls, data: Any) -> Any:
+        # Eval traffic by default only where there are evals to send.
+        if isinstance(data, dict) and "mix" not in data and data.get("eval_set") is not None:
+            return {**data, "mix": CHAT_AND_EVAL_MIX}
+        return data
 
     @property
     def ramp_up(self) -> float:
@@ -262,9 +226,8 @@ class Scenario(Strict):
     @model_validator(mode="before")
     @classmethod
     def _infer_slis(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("slos"), dict):
-            slos = {name: infer_sli(str(name), entry) for name, entry in data["slos"].items()}
-            return {**data, "slos": slos}
+        if isinstance(data, dict) and "slos" in data:
+            return {**data, "slos": infer_slis(data["slos"])}
         return data
 
     def fault(self, name: str) -> Fault:
