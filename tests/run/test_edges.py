@@ -137,6 +137,7 @@ def test_requests_cut_by_an_abort_s_stop_grace_are_not_failures_of_the_target(tm
         FALLBACK,
         "target.start=[python, -m, chaos.demo.gateway, --break, timeouts]",
         "faults=[{name: primary-slow, at: 5s, for: 8s, provider: primary, slow_first_token: {delay: 3500ms}}]",
+        "expect=[]",
         "abort=[{slo: ttft_p90, below: 50%, over: 2s}]",
         "load.stop_grace=1s",
         runs_dir=tmp_path / "runs",
