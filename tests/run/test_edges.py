@@ -131,12 +131,14 @@ def test_a_killed_run_is_judged_until_its_last_record_and_alerts_end_there(tmp_p
 
 def test_requests_cut_by_an_abort_s_stop_grace_are_not_failures_of_the_target(tmp_path: Path) -> None:
     """Run 4: availability FAILed on requests still in flight when the abort's stop grace
-    ran out (their answers 3.5 s away); the gateway never failed one. A slow first token
-    is decided when the call is received, so the calls in flight at the abort stay slow."""
+    ran out (their answers 3.5 s away); the gateway never failed one. Here every user
+    waits on a first token 6 s late when the abort comes (2-3 s into the fault), and the
+    stop grace is 1 s. A slow first token is decided when the call is received, so the
+    calls in flight at the abort stay slow after the restore."""
     finished = chaos_run(
         FALLBACK,
         "target.start=[python, -m, chaos.demo.gateway, --break, timeouts]",
-        "faults=[{name: primary-slow, at: 5s, for: 8s, provider: primary, slow_first_token: {delay: 3500ms}}]",
+        "faults=[{name: primary-slow, at: 5s, for: 8s, provider: primary, slow_first_token: {delay: 6s}}]",
         "expect=[]",
         "abort=[{slo: ttft_p90, below: 50%, over: 2s}]",
         "load.stop_grace=1s",
