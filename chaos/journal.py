@@ -23,7 +23,7 @@ from chaos import __version__
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
-from chaos.slo.results import Evaluation
+from chaos.slo.results import Evaluation, RunVerdict
 
 
 class RunStatus(StrEnum):
@@ -89,7 +89,7 @@ class Journal(BaseModel):
     )
     evaluation: Evaluation | None = None
     rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
-    verdict: str | None = None
+    verdict: RunVerdict | None = Field(None, description="None while the run is going.")
     reason: str | None = None
     exit_code: int | None = None
     problems: list[str] = Field(default_factory=list, description="What went wrong with the environment, if anything.")
@@ -124,7 +124,7 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
         bill.output_tokens += row.output_tokens
         price = scenario.providers[row.provider].price if row.provider in scenario.providers else None
         if price is not None:
-            bill.cost_usd += (row.input_tokens * price.input + row.output_tokens * price.output) / 1e6
+            bill.cost_usd += price.cost(row.input_tokens, row.output_tokens)
     return result
 
 

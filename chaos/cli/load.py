@@ -8,7 +8,6 @@ own statistics beside it. Ctrl-C stops it gracefully.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -47,6 +46,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     from chaos.load.summary import summarize
     from chaos.rundir import RunDir
     from chaos.scenario.loading import load_scenario
+    from chaos.stack.processes import terminate
 
     scenario = load_scenario(file, overrides)
     run_dir = RunDir((out or Path("runs") / time.strftime("load-%Y%m%d-%H%M%S")).resolve())
@@ -62,12 +62,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
         code = process.wait()
     except KeyboardInterrupt:
         click.echo("stopping gracefully (in-flight requests get the stop grace)", err=True)
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=stop_deadline(config))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            code = process.wait()
+        code = terminate(process, grace=stop_deadline(config), group=True)  # the workers die with the group
     if code != 0 or not config.records.exists():
         raise ChaosError(f"the load process exited {code}", hint=f"see {command.log_file}")
     summary = summarize(config.records)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chaos.journal import Journal
-from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, SloResult
+from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
 
 _STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
 
@@ -48,7 +48,7 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
 
 
 def _verdict_line(journal: Journal) -> str:
-    verdict = journal.verdict or "error"
+    verdict = journal.verdict or RunVerdict.ERROR
     style = _STYLE.get(verdict, "bold red")
     return f"[{style}]verdict: {verdict.upper()}[/{style}] ({journal.reason or ''}) exit {journal.exit_code}"
 

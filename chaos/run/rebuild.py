@@ -66,7 +66,7 @@ def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
     journal.events = events
     journal.ledger = bills(scenario, rows)
     journal.findings = findings
-    journal.verdict = evaluation.verdict.verdict.value
+    journal.verdict = evaluation.verdict.verdict
     journal.reason = evaluation.verdict.reason
     journal.exit_code = evaluation.verdict.exit_code
     if killed:

@@ -109,13 +109,14 @@ def validate_model(model: type[_M], data: dict[str, Any], source_map: SourceMap,
 def validate(
     data: dict[str, Any], source_map: SourceMap, source: str, overridden: dict[Loc, str], *, base_dir: Path
 ) -> Scenario:
+    """``data`` as a ``Scenario``; raises ``ScenarioError`` with every problem, structural and cross-field."""
     locator = _Locator(source, source_map, overridden)
     scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(data, context=STRICT_UNITS)
     except ValidationError as exc:
         problems = locator.from_pydantic(data, exc.errors())
-        parts = Parts.salvage(data)
+        parts = Parts.salvage(data)  # the cross-field checks still run on every part that is valid
     else:
         problems, parts = [], Parts.of(scenario)
     problems += [
@@ -147,11 +148,11 @@ def apply_overrides(
             value = parse_value(raw)
             data = _set_in(data, loc, value)
         except (YamlProblem, _PathError) as exc:
-            problems.append(Problem("--set", None, None, path, str(exc)))
+            problems.append(Problem(f"--set {override}", None, None, path, str(exc)))
             continue
         overridden[loc] = override
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(problems, source=source)
     return data, overridden
 
 
@@ -206,8 +207,9 @@ class _Locator:
         self.overridden = overridden
 
     def at(self, loc: Loc, message: str, *, key: bool = False, because: tuple[Loc, ...] = ()) -> Problem:
-        """The problem located at the override that wrote ``loc``, or else in the file, naming
-        the overrides it also comes from (one under ``loc``, or at a value it ``because``)."""
+        """The problem at ``loc``: located at the override that wrote that value, if one did;
+        else in the file, naming every override it may come from (one that changed part of
+        the value at ``loc``, or a value the problem is ``because`` of)."""
         writer = self._writer(loc)
         if writer is not None:
             return Problem(f"--set {writer}", None, None, format_loc(loc), message)

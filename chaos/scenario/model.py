@@ -70,17 +70,31 @@ class Target(Strict):
         None, min_length=1, description="Command to start it; `python` means the interpreter running chaos."
     )
     url: str | None = Field(None, description="Where it listens (staging), e.g. https://gateway.staging:8443.")
-    health: str = Field("/healthz", description="A path answering 2xx when the target is ready.")
-    ready_timeout: Duration = Field(30.0, gt=0)
-    api: Api = Field(Api.OPENAI, description="The wire format the load speaks to the target.")
-    model: str = Field("gateway", description="The model name the load asks the target for.")
+    health: str = Field("/healthz", description="A path answering 2xx when the target is ready (default /healthz).")
+    ready_timeout: Duration = Field(
+        30.0, gt=0, description="How long a started target may take to become healthy (default 30s)."
+    )
+    api: Api = Field(
+        Api.OPENAI,
+        description="The wire format the load speaks to the target (default openai, what most gateways take).",
+    )
+    model: str = Field(
+        "gateway", description="The model name the load asks the target for (default gateway: the target routes it)."
+    )
     headers: dict[str, EnvString] = Field(
         default_factory=dict, description="Sent with every request; ${ENV} references allowed."
     )
     env: dict[str, EnvString] = Field(default_factory=dict, description="Extra environment for a started target.")
-    served_by: ServedBy = Field(default_factory=lambda: ServedBy(ledger=True))
-    degraded_header: str = Field("x-degraded", description="Header by which the target marks cached/canned answers.")
-    version: TargetVersion | None = Field(None, description="How to read the system under test's version.")
+    served_by: ServedBy = Field(
+        default_factory=lambda: ServedBy(ledger=True),
+        description="How the target names the provider that answered (default: it does not; the ledger tells).",
+    )
+    degraded_header: str = Field(
+        "x-degraded", description="Header by which the target marks cached/canned answers (default x-degraded)."
+    )
+    version: TargetVersion | None = Field(
+        None, description="How to read the system under test's version (default: not read)."
+    )
 
     @field_validator("health")
     @classmethod
@@ -93,6 +107,10 @@ class Target(Strict):
 class Price(Strict):
     input: Money = Field(description="USD per 1M input tokens.")
     output: Money = Field(description="USD per 1M output tokens.")
+
+    def cost(self, input_tokens: float, output_tokens: float) -> float:
+        """USD billed for these tokens: what the journal's bills and the verdict's cost read."""
+        return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
 
 
 class LatencyProfile(Strict):
@@ -112,8 +130,13 @@ class LatencyProfile(Strict):
 class Provider(Strict):
     api: Api
     model: str = Field(min_length=1)
-    price: Price | None = None
-    latency: LatencyProfile = Field(default_factory=LatencyProfile)
+    price: Price | None = Field(
+        None, description="Without a price, cost is not measured (a cost SLO needs every price)."
+    )
+    latency: LatencyProfile = Field(
+        default_factory=LatencyProfile,
+        description="How fast it answers when healthy (default: 500ms to the first token, +-100ms, 50 tokens/s).",
+    )
     eval_set: Path | None = Field(None, description="Eval prompts this provider answers (default: load.eval_set).")
     proxy: Name | None = Field(None, description="Its Toxiproxy proxy's name (default: the provider's name).")
 
@@ -145,9 +168,14 @@ class Load(Strict):
     stop_grace: Duration | None = Field(
         None, description="Wait for in-flight requests at the end (default: expected p99)."
     )
-    processes: int = Field(1, ge=1, le=64, description="Locust worker processes (1: a single local process).")
-    wait: Wait = Field(default_factory=Wait)
-    max_tokens: int = Field(64, ge=1, description="max_tokens of each chat request.")
+    processes: int = Field(1, ge=1, le=64, description="Locust worker processes (default 1: a single local process).")
+    wait: Wait = Field(
+        default_factory=Wait,
+        description="Think time between a user's requests (default 0.5s to 1.5s, a person's pace between messages).",
+    )
+    max_tokens: int = Field(
+        64, ge=1, description="max_tokens of each chat request (default 64: short answers, many requests, small bills)."
+    )
     eval_set: Path | None = Field(None, description="JSONL of eval prompts (id, prompt, expected, match).")
     mix: Mix = Field(
         CHAT_MIX,
@@ -157,7 +185,7 @@ class Load(Strict):
             "60% chat_stream, 30% chat and 10% eval."
         ),
     )
-    shape: Shape | None = None
+    shape: Shape | None = Field(None, description="Stages or bursts (default: users constant after the ramp-up).")
 
     @model_validator(mode="before")
     @classmethod
@@ -195,29 +223,44 @@ class Stack(Strict):
 class Safety(Strict):
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
-        description="Hosts a run may reach; anything else is refused before it starts.",
+        description="Hosts a run may reach; anything else is refused before it starts (default: this machine only).",
     )
 
 
 class Scenario(Strict):
     version: Literal[1] = Field(description="Version of the scenario language.")
     name: Name
-    description: str = ""
-    environment: Environment = Environment.LOCAL
-    degraded: DegradedPolicy = Field(DegradedPolicy.BAD, description="Do cached/canned answers count as available?")
+    description: str = Field("", description="What the scenario proves, for the people who read its reports.")
+    environment: Environment = Field(
+        Environment.LOCAL,
+        description="local: the run starts the mocks, Toxiproxy and the target (default); staging: reached by URL.",
+    )
+    degraded: DegradedPolicy = Field(
+        DegradedPolicy.BAD,
+        description="Do cached/canned answers count as available? (default bad: not the answer the user asked for)",
+    )
     target: Target
     providers: dict[Name, Provider] = Field(min_length=1, description="In fallback order.")
     load: Load
     faults: list[Fault] = Field(default_factory=list)
-    settle: Duration = Field(10.0, description="Not judged after a restore when no other fault is active.")
+    settle: Duration = Field(
+        10.0,
+        description=(
+            "Not judged after a restore when no other fault is active (default 10s: retries and breakers calm down; "
+            "recovery is timed in it)."
+        ),
+    )
     min_segment: Duration = Field(
         1.0,
         gt=0,
         description="A segment shorter than this is not judged; faults meant to start (or stop) together whose "
-        "actual times differ by less are cut together.",
+        "actual times differ by less are cut together (default 1s).",
     )
     slos: dict[str, Slo] = Field(min_length=1)
-    alerts: list[AlertRule] = Field(default_factory=lambda: list(DEFAULT_ALERTS))
+    alerts: list[AlertRule] = Field(
+        default_factory=lambda: list(DEFAULT_ALERTS),
+        description="Burn-rate alert rules (default: the SRE workbook's tiers, windows scaled to runs of minutes).",
+    )
     expect: list[Expectation] = Field(default_factory=list)
     abort: list[AbortRule] = Field(default_factory=list)
     safety: Safety = Field(default_factory=Safety)
@@ -232,3 +275,15 @@ class Scenario(Strict):
 
     def fault(self, name: str) -> Fault:
         return next(fault for fault in self.faults if fault.name == name)
+
+    def served_by_values(self) -> dict[str, str]:
+        """What the target may report as having served a request -> the provider it names:
+        ``target.served_by.map`` first, then each provider's name, then its model (a model
+        two providers share names the first in fallback order). The load records by it
+        and the verdict counts by it."""
+        values: dict[str, str] = {}
+        for name, provider in self.providers.items():
+            values.setdefault(provider.model, name)
+        values.update({name: name for name in self.providers})
+        values.update(self.target.served_by.map)
+        return values

@@ -16,6 +16,7 @@ from chaos.rundir import RunDir
 from chaos.scenario.base import Api
 from chaos.scenario.loading import load_scenario
 from chaos.scenario.traffic import Bursts, Shape, Stage
+from chaos.slo.builder import served_lookup
 from tests.load.helpers import ROOT, config
 
 OUTAGE = ROOT / "scenarios" / "provider-outage.yaml"
@@ -48,6 +49,21 @@ def test_an_explicit_served_by_map_wins_over_names_and_models(tmp_path: Path) ->
     cfg = LoadConfig.from_scenario(scenario, target_url="http://127.0.0.1:1", records=tmp_path / "r", run_id="r")
     assert (cfg.served_by.source, cfg.served_by.name) == ("json", "model")
     assert cfg.served_by.provider("claude-sonnet") == "tertiary"
+
+
+def test_the_load_records_who_served_as_the_verdict_counts_it(tmp_path: Path) -> None:
+    """One mapping: what the load writes in served_by is the provider the verdict's code names."""
+    scenario = load_scenario(
+        OUTAGE, ["providers.tertiary.model=claude-sonnet", "target.served_by.map={cache-7: secondary}"]
+    )
+    cfg = LoadConfig.from_scenario(scenario, target_url="http://127.0.0.1:1", records=tmp_path / "r", run_id="r")
+    names = list(scenario.scenario.providers)
+    codes = served_lookup(scenario.scenario)
+    for value in ("primary", "tertiary", "claude-opus", "claude-sonnet", "cache-7"):
+        assert names[codes[value]] == cfg.served_by.provider(value), value
+    assert cfg.served_by.provider("claude-sonnet") == "secondary"  # a shared model: the first in fallback order
+    assert "gpt-5" not in codes  # unknown to both
+    assert cfg.served_by.provider("gpt-5") == "gpt-5"
 
 
 def test_a_scenario_locustfile_resolves_next_to_the_scenario(tmp_path: Path) -> None:
