@@ -74,6 +74,7 @@ class Journal(BaseModel):
     scenario_path: str
     scenario_text: str = Field(description="The scenario as written (secrets are ${ENV} references).")
     overrides: list[str] = Field(default_factory=list)
+    scale: float = Field(1.0, description="The factor the timeline was scaled by (chaos run --scale).")
     environment: str
     started_at: float
     t0: float | None = Field(None, description="Epoch seconds of the start of load: t = 0 of every offset.")

@@ -68,6 +68,7 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
         scenario_path=str(loaded.path),
         scenario_text=loaded.text,
         overrides=list(loaded.overrides),
+        scale=loaded.scale,
         environment=scenario.environment.value,
         started_at=time.time(),
         versions=versions(),

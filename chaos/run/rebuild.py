@@ -35,7 +35,7 @@ def _count(path: Path) -> int:
 
 
 def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
-    loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides)
+    loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides, journal.scale)
     scenario = loaded.scenario
     data = load_run(run_dir, scenario)
     files = RunDir(run_dir)
