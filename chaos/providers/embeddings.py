@@ -20,6 +20,7 @@ from aiohttp import web
 from chaos.providers.requests import EmbeddingRequest
 from chaos.providers.text import seed_of
 from chaos.providers.wire import JSON_TYPE
+from chaos.records import CallEnd
 
 if TYPE_CHECKING:
     from chaos.providers.provider import Outcome
@@ -49,6 +50,7 @@ async def stream_embeddings(request: web.Request, req: EmbeddingRequest, outcome
     outcome.input_tokens = req.input_tokens
     try:
         await response.prepare(request)
+        outcome.status = 200
         await response.write(b'{"object":"list","data":[')
         for index, text in enumerate(req.inputs):
             await response.write((b"," if index else b"") + _item(index, text, req))
@@ -56,7 +58,7 @@ async def stream_embeddings(request: web.Request, req: EmbeddingRequest, outcome
         usage = {"prompt_tokens": req.input_tokens, "total_tokens": req.input_tokens}
         await response.write(b'],"model":' + _ENCODE.encode(req.model) + b',"usage":' + _ENCODE.encode(usage) + b"}")
         await response.write_eof()
-        outcome.status = 200
+        outcome.end = CallEnd.COMPLETED
     except ConnectionError:
-        pass  # the client went away: the ledger row says so
+        pass  # the client went away before the answer was whole: the ledger row says so
     return response

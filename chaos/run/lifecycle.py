@@ -36,6 +36,7 @@ from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
 from chaos.run.lease import RunLease
+from chaos.run.version import target_version
 from chaos.rundir import RunDir
 from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
@@ -88,6 +89,10 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
                     journal.problems.append(
                         "ran on top of faults it did not make (safety.leftovers: allow):\n"
                         + "\n".join(stack.endpoints.leftovers)
+                    )
+                if scenario.target.version is not None:
+                    journal.versions["target"] = await target_version(
+                        scenario.target.version, stack.endpoints.target_url, scenario.target.health, Path.cwd()
                     )
                 collector = Collector(run_dir, run_id, LiveMonitor(scenario), stack.admin, stack.toxiproxy)
                 lease = RunLease(stack.admin, run_id)
