@@ -51,6 +51,7 @@ _COMMON: dict[str, Any] = {
         "eval_set": str(EVALS),
     },
     "settle": "5s",
+    "min_segment": "1s",
     "slos": {
         "availability": {"objective": "99%"},
         "slow": {"sli": "latency", "metric": "ttft", "percentile": 95, "max": "1s"},
