@@ -11,7 +11,7 @@ from rich.table import Table
 from chaos.journal import Journal
 from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, SloResult
 
-_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
+STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
 
 
 def render_run(journal: Journal, out: Console, run_dir: str) -> None:
@@ -42,12 +42,17 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
 
 def _verdict_line(journal: Journal) -> str:
     verdict = journal.verdict or "error"
-    style = _STYLE.get(verdict, "bold red")
+    style = STYLE.get(verdict, "bold red")
     return f"[{style}]verdict: {verdict.upper()}[/{style}] ({journal.reason or ''}) exit {journal.exit_code}"
 
 
 def _cell(result: SloResult) -> str:
-    style = _STYLE[result.verdict.value]
+    style = STYLE[result.verdict.value]
+    return f"{slo_figure(result)}\n[{style}]{result.verdict.value}[/{style}]"
+
+
+def slo_figure(result: SloResult) -> str:
+    """``99.12% of 841, p95 1.21s``: the good share of the requests it counted, and the figure."""
     if result.cost is not None:
         per = result.cost.per_request_usd
         figure = f"${per:.4f}/req" if per is not None else f"${result.cost.total_usd:.4f} total"
@@ -59,7 +64,7 @@ def _cell(result: SloResult) -> str:
             figure += f", p{result.latency.percentile:g} failed"
     else:
         figure = "no data"
-    return f"{figure}\n[{style}]{result.verdict.value}[/{style}]"
+    return figure
 
 
 def _slo_table(evaluation: Evaluation) -> Table:
@@ -89,7 +94,7 @@ def _expectations(evaluation: Evaluation) -> Table:
     for column in ("expectation", "verdict", "why"):
         table.add_column(column)
     for result in evaluation.expectations:
-        style = _STYLE[result.verdict.value]
+        style = STYLE[result.verdict.value]
         table.add_row(result.expectation, f"[{style}]{result.verdict.value}[/{style}]", result.reason)
     return table
 

@@ -34,6 +34,7 @@ from chaos.run.collect import EVENTS, Collector
 from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
+from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
 from chaos.slo.evaluate import evaluate
@@ -165,7 +166,7 @@ async def _stack(loaded: ScenarioFile, run_dir: Path, run_id: str) -> AsyncItera
         else:
             extra = {}
             if loaded.scenario.load.eval_set is not None:
-                extra["CHAOS_EVAL_SET"] = str(loaded.resolve(loaded.scenario.load.eval_set).resolve())
+                extra[contract.EVAL_SET] = str(loaded.resolve(loaded.scenario.load.eval_set).resolve())
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
             endpoints = await exits.enter_async_context(local)
             children = local.children

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from chaos.errors import quote
 from chaos.records import RequestKind
+from chaos.scenario import contract
 from chaos.scenario.base import RESERVED_NAMES, Environment
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
 from chaos.scenario.model import Scenario
@@ -40,6 +41,7 @@ _SERVED_BY_EXTRA = ("degraded",)
 def check_scenario(scenario: Scenario, base_dir: Path) -> list[Issue]:
     checks = (
         _environment,
+        _placeholders,
         _faults,
         _references,
         _objectives,
@@ -73,6 +75,17 @@ def _environment(scenario: Scenario) -> Iterator[Issue]:
         elif "${" not in host and host not in scenario.safety.allowed_hosts:
             allowed = ", ".join(scenario.safety.allowed_hosts)
             yield loc, f"host {quote(host)} is not in safety.allowed_hosts ({allowed})"
+
+
+def _placeholders(scenario: Scenario) -> Iterator[Issue]:
+    """``{port}``, ``{provider.NAME.url}``, ... in the start command and the target's env."""
+    names = contract.available(scenario)
+    for index, arg in enumerate(scenario.target.start or []):
+        for message in contract.check_placeholders(arg, names):
+            yield ("target", "start", index), message
+    for key, value in scenario.target.env.items():
+        for message in contract.check_placeholders(value, names):
+            yield ("target", "env", key), message
 
 
 def _urls(scenario: Scenario) -> Iterator[tuple[Loc, str]]:

@@ -24,6 +24,7 @@ from chaos.errors import Problem, ScenarioError, quote
 from chaos.scenario.checks import check_scenario
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import ABORT_KEYS, EXPECTATION_KEYS
+from chaos.scenario.overlay import Override
 from chaos.scenario.units import STRICT_UNITS
 from chaos.scenario.yamlsource import Loc, SourceMap, YamlProblem, parse_value, parse_yaml, read_text
 
@@ -44,18 +45,21 @@ class ScenarioFile:
         return relative if relative.is_absolute() else self.path.parent / relative
 
 
-def load_scenario(path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
-    """Read, parse, override and validate; raises ``ScenarioError`` with every problem."""
+def load_scenario(path: Path, overrides: Sequence[str | Override] = ()) -> ScenarioFile:
+    """Read, parse, override (in order) and validate; raises ``ScenarioError`` with every
+    problem. An override is ``--set``'s ``PATH=VALUE``, or an ``Override`` that says where it
+    came from (a target file, a flag: ``chaos.scenario.overlay``)."""
     return scenario_from_text(_read(path), path, overrides)
 
 
-def scenario_from_text(text: str, path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
+def scenario_from_text(text: str, path: Path, overrides: Sequence[str | Override] = ()) -> ScenarioFile:
     """Validate ``text`` as if read from ``path`` (its folder anchors relative paths)."""
     source = str(path)
     data, source_map = parse_mapping(text, source, "a scenario", "starts with version: 1", "version, name, ...")
-    data, overridden = apply_overrides(data, overrides, source)
+    located = [Override(o, f"--set {o}") if isinstance(o, str) else o for o in overrides]
+    data, overridden = apply_overrides(data, located, source)
     scenario = validate(data, source_map, source, overridden, base_dir=path.parent)
-    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides))
+    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(o.text for o in located))
 
 
 def read_mapping(path: Path, what: str, empty_hint: str, keys_hint: str) -> tuple[str, dict[str, Any], SourceMap]:
@@ -103,7 +107,7 @@ def validate_model(model: type[_M], data: dict[str, Any], source_map: SourceMap,
 
 
 def validate(
-    data: dict[str, Any], source_map: SourceMap, source: str, overridden: dict[Loc, str], *, base_dir: Path
+    data: dict[str, Any], source_map: SourceMap, source: str, overridden: dict[Loc, Override], *, base_dir: Path
 ) -> Scenario:
     locator = _Locator(source, source_map, overridden)
     try:
@@ -120,15 +124,15 @@ _SET_PATH = re.compile(r"^[A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_][\w-]*(?:\[\d
 
 
 def apply_overrides(
-    data: dict[str, Any], overrides: Iterable[str], source: str
-) -> tuple[dict[str, Any], dict[Loc, str]]:
+    data: dict[str, Any], overrides: Iterable[Override], source: str
+) -> tuple[dict[str, Any], dict[Loc, Override]]:
     """``load.duration=20s`` or ``faults[0].at=5s`` set into a copy of ``data``."""
     problems: list[Problem] = []
-    overridden: dict[Loc, str] = {}
+    overridden: dict[Loc, Override] = {}
     for override in overrides:
-        path, sep, raw = override.partition("=")
+        path, sep, raw = override.text.partition("=")
         if not sep or not _SET_PATH.match(path):
-            problems.append(Problem("--set", None, None, override, "expected PATH=VALUE, e.g. load.duration=20s"))
+            problems.append(Problem("--set", None, None, override.text, "expected PATH=VALUE, e.g. load.duration=20s"))
             continue
         loc: Loc = tuple(
             int(part) if part.isdigit() else part for part in re.split(r"\.|\[|\]", path.replace("]", "")) if part
@@ -137,7 +141,7 @@ def apply_overrides(
             value = parse_value(raw)
             data = _set_in(data, loc, value)
         except (YamlProblem, _PathError) as exc:
-            problems.append(Problem("--set", None, None, path, str(exc)))
+            problems.append(override.problem(path, str(exc)))
             continue
         overridden[loc] = override
     if problems:
@@ -188,7 +192,7 @@ def format_loc(loc: Loc) -> str:
 
 class _Locator:
     def __init__(
-        self, source: str, source_map: SourceMap, overridden: dict[Loc, str], root: type[BaseModel] = Scenario
+        self, source: str, source_map: SourceMap, overridden: dict[Loc, Override], root: type[BaseModel] = Scenario
     ) -> None:
         self.root = root
         self.source = source
@@ -198,7 +202,7 @@ class _Locator:
     def at(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
         for end in range(len(loc), 0, -1):
             if loc[:end] in self.overridden:
-                return Problem(f"--set {self.overridden[loc[:end]]}", None, None, format_loc(loc), message)
+                return self.overridden[loc[:end]].problem(format_loc(loc), message)
         mark = self.source_map.keys.get(loc) if key else None
         line, column = mark or self.source_map.value_mark(loc) or (None, None)
         return Problem(self.source, line, column, format_loc(loc), message)
