@@ -235,15 +235,17 @@ def reset(
 @click.option("--rebuild", is_flag=True, help="Judge the raw records again, even if the journal is complete.")
 def report(run_dir: Path, rebuild: bool) -> int:
     """Show the verdict of the run in RUN_DIR; rebuild its journal from the raw records
-    if the run was killed before it could finish it (or with --rebuild)."""
-    from chaos.journal import RunStatus, read_journal
+    if the run was killed before it could finish it, if journal.json was lost (from the
+    scenario.yaml and run.json the run kept beside it), or with --rebuild.
+
+    Exit codes as chaos run's; 2 when there is nothing to judge."""
     from chaos.report.console import console
     from chaos.report.console_run import render_run
-    from chaos.run.rebuild import rebuild_journal
+    from chaos.run.rebuild import journal_to_show
 
-    journal = read_journal(run_dir)
-    if rebuild or journal.status is RunStatus.RUNNING:
-        journal = rebuild_journal(run_dir, journal)
+    journal, note = journal_to_show(run_dir, rebuild=rebuild)
+    if note:
+        click.echo(note, err=True)
     render_run(journal, console(), str(run_dir))
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.INVALID)
 

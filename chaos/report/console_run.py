@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from chaos.journal import Journal
+from chaos.journal import Journal, RunStatus
 from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, SloResult
 
 STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
@@ -22,16 +22,13 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     if evaluation is None:
         out.print(_verdict_line(journal))
         return
-    counts = evaluation.counts
-    out.print(
-        f"{counts.requests} requests ({counts.in_flight_at_end} still in flight at the end, counted as timed out), "
-        f"{counts.ledger_rows} provider calls billed, {counts.canary_rows} canary calls"
-    )
+    out.print(_counts(evaluation))
     out.print(_slo_table(evaluation))
     if evaluation.expectations:
         out.print(_expectations(evaluation))
     if evaluation.responses:
         out.print(_responses(evaluation.responses))
+        out.print(RESPONSE_LEGEND, style="dim")
     if evaluation.alerts:
         fired = ", ".join(f"{a.rule} on {a.slo} at {a.fired_at:.0f}s" for a in evaluation.alerts)
         out.print(f"alerts fired: {fired}")
@@ -40,9 +37,33 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     out.print(_verdict_line(journal))
 
 
+RESPONSE_LEGEND = (
+    "detect: the first page alert; mitigate: availability over 10 s back within its objective while the fault "
+    "lasts; recover: every SLO back within its objective for the settle time after the restore. "
+    "not needed: the SLOs never left their objectives; never: not within the run."
+)
+
+
+def _counts(evaluation: Evaluation) -> str:
+    """Why the figures below count fewer requests than were sent."""
+    counts = evaluation.counts
+    judged = sum(segment.requests for segment in evaluation.segments)
+    return (
+        f"{counts.requests} requests sent, {judged} of them judged in {len(evaluation.segments)} segments "
+        "(the warm-up, the settle after a restore and the stop grace are not judged; each SLO counts the "
+        "requests it measures: TTFT streamed ones, eval pass rate eval questions); "
+        f"{counts.in_flight_at_end} still in flight at the end, counted as timed out. "
+        f"{counts.ledger_rows} provider calls billed (retries and fallbacks included), "
+        f"{counts.canary_rows} canary calls apart."
+    )
+
+
 def _verdict_line(journal: Journal) -> str:
     verdict = journal.verdict or "error"
     style = STYLE.get(verdict, "bold red")
+    if journal.status is RunStatus.NOT_STARTED:
+        reason = journal.reason or ""
+        return f"[{style}]not started[/{style}]: {reason} (nothing ran, nothing to judge) exit {journal.exit_code}"
     return f"[{style}]verdict: {verdict.upper()}[/{style}] ({journal.reason or ''}) exit {journal.exit_code}"
 
 

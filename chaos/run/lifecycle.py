@@ -27,7 +27,7 @@ import structlog
 
 from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
-from chaos.journal import Journal, RunStatus, bills, versions, write_journal
+from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
 from chaos.load.launch import stop_deadline
 from chaos.providers.findings import client_findings
 from chaos.run.collect import EVENTS, Collector
@@ -59,20 +59,19 @@ def new_run_id() -> str:
 async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watch: Watch) -> Journal:
     """Run ``loaded`` in ``run_dir``; returns the final journal (also written there)."""
     scenario = loaded.scenario
-    journal = Journal(
+    start = RunStart(
         run_id=run_id,
-        status=RunStatus.RUNNING,
         scenario_name=scenario.name,
         scenario_path=str(loaded.path),
-        scenario_text=loaded.text,
         overrides=list(loaded.overrides),
         environment=scenario.environment.value,
         started_at=time.time(),
-        versions=versions(),
     )
+    journal = Journal.starting(start, loaded.text, versions())
     state = RunState()
     collector: Collector | None = None
     with _signals(asyncio.current_task(), state) as received:
+        write_start(run_dir, start, loaded.text)
         write_journal(run_dir, journal)
         try:
             async with _stack(loaded, run_dir, run_id) as stack:
@@ -97,6 +96,7 @@ async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watc
             journal.problems.append(exc.message + (f"\n{exc.hint}" if exc.hint else ""))
             journal.status = RunStatus.FAILED
             if state.t0 is None:  # nothing was measured: an environment error, not a verdict
+                journal.status = RunStatus.NOT_STARTED
                 _unjudged(run_dir, journal, exc.message, exc.exit_code)
                 raise
             state.aborted = AbortDecision(rule="environment", reason=exc.message, at=_offset(state))

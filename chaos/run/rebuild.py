@@ -1,16 +1,31 @@
 """A journal rebuilt from a run directory's raw files, for a run that was killed before it
-could finish its own (or to judge the same records again)."""
+could finish its own, or whose ``journal.json`` was lost (or to judge the same records
+again). A directory with neither a journal nor the scenario copy a run keeps has nothing
+to judge: that is a clear error (exit 2), never a traceback."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from chaos.errors import ChaosError
-from chaos.journal import Journal, RunStatus, bills, write_journal
+from chaos.journal import (
+    JOURNAL,
+    RUN_START,
+    SCENARIO_COPY,
+    Journal,
+    RunStatus,
+    bills,
+    read_journal,
+    read_start,
+    versions,
+    write_journal,
+)
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
-from chaos.run.collect import EVENTS, LEDGER
+from chaos.run.collect import EVENTS, LEDGER, RECORDS
 from chaos.scenario.loading import scenario_from_text
 from chaos.slo.evaluate import evaluate
 from chaos.slo.loading import load_run
@@ -24,16 +39,57 @@ def _read(path: Path) -> list[object]:
     return [parse_record(line) for line in lines[:-1] if line.strip()]  # the last may be half-written
 
 
-def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
+def journal_to_show(run_dir: Path, *, rebuild: bool) -> tuple[Journal, str | None]:
+    """The run's journal, rebuilt where it must be; and a note saying so, if it was."""
+    lost: str | None = None
+    try:
+        journal = read_journal(run_dir)
+    except FileNotFoundError:
+        lost = f"no {JOURNAL}"
+    except (ValueError, ValidationError) as exc:
+        lost = f"{JOURNAL} is not a journal ({type(exc).__name__})"
+    if lost is not None:
+        journal = rebuild_journal(run_dir, _from_start(run_dir, lost), lost=lost)
+        return journal, f"{run_dir}: {lost}: rebuilt from the raw files"
+    if journal.status is RunStatus.NOT_STARTED:
+        return journal, None  # nothing ran: there is nothing to rebuild
+    if rebuild or journal.status is RunStatus.RUNNING:
+        return rebuild_journal(run_dir, journal), None
+    return journal, None
+
+
+def _from_start(run_dir: Path, missing: str) -> Journal:
+    """A journal begun again from ``run.json`` and the scenario copy, as the run began it."""
+    try:
+        start, text = read_start(run_dir)
+    except FileNotFoundError:
+        raise ChaosError(
+            f"{run_dir} is not a run directory: {missing}, and no {RUN_START} and {SCENARIO_COPY} to rebuild it from",
+            hint="give a directory that chaos run created (runs/<scenario>-<run id>)",
+        ) from None
+    except (OSError, ValueError, ValidationError) as exc:
+        raise ChaosError(f"{run_dir}: {missing}, and {RUN_START} cannot be read: {exc}") from None
+    return Journal.starting(start, text, versions())
+
+
+def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None) -> Journal:
+    """Judge ``run_dir``'s raw files again into ``journal``. A run whose journal was
+    ``lost`` is judged as finished if its load stopped by itself, as killed otherwise."""
+    if journal.t0 is None and not (run_dir / RECORDS).exists():
+        raise ChaosError(f"{run_dir}: the run recorded no load; there is nothing to judge")
     loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides)
     scenario = loaded.scenario
     data = load_run(run_dir, scenario)
-    if journal.t0 is None and not (run_dir / "records.jsonl").exists():
-        raise ChaosError(f"{run_dir}: the run recorded no load; there is nothing to judge")
     rows = [row for row in _read(run_dir / LEDGER) if isinstance(row, LedgerRow)]
     events = [event for event in _read(run_dir / EVENTS) if isinstance(event, FaultEvent)]
     findings = client_findings(rows)
-    killed = journal.status is RunStatus.RUNNING
+    killed = journal.status is RunStatus.RUNNING and (lost is None or data.stopped is None)
+    if lost is not None:
+        journal.t0 = data.t0
+        journal.problems.append(
+            f"{lost}: rebuilt from the raw files, which do not hold an abort rule's decision, "
+            "the steady-state gate's or the load's own summary"
+        )
     aborted = journal.evaluation.aborted if journal.evaluation is not None else None
     if killed:
         aborted = AbortDecision(rule="killed", reason="the run stopped before it finished its journal", at=0.0)
@@ -51,7 +107,7 @@ def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
     journal.verdict = evaluation.verdict.verdict.value
     journal.reason = evaluation.verdict.reason
     journal.exit_code = evaluation.verdict.exit_code
-    if killed:
+    if journal.status is RunStatus.RUNNING:
         journal.status = RunStatus.REBUILT
         journal.ended_at = journal.ended_at or time.time()
     write_journal(run_dir, journal)

@@ -122,7 +122,7 @@ class LocalStack:
             endpoints = await self._start_target(endpoints)
         health = f"{endpoints.target_url}{scenario.target.health}"
         target = next((child for child in self.children if child.name == "target"), None)
-        await wait_healthy(health, timeout=scenario.target.ready_timeout, child=target)
+        await wait_healthy(health, timeout=scenario.target.ready_timeout, child=target, setting="target.ready_timeout")
         # Where a slow start-up goes (each from the providers' spawn).
         log.info(
             "stack up",
