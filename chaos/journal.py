@@ -26,13 +26,11 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 from chaos import __version__
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
+from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 from chaos.slo.results import Evaluation
 
-JOURNAL = "journal.json"
-SCENARIO_COPY = "scenario.yaml"  # the scenario as written, byte for byte
-RUN_START = "run.json"  # how the run was started: enough to judge its raw files again
-FILE_MODE = 0o644
+FILE_MODE = 0o644  # like the files beside it: the record is for the people who read it
 
 
 class RunStatus(StrEnum):
@@ -172,13 +170,14 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
 
 def write_journal(run_dir: Path, journal: Journal) -> Path:
     """Write ``journal.json`` atomically: a temporary file in the same folder, then rename."""
-    return _write_atomically(run_dir / JOURNAL, journal.model_dump_json(indent=2))
+    return _write_atomically(RunDir(run_dir).journal, journal.model_dump_json(indent=2))
 
 
 def write_start(run_dir: Path, start: RunStart, scenario_text: str) -> None:
     """``scenario.yaml`` and ``run.json``: what a journal can be rebuilt from."""
-    _write_atomically(run_dir / SCENARIO_COPY, scenario_text)
-    _write_atomically(run_dir / RUN_START, start.model_dump_json(indent=2))
+    files = RunDir(run_dir)
+    _write_atomically(files.scenario_copy, scenario_text)
+    _write_atomically(files.run_start, start.model_dump_json(indent=2))
 
 
 def _write_atomically(path: Path, text: str) -> Path:
@@ -197,10 +196,11 @@ def _write_atomically(path: Path, text: str) -> Path:
 
 
 def read_journal(run_dir: Path) -> Journal:
-    return Journal.model_validate_json((run_dir / JOURNAL).read_text(encoding="utf-8"))
+    return Journal.model_validate_json(RunDir(run_dir).journal.read_text(encoding="utf-8"))
 
 
 def read_start(run_dir: Path) -> tuple[RunStart, str]:
     """``run.json`` and the scenario copy; raises ``OSError`` or ``ValueError``."""
-    start = RunStart.model_validate_json((run_dir / RUN_START).read_text(encoding="utf-8"))
-    return start, (run_dir / SCENARIO_COPY).read_text(encoding="utf-8")
+    files = RunDir(run_dir)
+    start = RunStart.model_validate_json(files.run_start.read_text(encoding="utf-8"))
+    return start, files.scenario_copy.read_text(encoding="utf-8")

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from chaos.load.config import LoadConfig, ShapeConfig  # noqa: E402
 from chaos.load.launch import locust_command, run_deadline  # noqa: E402
 from chaos.records import RequestEnded, parse_record  # noqa: E402
+from chaos.rundir import RunDir  # noqa: E402
 from tests.load.target import Settings, TargetServer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,9 +55,9 @@ def measure_ours(url: str, run_dir: Path, users: int, duration: float) -> list[R
         wait_max=0.1,
         shape=ShapeConfig(users=users, spawn_rate=users * 10, duration=duration),
         stop_grace=2,
-        records=run_dir / "records.jsonl",
+        records=RunDir(run_dir).records,
     )
-    command = locust_command(config, run_dir / "load.json")
+    command = locust_command(config, RunDir(run_dir))
     config.dump(command.config_file)
     subprocess.run(command.argv, env=command.env, cwd=command.cwd, check=True, timeout=run_deadline(config))
     records = [parse_record(line) for line in config.records.read_text().splitlines()]

@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
+from chaos.rundir import RunDir  # noqa: E402
 from chaos.scenario.loading import load_scenario  # noqa: E402
 
 SCENARIO = HERE / "run.yaml"
@@ -54,12 +55,13 @@ def run_once(runs_dir: Path) -> RunFigures:
     command = [sys.executable, "-m", "chaos", "run", str(SCENARIO), "--runs-dir", str(runs_dir), "--no-live"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     ended = time.time()
-    (run_dir,) = [path for path in runs_dir.iterdir() if path.is_dir()]
-    journal = json.loads((run_dir / "journal.json").read_text())
+    (path,) = [path for path in runs_dir.iterdir() if path.is_dir()]
+    run_dir = RunDir(path)
+    journal = json.loads(run_dir.journal.read_text())
     if journal["t0"] is None:
         raise SystemExit(f"the run did not start (exit {done.returncode}):\n{done.stderr[-2000:]}")
-    load_end = _load_end(run_dir / "records.jsonl")
-    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines() if line.strip()]
+    load_end = _load_end(run_dir.records)
+    events = [json.loads(line) for line in run_dir.events.read_text().splitlines() if line.strip()]
     return RunFigures(
         duration=load_scenario(SCENARIO).scenario.load.duration,
         wall=ended - started,

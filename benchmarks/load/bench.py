@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from chaos.load.config import LoadConfig, ShapeConfig  # noqa: E402
 from chaos.load.launch import locust_command, run_deadline  # noqa: E402
+from chaos.rundir import RunDir  # noqa: E402
 
 EVALS = ROOT / "scenarios" / "evals" / "general.jsonl"
 TARGET_RATIO = 0.9
@@ -85,11 +86,11 @@ def run_ours(url: str, run_dir: Path, users: int, window: Window) -> Figures:
         wait_max=0,
         shape=ShapeConfig(users=users, spawn_rate=users * 10, duration=window.run_time),
         stop_grace=2,
-        records=run_dir / "records.jsonl",
+        records=RunDir(run_dir).records,
         locustfile=HERE / "instrumented_locustfile.py",
         log_level="WARNING",
     )
-    command = locust_command(config, run_dir / "load.json", base_env={**os.environ, **window.env(run_dir)})
+    command = locust_command(config, RunDir(run_dir), base_env={**os.environ, **window.env(run_dir)})
     config.dump(command.config_file)
     subprocess.run(command.argv, env=command.env, cwd=command.cwd, check=True, timeout=run_deadline(config))
     return figures(run_dir)

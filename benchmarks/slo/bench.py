@@ -31,10 +31,11 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gameday
 
+from chaos.rundir import RunDir
+
 TARGET_SECONDS = 10.0
 TARGET_MB = 500.0
 TARGET_CHECK_MS = 50.0
-FILES = ("records.jsonl", "events.jsonl", "ledger.jsonl", "proxies.jsonl")
 
 
 def evaluate_in_this_process(directory: Path, duration: float, rate: float) -> dict[str, float | int | str]:
@@ -72,8 +73,8 @@ def decode_only(directory: Path) -> float:
     decoder = msgspec.json.Decoder()
     buffer = bytearray(1 << 20)
     started = time.perf_counter()  # wall time, like the evaluation's
-    for name in FILES:
-        with (directory / name).open("rb", buffering=0) as stream:
+    for path in RunDir(directory).record_files:
+        with path.open("rb", buffering=0) as stream:
             kept = 0
             while read := stream.readinto(memoryview(buffer)[kept:]):
                 filled = kept + read
@@ -91,7 +92,7 @@ def live_check(directory: Path, duration: float, rate: float) -> tuple[list[floa
     sc = gameday.scenario(duration, int(rate))
     monitor = LiveMonitor(sc)
     seconds: dict[int, list[bytes]] = {}
-    with (directory / "records.jsonl").open("rb") as stream:
+    with RunDir(directory).records.open("rb") as stream:
         for line in stream:
             record = msgspec.json.decode(line)
             at = record.get("t_ended", record.get("t_sent", record.get("t", gameday.T0)))
@@ -126,11 +127,11 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)
-        if not (directory / "records.jsonl").is_file():
+        if not RunDir(directory).records.is_file():
             started = time.perf_counter()
             count = gameday.write_run(directory, duration=duration, rate=args.rate)
             print(f"wrote {count:,} requests in {time.perf_counter() - started:.1f}s")
-        lines = {name: sum(1 for _ in (directory / name).open("rb")) for name in FILES}
+        lines = {path.name: sum(1 for _ in path.open("rb")) for path in RunDir(directory).record_files}
         print(f"run: {duration:g}s at {args.rate:g} req/s; lines: " + ", ".join(f"{n} {c:,}" for n, c in lines.items()))
         child = subprocess.run(
             [

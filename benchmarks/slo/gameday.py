@@ -13,6 +13,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 
 T0 = 1_800_000_000.0
@@ -83,7 +84,8 @@ def write_run(directory: Path, *, duration: float, rate: float, seed: int = 7) -
     eval_pass = rng.random(count) < 0.95
     ids = [uuid.UUID(bytes=bytes(b)).hex for b in rng.integers(0, 256, (count, 16), dtype=np.uint8)]
     directory.mkdir(parents=True, exist_ok=True)
-    with (directory / "records.jsonl").open("wb") as out:
+    files = RunDir(directory)
+    with files.records.open("wb") as out:
         out.write(_dumps({"record": "load", "event": "start", "t": T0}) + b"\n")
         for i in range(count):
             t = T0 + float(sent[i])
@@ -111,9 +113,9 @@ def write_run(directory: Path, *, duration: float, rate: float, seed: int = 7) -
                     ended |= {"eval_id": "q1", "eval_pass": bool(eval_pass[i])}
             out.write(_dumps(ended) + b"\n")
         out.write(_dumps({"record": "load", "event": "stop", "t": T0 + duration}) + b"\n")
-    _write_ledger(directory / "ledger.jsonl", ids=ids, sent=sent, outage=outage, failed=failed, tokens=tokens, rng=rng)
-    _write_events(directory / "events.jsonl")
-    _write_proxies(directory / "proxies.jsonl", duration)
+    _write_ledger(files.ledger, ids=ids, sent=sent, outage=outage, failed=failed, tokens=tokens, rng=rng)
+    _write_events(files.events)
+    _write_proxies(files.proxies, duration)
     return count
 
 

@@ -45,15 +45,16 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     from chaos.load.config import LoadConfig
     from chaos.load.launch import free_port, locust_command, stop_deadline
     from chaos.load.summary import summarize
+    from chaos.rundir import RunDir
     from chaos.scenario.loading import load_scenario
 
     scenario = load_scenario(file, overrides)
-    run_dir = (out or Path("runs") / time.strftime("load-%Y%m%d-%H%M%S")).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    run_id = run_dir.name
-    config = LoadConfig.from_scenario(scenario, target_url=target_url, records=run_dir / "records.jsonl", run_id=run_id)
+    run_dir = RunDir((out or Path("runs") / time.strftime("load-%Y%m%d-%H%M%S")).resolve())
+    run_dir.path.mkdir(parents=True, exist_ok=True)
+    run_id = run_dir.path.name
+    config = LoadConfig.from_scenario(scenario, target_url=target_url, records=run_dir.records, run_id=run_id)
     config.resolved_headers(os.environ)  # a missing variable is refused here, before anything runs
-    command = locust_command(config, run_dir / "load.json", master_port=free_port() if config.processes > 1 else None)
+    command = locust_command(config, run_dir, master_port=free_port() if config.processes > 1 else None)
     config.dump(command.config_file)
     click.echo(f"load: {config.shape.users} users for {config.shape.duration:g}s at {config.host}{config.path}")
     process = subprocess.Popen(command.argv, env=command.env, cwd=command.cwd, start_new_session=True)

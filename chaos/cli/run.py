@@ -134,6 +134,7 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
     from chaos.report.console_run import render_run
     from chaos.report.live import LiveView
     from chaos.run.lifecycle import run_scenario
+    from chaos.rundir import RunDir
 
     unsupported = unsupported_faults(loaded.scenario)
     if unsupported:
@@ -142,7 +143,7 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
     run_dir.mkdir(parents=True, exist_ok=False)
     interactive = sys.stdout.isatty() if live is None else live
     out = console()
-    with (run_dir / "orchestrator.log").open("a", encoding="utf-8") as log_file:
+    with RunDir(run_dir).orchestrator_log.open("a", encoding="utf-8") as log_file:
         tee = _Tee(log_file, None if interactive else sys.stderr)
         logs.configure(json_lines=True, level=options.log_level, stream=cast(TextIO, tee))
         out.print(f"run {run_id}: {loaded.scenario.name} -> {run_dir}")

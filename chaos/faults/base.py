@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from chaos.errors import ChaosError
+from chaos.providers.admin_client import AdminClient
 from chaos.scenario.faults import Fault, FaultKind, FaultSpec
 from chaos.scenario.model import Scenario
-from chaos.stack.admin import ProvidersAdmin
 from chaos.toxiproxy.client import ToxiproxyClient
 
 
@@ -18,7 +18,7 @@ class FaultContext:
     """What a fault needs to act on the environment, shared by every fault of a run."""
 
     run_id: str
-    admin: ProvidersAdmin
+    admin: AdminClient
     toxiproxy: ToxiproxyClient
     proxy_names: Mapping[str, str]  # provider -> its Toxiproxy proxy
     proxy_disabled: Callable[[str, bool], Awaitable[None]]  # keeps the lease's list of disabled proxies

@@ -4,7 +4,7 @@ on the mock providers through their admin API, with a TTL refreshed by every upd
 from __future__ import annotations
 
 from chaos.faults.base import LiveFault, register
-from chaos.scenario.faults import FaultKind, FaultSpec
+from chaos.scenario.faults import FaultKind, FaultSpec, ProviderBehaviour
 
 
 @register(*(kind for kind in FaultKind if kind.is_provider_behaviour))
@@ -12,11 +12,12 @@ class ProviderBehaviourFault(LiveFault):
     async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:
         provider = self.fault.provider
         assert provider is not None  # the language requires it for behaviour faults
+        assert isinstance(spec, ProviderBehaviour)
         await self.context.admin.put_behaviour(
             self.name,
             provider=provider,
-            kind=self.fault.kind.value,
-            spec=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+            kind=self.fault.kind,
+            spec=spec,
             run=self.context.run_id,
             ttl_s=ttl_s,
         )
@@ -25,4 +26,4 @@ class ProviderBehaviourFault(LiveFault):
         await self.context.admin.delete_behaviour(self.name)
 
     async def in_effect(self) -> bool:
-        return any(behaviour.get("name") == self.name for behaviour in await self.context.admin.behaviours())
+        return any(behaviour.name == self.name for behaviour in await self.context.admin.behaviours())

@@ -1,9 +1,9 @@
 """The Locust command line for a ``LoadConfig``: what the orchestrator runs as a subprocess.
 
 ``locust_command`` is pure: it builds the arguments, the environment and the files of one
-load process (and its workers with ``processes > 1``); the caller writes the config
-(``LoadConfig.dump(command.config_file)``) and starts ``command.argv`` with
-``command.env`` in ``command.cwd``, in a session of its own (``start_new_session=True``).
+load process (and its workers with ``processes > 1``), in its run directory; the caller
+writes the config (``LoadConfig.dump(command.config_file)``) and starts ``command.argv``
+with ``command.env`` in ``command.cwd``, in a session of its own (``start_new_session=True``).
 
 How the load ends:
 
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chaos.load.config import CONFIG_ENV, LoadConfig
+from chaos.rundir import RunDir
 
 BUILTIN_LOCUSTFILE = Path(__file__).resolve().parent / "runtime" / "chat.py"
 _STARTUP_SLACK = 10.0  # seconds: Locust's start, workers connecting, SUMMARY and exit
@@ -45,20 +46,17 @@ class LoadCommand:
 
 def locust_command(
     config: LoadConfig,
-    config_file: Path,
+    run_dir: RunDir,
     *,
     master_port: int | None = None,
     python: str = sys.executable,
     base_env: Mapping[str, str] = os.environ,
 ) -> LoadCommand:
-    """The command that runs ``config``'s load; files go beside the records file.
+    """The command that runs ``config``'s load, its files in ``run_dir``.
 
     ``master_port`` (a free loopback port, see ``free_port``) is required with
     ``processes > 1``: the workers reach their master there.
     """
-    run_dir = config.records.parent
-    stats_prefix = run_dir / "locust-stats"
-    log_file = run_dir / "locust.log"
     locustfile = config.locustfile or BUILTIN_LOCUSTFILE
     argv = [
         python,
@@ -73,9 +71,9 @@ def locust_command(
         "0",
         "--only-summary",
         "--json-file",
-        str(stats_prefix),
+        str(run_dir.locust_stats.with_suffix("")),  # Locust adds the .json
         "--logfile",
-        str(log_file),
+        str(run_dir.locust_log),
         "--loglevel",
         config.log_level,
     ]
@@ -95,15 +93,15 @@ def locust_command(
         ]
     # LOCUST_* variables would silently change the run; the config is the whole truth.
     env = {name: value for name, value in base_env.items() if not name.startswith("LOCUST_")}
-    env[CONFIG_ENV] = str(config_file)
+    env[CONFIG_ENV] = str(run_dir.load_config)
     env["PYTHONUNBUFFERED"] = "1"
     return LoadCommand(
         argv=argv,
         env=env,
-        cwd=run_dir,
-        config_file=config_file,
-        locust_stats=stats_prefix.with_suffix(".json"),
-        log_file=log_file,
+        cwd=run_dir.path,
+        config_file=run_dir.load_config,
+        locust_stats=run_dir.locust_stats,
+        log_file=run_dir.locust_log,
     )
 
 

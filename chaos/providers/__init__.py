@@ -16,7 +16,9 @@ tools.py         when to call a tool, and schema-valid arguments
 ledger.py        one row per request, billed
 lease.py         the run lease
 findings.py      client findings from the ledger (pure)
-admin.py         the admin API
+admin.py         the admin API (the server)
+admin_models.py  its JSON bodies, shared by the server and the client
+admin_client.py  the typed async client the orchestrator and `chaos reset` use
 metrics.py       Prometheus metrics
 """
 

@@ -25,14 +25,27 @@ import json
 import math
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from aiohttp import web
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from chaos.providers.admin_models import (
+    BehaviourList,
+    Deleted,
+    ErrorBody,
+    Findings,
+    Health,
+    LeaseRequest,
+    ProviderInfo,
+    Released,
+    ResetDone,
+    StoredBehaviour,
+)
 from chaos.providers.behaviours import BehaviourError
 from chaos.providers.findings import client_findings
-from chaos.providers.lease import MAX_LEASE_TTL_S, LeaseConflict
+from chaos.providers.lease import LeaseConflict
 from chaos.providers.ledger import LedgerQuery
 from chaos.providers.metrics import CONTENT_TYPE_LATEST
 from chaos.providers.provider import MockProvider, Shared
@@ -40,13 +53,14 @@ from chaos.providers.provider import MockProvider, Shared
 MAX_ADMIN_BODY = 256 * 1024
 _BEHAVIOUR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_PROVIDER_LIST = TypeAdapter(list[ProviderInfo])
 
 
 class AdminError(Exception):
     def __init__(self, status: int, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"error": message, **extra}
+        self.body = ErrorBody(error=message, **extra)
 
 
 class AdminApi:
@@ -75,18 +89,17 @@ class AdminApi:
         return app
 
     async def health(self, request: web.Request) -> web.Response:
-        return _json({"ok": True, "providers": len(self.providers)})
+        return _answer(Health(ok=True, providers=len(self.providers)))
 
     async def list_providers(self, request: web.Request) -> web.Response:
-        return _json(
-            [
-                {"name": p.name, "api": p.api.value, "model": p.spec.provider.model, "url": self.urls[p.name]}
-                for p in self.providers
-            ]
-        )
+        listed = [
+            ProviderInfo(name=p.name, api=p.api, model=p.spec.provider.model, url=self.urls[p.name])
+            for p in self.providers
+        ]
+        return web.Response(body=_PROVIDER_LIST.dump_json(listed), content_type="application/json")
 
     async def list_behaviours(self, request: web.Request) -> web.Response:
-        return _json({"behaviours": [b.as_dict() for b in self.shared.behaviours.active()]})
+        return _answer(BehaviourList(behaviours=[StoredBehaviour.of(b) for b in self.shared.behaviours.active()]))
 
     async def put_behaviour(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -97,25 +110,25 @@ class AdminApi:
             behaviour = self.shared.behaviours.upsert(name, body)
         except BehaviourError as exc:
             raise AdminError(400, "invalid behaviour", problems=exc.problems) from None
-        return _json(behaviour.as_dict())
+        return _answer(StoredBehaviour.of(behaviour))
 
     async def get_behaviour(self, request: web.Request) -> web.Response:
         behaviour = self.shared.behaviours.get(request.match_info["name"])
         if behaviour is None:
             raise AdminError(404, "no such behaviour")
-        return _json(behaviour.as_dict())
+        return _answer(StoredBehaviour.of(behaviour))
 
     async def delete_behaviour(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         if self.shared.behaviours.get(name) is None or not self.shared.behaviours.delete(name):
             raise AdminError(404, f"no such behaviour: {name[:200]}")
-        return _json({"deleted": [name]})
+        return _answer(Deleted(deleted=[name]))
 
     async def delete_run_behaviours(self, request: web.Request) -> web.Response:
         run = request.query.get("run")
         if not run:
             raise AdminError(400, "give ?run=ID (or DELETE /behaviours/{name}, or POST /reset)")
-        return _json({"deleted": self.shared.behaviours.delete_run(run)})
+        return _answer(Deleted(deleted=self.shared.behaviours.delete_run(run)))
 
     async def reset(self, request: web.Request) -> web.Response:
         clear_ledger = _flag(request.query.get("ledger"), "ledger") or False
@@ -124,7 +137,7 @@ class AdminApi:
             provider.window.clear()
         if clear_ledger:
             self.shared.ledger.clear()
-        return _json({"behaviours_cleared": cleared, "ledger_cleared": clear_ledger})
+        return _answer(ResetDone(behaviours_cleared=cleared, ledger_cleared=clear_ledger))
 
     async def ledger(self, request: web.Request) -> web.Response:
         query = _ledger_query(request)
@@ -138,37 +151,21 @@ class AdminApi:
 
     async def findings(self, request: web.Request) -> web.Response:
         rows = self.shared.ledger.query(LedgerQuery(run=request.query.get("run") or None))
-        return _json({"findings": [finding.model_dump(mode="json") for finding in client_findings(rows)]})
+        return _answer(Findings(findings=client_findings(rows)))
 
     async def get_lease(self, request: web.Request) -> web.Response:
         held = self.shared.lease.current()
         if held is None:
             raise AdminError(404, "no lease is held")
-        return _json(held.as_dict())
+        return _answer(held)
 
     async def put_lease(self, request: web.Request) -> web.Response:
-        body = await _read_json(request)
-        if not isinstance(body, dict):
-            raise AdminError(400, "body: a JSON object {run, ttl_s, proxies}")
-        run, ttl_s, proxies = body.get("run"), body.get("ttl_s", 30), body.get("proxies", [])
-        problems = []
-        if not isinstance(run, str) or not run:
-            problems.append("run: the run id, a non-empty string")
-        if isinstance(ttl_s, bool) or not isinstance(ttl_s, int | float) or not 0 < ttl_s <= MAX_LEASE_TTL_S:
-            problems.append(f"ttl_s: seconds, more than 0 and at most {MAX_LEASE_TTL_S:g}")
-        if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
-            problems.append("proxies: a list of proxy names")
-        if set(body) - {"run", "ttl_s", "proxies"}:
-            problems.append(
-                f"unknown keys: {', '.join(sorted(str(k) for k in set(body) - {'run', 'ttl_s', 'proxies'}))}"
-            )
-        if problems:
-            raise AdminError(400, "invalid lease", problems=problems)
+        wanted = _parse(LeaseRequest, await _read_json(request), "invalid lease")
         try:
-            held = self.shared.lease.take(str(run), float(ttl_s), list(proxies))
+            held = self.shared.lease.take(wanted.run, wanted.ttl_s, wanted.proxies)
         except LeaseConflict as exc:
-            raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held.as_dict()) from None
-        return _json(held.as_dict())
+            raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held) from None
+        return _answer(held)
 
     async def delete_lease(self, request: web.Request) -> web.Response:
         run = request.query.get("run")
@@ -177,8 +174,8 @@ class AdminApi:
         try:
             released = self.shared.lease.release(run)
         except LeaseConflict as exc:
-            raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held.as_dict()) from None
-        return _json({"released": released is not None})
+            raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held) from None
+        return _answer(Released(released=released is not None))
 
     async def metrics(self, request: web.Request) -> web.Response:
         return web.Response(body=self.shared.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -189,14 +186,28 @@ async def _json_errors(request: web.Request, handler: _Handler) -> web.StreamRes
     try:
         return await handler(request)
     except AdminError as exc:
-        return _json(exc.body, status=exc.status)
+        return _answer(exc.body, status=exc.status)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return _json({"error": exc.reason}, status=exc.status)
+        return _answer(ErrorBody(error=exc.reason), status=exc.status)
     except Exception:
         structlog.get_logger().exception("admin request failed", path=request.path)
-        return _json({"error": "the admin API failed on this request (logged)"}, status=500)
+        return _answer(ErrorBody(error="the admin API failed on this request (logged)"), status=500)
+
+
+_Body = TypeVar("_Body", bound=BaseModel)
+
+
+def _parse(model: type[_Body], body: Any, what: str) -> _Body:
+    """``body`` as ``model``, or a 400 with one ``path: message`` problem per error."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(step) for step in error['loc']) or 'body'}: {error['msg']}" for error in exc.errors()
+        ]
+        raise AdminError(400, what, problems=problems) from None
 
 
 def _ledger_query(request: web.Request) -> LedgerQuery:
@@ -248,5 +259,7 @@ async def _read_json(request: web.Request) -> Any:
         raise AdminError(400, "body: not valid JSON") from None
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data), status=status, content_type="application/json")
+def _answer(body: BaseModel, status: int = 200) -> web.Response:
+    # An error says only what explains it; an answer keeps every field, null or not.
+    text = body.model_dump_json(exclude_none=isinstance(body, ErrorBody))
+    return web.Response(text=text, status=status, content_type="application/json")

@@ -106,18 +106,6 @@ class Behaviour:
         rate = self.spec.rate
         return rate >= 1.0 or self.rng.random() < rate
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "provider": self.provider,
-            self.kind.value: self.spec.model_dump(mode="json", exclude_none=True),
-            "kind": self.kind.value,
-            "run": self.run,
-            "ttl_s": self.ttl_s,
-            "expires_at": self.expires_at,
-            "updated_at": self.updated_at,
-        }
-
 
 @dataclass(slots=True)
 class Decision:

@@ -9,37 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any
 
-MAX_LEASE_TTL_S = 3600.0
+from chaos.providers.admin_models import LeaseView
 
 
 class LeaseConflict(Exception):
-    def __init__(self, held: RunLease) -> None:
+    def __init__(self, held: LeaseView) -> None:
         super().__init__(f"the environment is leased by run {held.run} until {held.expires_at:.0f}")
         self.held = held
-
-
-@dataclass(frozen=True)
-class RunLease:
-    run: str
-    ttl_s: float
-    proxies: tuple[str, ...]
-    acquired_at: float
-    renewed_at: float
-    expires_at: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "proxies": list(self.proxies)}
 
 
 class Lease:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._held: RunLease | None = None
+        self._held: LeaseView | None = None
 
-    def current(self) -> RunLease | None:
+    def current(self) -> LeaseView | None:
         held = self._held
         if held is not None and held.expires_at <= self._clock():
             self._held = held = None
@@ -49,23 +34,23 @@ class Lease:
         held = self.current()
         return held.run if held is not None else None
 
-    def take(self, run: str, ttl_s: float, proxies: list[str]) -> RunLease:
+    def take(self, run: str, ttl_s: float, proxies: list[str]) -> LeaseView:
         """Take or renew; raises ``LeaseConflict`` when another run holds it."""
         held = self.current()
         if held is not None and held.run != run:
             raise LeaseConflict(held)
         now = self._clock()
-        self._held = RunLease(
+        self._held = LeaseView(
             run=run,
             ttl_s=ttl_s,
-            proxies=tuple(proxies),
+            proxies=list(proxies),
             acquired_at=held.acquired_at if held is not None else now,
             renewed_at=now,
             expires_at=now + ttl_s,
         )
         return self._held
 
-    def release(self, run: str) -> RunLease | None:
+    def release(self, run: str) -> LeaseView | None:
         """Release ``run``'s lease (None if nobody held it); raises ``LeaseConflict`` for another run's."""
         held = self.current()
         if held is not None and held.run != run:

@@ -7,41 +7,35 @@ any moment keeps everything up to that moment.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import structlog
 
 from chaos.errors import ChaosError
+from chaos.providers.admin_client import AdminClient
 from chaos.records import LedgerRow, LoadEvent, LoadEventKind, ProxyCounters, dump_record, parse_record
 from chaos.run.jsonl import JsonlTail, JsonlWriter
+from chaos.rundir import RunDir
 from chaos.slo.live import LiveMonitor
-from chaos.stack.admin import ProvidersAdmin
 from chaos.toxiproxy.client import ToxiproxyClient
 
 log = structlog.get_logger()
-
-RECORDS = "records.jsonl"
-EVENTS = "events.jsonl"
-LEDGER = "ledger.jsonl"
-PROXIES = "proxies.jsonl"
 
 
 class Collector:
     def __init__(
         self,
-        run_dir: Path,
+        run_dir: RunDir,
         run_id: str,
         monitor: LiveMonitor,
-        admin: ProvidersAdmin,
+        admin: AdminClient,
         toxiproxy: ToxiproxyClient,
     ) -> None:
         self.run_id = run_id
         self.monitor = monitor
         self.admin = admin
         self.toxiproxy = toxiproxy
-        self.records = JsonlTail(run_dir / RECORDS)
-        self.ledger_file = JsonlWriter(run_dir / LEDGER)
-        self.proxies_file = JsonlWriter(run_dir / PROXIES)
+        self.records = JsonlTail(run_dir.records)
+        self.ledger_file = JsonlWriter(run_dir.ledger)
+        self.proxies_file = JsonlWriter(run_dir.proxies)
         self.ledger_rows: list[LedgerRow] = []
         self.last_counters: dict[str, ProxyCounters] = {}
         self.load_events: list[LoadEvent] = []

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from chaos.load.config import LoadConfig
+from chaos.providers.admin_client import AdminClient
 from chaos.run.collect import Collector
 from chaos.run.timeline import FaultTimeline
+from chaos.rundir import RunDir
 from chaos.scenario.loading import ScenarioFile
 from chaos.slo.live import LiveSummary
 from chaos.slo.results import AbortDecision
-from chaos.stack.admin import ProvidersAdmin
 from chaos.stack.endpoints import Endpoints
 from chaos.stack.processes import Child
 from chaos.toxiproxy.client import ToxiproxyClient
@@ -37,7 +37,7 @@ class Stack:
     """The environment a run acts on, and the processes it started (none in staging)."""
 
     endpoints: Endpoints
-    admin: ProvidersAdmin
+    admin: AdminClient
     toxiproxy: ToxiproxyClient
     children: list[Child]
 
@@ -59,7 +59,7 @@ class RunState:
 @dataclass(frozen=True)
 class RunContext:
     loaded: ScenarioFile
-    run_dir: Path
+    run_dir: RunDir
     run_id: str
     stack: Stack
     collector: Collector

@@ -33,22 +33,17 @@ log = structlog.get_logger()
 
 GUARD_PERIOD_S = 1.0
 START_TIMEOUT_S = 60.0
-LOAD_CONFIG = "load-config.json"
 
 
 async def start_load(run: RunContext) -> Child:
-    records = run.run_dir / "records.jsonl"
     target = run.stack.endpoints.target_url
-    config = LoadConfig.from_scenario(run.loaded, target_url=target, records=records, run_id=run.run_id)
+    config = LoadConfig.from_scenario(run.loaded, target_url=target, records=run.run_dir.records, run_id=run.run_id)
     config.resolved_headers(os.environ)  # a missing ${VAR} is named now, not inside Locust
-    command = locust_command(
-        config, run.run_dir / LOAD_CONFIG, master_port=free_port() if config.processes > 1 else None
-    )
+    command = locust_command(config, run.run_dir, master_port=free_port() if config.processes > 1 else None)
     config.dump(command.config_file)
     run.state.load_config = config
-    log_dir = run.run_dir / "logs"
     run.state.load = await spawn(
-        "load", command.argv, log_dir=log_dir, run_id=run.run_id, env=command.env, cwd=command.cwd
+        "load", command.argv, log_path=run.run_dir.log("load"), run_id=run.run_id, env=command.env, cwd=command.cwd
     )
     return run.state.load
 
@@ -81,7 +76,7 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
 
     async def gate(at: float) -> bool:
         collector.tail_records()
-        result = steady_state_gate(scenario, load_run(run.run_dir, scenario), at)
+        result = steady_state_gate(scenario, load_run(run.run_dir.path, scenario), at)
         if not result.passed:
             failing = [f"{r.slo} in {r.segment}" for r in result.slos if r.verdict == "fail"]
             log.warning("baseline does not meet its SLOs", failing=failing)

@@ -29,11 +29,13 @@ from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
 from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
 from chaos.load.launch import stop_deadline
+from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
-from chaos.run.collect import EVENTS, Collector
+from chaos.run.collect import Collector
 from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
+from chaos.rundir import RunDir
 from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
@@ -41,7 +43,6 @@ from chaos.slo.evaluate import evaluate
 from chaos.slo.live import LiveMonitor
 from chaos.slo.loading import load_run
 from chaos.slo.results import AbortDecision
-from chaos.stack.admin import ProvidersAdmin
 from chaos.stack.local import LocalStack
 from chaos.stack.processes import Child, stop
 from chaos.stack.staging import connect_staging
@@ -56,9 +57,10 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 0xFFFF:04x}"
 
 
-async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watch: Watch) -> Journal:
-    """Run ``loaded`` in ``run_dir``; returns the final journal (also written there)."""
+async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: Watch) -> Journal:
+    """Run ``loaded`` in the run directory ``path``; returns the final journal (also written there)."""
     scenario = loaded.scenario
+    run_dir = RunDir(path)
     start = RunStart(
         run_id=run_id,
         scenario_name=scenario.name,
@@ -71,8 +73,8 @@ async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watc
     state = RunState()
     collector: Collector | None = None
     with _signals(asyncio.current_task(), state) as received:
-        write_start(run_dir, start, loaded.text)
-        write_journal(run_dir, journal)
+        write_start(path, start, loaded.text)
+        write_journal(path, journal)
         try:
             async with _stack(loaded, run_dir, run_id) as stack:
                 journal.endpoints = {
@@ -112,11 +114,11 @@ async def run_scenario(loaded: ScenarioFile, run_dir: Path, run_id: str, *, watc
         return _judge(loaded, run_dir, journal, state, collector)  # still deaf to signals: they are recorded
 
 
-def _unjudged(run_dir: Path, journal: Journal, reason: str, exit_code: ExitCode) -> Journal:
+def _unjudged(run_dir: RunDir, journal: Journal, reason: str, exit_code: ExitCode) -> Journal:
     """The journal of a run that stopped before its load started."""
     journal.verdict = "error" if exit_code is ExitCode.INVALID else "aborted"
     journal.reason, journal.exit_code, journal.ended_at = reason, int(exit_code), time.time()
-    write_journal(run_dir, journal)
+    write_journal(run_dir.path, journal)
     return journal
 
 
@@ -158,7 +160,7 @@ def _offset(state: RunState) -> float:
 
 
 @asynccontextmanager
-async def _stack(loaded: ScenarioFile, run_dir: Path, run_id: str) -> AsyncIterator[Stack]:
+async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as exits:
         children: list[Child] = []
         if loaded.scenario.environment is Environment.STAGING:
@@ -170,7 +172,7 @@ async def _stack(loaded: ScenarioFile, run_dir: Path, run_id: str) -> AsyncItera
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
             endpoints = await exits.enter_async_context(local)
             children = local.children
-        admin = await exits.enter_async_context(ProvidersAdmin(endpoints.admin_url))
+        admin = await exits.enter_async_context(AdminClient(endpoints.admin_url))
         toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
         yield Stack(endpoints, admin, toxiproxy, children)
 
@@ -182,13 +184,13 @@ async def _leased_run(run: RunContext, journal: Journal) -> None:
 
     async def lease() -> None:
         async with renewing:
-            await stack.admin.acquire_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
+            await stack.admin.take_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
 
     async def proxy_disabled(proxy: str, down: bool) -> None:
         (state.disabled_proxies.add if down else state.disabled_proxies.discard)(proxy)
         await lease()
 
-    events = JsonlWriter(run.run_dir / EVENTS)
+    events = JsonlWriter(run.run_dir.events)
     context = FaultContext(run.run_id, stack.admin, stack.toxiproxy, stack.endpoints.proxy_names, proxy_disabled)
     heartbeat: asyncio.Task[None] | None = None
     try:
@@ -196,7 +198,7 @@ async def _leased_run(run: RunContext, journal: Journal) -> None:
         heartbeat = asyncio.create_task(_heartbeat(lease))
         load = await start_load(run)
         state.t0 = journal.t0 = await wait_for_start(run.collector, load)
-        write_journal(run.run_dir, journal)
+        write_journal(run.run_dir.path, journal)
         await guard(run, context, events)
     finally:
         state.winding_down = True
@@ -222,7 +224,7 @@ async def _wind_down(run: RunContext, events: JsonlWriter) -> None:
     if state.load is not None and state.load_config is not None:
         await stop(state.load, grace=stop_deadline(state.load_config))
     with contextlib.suppress(ChaosError):
-        await stack.admin.clear_run(run_id)
+        await stack.admin.delete_run_behaviours(run_id)
     with contextlib.suppress(ChaosError):
         await stack.toxiproxy.reset_run(run_id, enable=sorted(state.disabled_proxies))
     events.close()
@@ -233,14 +235,14 @@ async def _wind_down(run: RunContext, events: JsonlWriter) -> None:
 
 
 def _judge(
-    loaded: ScenarioFile, run_dir: Path, journal: Journal, state: RunState, collector: Collector | None
+    loaded: ScenarioFile, run_dir: RunDir, journal: Journal, state: RunState, collector: Collector | None
 ) -> Journal:
     scenario = loaded.scenario
     rows = collector.ledger_rows if collector is not None else []
     findings = client_findings(rows)
     evaluation = evaluate(
         scenario,
-        load_run(run_dir, scenario),
+        load_run(run_dir.path, scenario),
         aborted=state.aborted,
         baseline_gate_failed=state.gate_failed,
         findings=findings,
@@ -258,5 +260,5 @@ def _judge(
     if journal.status is RunStatus.RUNNING:
         journal.status = RunStatus.FINISHED
     journal.ended_at = time.time()
-    write_journal(run_dir, journal)
+    write_journal(run_dir.path, journal)
     return journal

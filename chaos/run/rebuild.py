@@ -12,9 +12,6 @@ from pydantic import ValidationError
 
 from chaos.errors import ChaosError
 from chaos.journal import (
-    JOURNAL,
-    RUN_START,
-    SCENARIO_COPY,
     Journal,
     RunStatus,
     bills,
@@ -25,7 +22,7 @@ from chaos.journal import (
 )
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
-from chaos.run.collect import EVENTS, LEDGER, RECORDS
+from chaos.rundir import RunDir
 from chaos.scenario.loading import scenario_from_text
 from chaos.slo.evaluate import evaluate
 from chaos.slo.loading import load_run
@@ -41,13 +38,14 @@ def _read(path: Path) -> list[object]:
 
 def journal_to_show(run_dir: Path, *, rebuild: bool) -> tuple[Journal, str | None]:
     """The run's journal, rebuilt where it must be; and a note saying so, if it was."""
+    files = RunDir(run_dir)
     lost: str | None = None
     try:
         journal = read_journal(run_dir)
     except FileNotFoundError:
-        lost = f"no {JOURNAL}"
+        lost = f"no {files.journal.name}"
     except (ValueError, ValidationError) as exc:
-        lost = f"{JOURNAL} is not a journal ({type(exc).__name__})"
+        lost = f"{files.journal.name} is not a journal ({type(exc).__name__})"
     if lost is not None:
         journal = rebuild_journal(run_dir, _from_start(run_dir, lost), lost=lost)
         return journal, f"{run_dir}: {lost}: rebuilt from the raw files"
@@ -60,28 +58,31 @@ def journal_to_show(run_dir: Path, *, rebuild: bool) -> tuple[Journal, str | Non
 
 def _from_start(run_dir: Path, missing: str) -> Journal:
     """A journal begun again from ``run.json`` and the scenario copy, as the run began it."""
+    files = RunDir(run_dir)
+    kept = f"{files.run_start.name} and {files.scenario_copy.name}"
     try:
         start, text = read_start(run_dir)
     except FileNotFoundError:
         raise ChaosError(
-            f"{run_dir} is not a run directory: {missing}, and no {RUN_START} and {SCENARIO_COPY} to rebuild it from",
+            f"{run_dir} is not a run directory: {missing}, and no {kept} to rebuild it from",
             hint="give a directory that chaos run created (runs/<scenario>-<run id>)",
         ) from None
     except (OSError, ValueError, ValidationError) as exc:
-        raise ChaosError(f"{run_dir}: {missing}, and {RUN_START} cannot be read: {exc}") from None
+        raise ChaosError(f"{run_dir}: {missing}, and {kept} cannot be read: {exc}") from None
     return Journal.starting(start, text, versions())
 
 
 def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None) -> Journal:
     """Judge ``run_dir``'s raw files again into ``journal``. A run whose journal was
     ``lost`` is judged as finished if its load stopped by itself, as killed otherwise."""
-    if journal.t0 is None and not (run_dir / RECORDS).exists():
+    files = RunDir(run_dir)
+    if journal.t0 is None and not files.records.exists():
         raise ChaosError(f"{run_dir}: the run recorded no load; there is nothing to judge")
     loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides)
     scenario = loaded.scenario
     data = load_run(run_dir, scenario)
-    rows = [row for row in _read(run_dir / LEDGER) if isinstance(row, LedgerRow)]
-    events = [event for event in _read(run_dir / EVENTS) if isinstance(event, FaultEvent)]
+    rows = [row for row in _read(files.ledger) if isinstance(row, LedgerRow)]
+    events = [event for event in _read(files.events) if isinstance(event, FaultEvent)]
     findings = client_findings(rows)
     killed = journal.status is RunStatus.RUNNING and (lost is None or data.stopped is None)
     if lost is not None:

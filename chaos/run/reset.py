@@ -15,7 +15,7 @@ from pathlib import Path
 from chaos.envrefs import resolve
 from chaos.errors import ChaosError
 from chaos.faults import proxies_disabled_by
-from chaos.stack.admin import ProvidersAdmin
+from chaos.providers.admin_client import AdminClient
 from chaos.toxiproxy.client import ToxiproxyClient
 
 
@@ -44,18 +44,18 @@ async def reset_environment(admin_url: str | None, toxiproxy_url: str | None, *,
     done: list[str] = []
     disabled: list[str] = []
     if admin_url is not None:
-        async with ProvidersAdmin(admin_url) as admin:
+        async with AdminClient(admin_url) as admin:
             lease = await admin.lease()
-            holder = str(lease["run"]) if lease else None
+            holder = lease.run if lease is not None else None
             if run_id is None:
                 await admin.reset()
                 done.append(f"providers at {admin_url}: every behaviour cleared")
             else:
-                await admin.clear_run(run_id)
+                await admin.delete_run_behaviours(run_id)
                 done.append(f"providers at {admin_url}: behaviours of run {run_id} cleared")
             if lease is not None and (run_id is None or holder == run_id):
-                disabled = [str(proxy) for proxy in lease.get("proxies", [])]
-                await admin.release_lease(str(holder))
+                disabled = list(lease.proxies)
+                await admin.release_lease(lease.run)
                 done.append(f"lease of run {holder} released")
     if toxiproxy_url is not None:
         async with ToxiproxyClient(toxiproxy_url) as toxiproxy:

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from chaos.errors import ChaosError
+from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 from chaos.slo.builder import RunDataBuilder
 from chaos.slo.data import RunData
 from chaos.slo.wire import BadRecord
 
-RUN_FILES = ("records.jsonl", "events.jsonl", "ledger.jsonl", "proxies.jsonl")
 CHUNK_BYTES = 1 << 20  # a chunk's records stay in the CPU's caches while read into columns
 
 
@@ -29,12 +29,12 @@ class RunDataError(ChaosError):
     """A run's record files cannot be read."""
 
 
-def load_run(directory: Path, scenario: Scenario, files: Sequence[str] = RUN_FILES) -> RunData:
-    """Read the run's record files that exist (a run may lack proxies.jsonl, say)."""
+def load_run(directory: Path, scenario: Scenario, files: Sequence[Path] | None = None) -> RunData:
+    """Read the run's record files that exist (a run may lack proxies.jsonl, say), or
+    those of ``files`` (paths in the run directory)."""
     builder = RunDataBuilder(scenario)
     with _collector_paused():
-        for name in files:
-            path = directory / name
+        for path in RunDir(directory).record_files if files is None else files:
             if path.is_file():
                 for offset, lines in read_blocks(path, CHUNK_BYTES):
                     try:

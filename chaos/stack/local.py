@@ -3,7 +3,7 @@
 Providers process (one port per provider plus its admin API), Toxiproxy (the embedded
 server, or ``toxiproxy-server`` from PATH, or a URL the scenario gives), one proxy per
 provider, then the target started with the environment contract, each provider pointed
-at its proxy. Every child's output goes to ``<run>/logs/``; every child dies with the
+at its proxy. Every child's output goes to the run's ``logs/``; every child dies with the
 orchestrator (see ``processes.py``).
 """
 
@@ -23,6 +23,7 @@ import yaml
 
 from chaos.envrefs import resolve
 from chaos.errors import EnvironmentProblem
+from chaos.rundir import RunDir
 from chaos.scenario import contract
 from chaos.scenario.loading import ScenarioFile
 from chaos.scenario.model import Scenario
@@ -56,7 +57,7 @@ def start_command(argv: list[str]) -> list[str]:
 class LocalStack:
     """``async with LocalStack(...) as endpoints``: everything up, then everything down."""
 
-    def __init__(self, loaded: ScenarioFile, run_dir: Path, run_id: str, *, target_env: dict[str, str]) -> None:
+    def __init__(self, loaded: ScenarioFile, run_dir: RunDir, run_id: str, *, target_env: dict[str, str]) -> None:
         self.loaded = loaded
         self.run_dir = run_dir
         self.run_id = run_id
@@ -75,7 +76,7 @@ class LocalStack:
         await self._exits.aclose()
 
     async def _spawn(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> Child:
-        child = await spawn(name, argv, log_dir=self.run_dir / "logs", run_id=self.run_id, env=env, cwd=Path.cwd())
+        child = await spawn(name, argv, log_path=self.run_dir.log(name), run_id=self.run_id, env=env, cwd=Path.cwd())
         self.children.append(child)
         return child
 
@@ -86,7 +87,7 @@ class LocalStack:
     async def _start(self) -> Endpoints:
         self._exits.push_async_callback(self._stop_children)
         scenario = self.loaded.scenario
-        providers_ready = self.run_dir / "providers.ready.json"
+        providers_ready = self.run_dir.providers_ready
         providers = await self._spawn(
             "providers",
             chaos_command(
@@ -141,14 +142,14 @@ class LocalStack:
             if eval_set is not None:
                 entry["eval_set"] = str(self.loaded.resolve(eval_set).resolve())
             providers[name] = entry
-        path = self.run_dir / "providers.yaml"
+        path = self.run_dir.providers_config
         path.write_text(yaml.safe_dump({"providers": providers}, sort_keys=False), encoding="utf-8")
         return path
 
     async def _toxiproxy(self) -> str:
         """The Toxiproxy API URL: the scenario's, or a server started for this run."""
         choice = choose_server(
-            self.loaded.scenario.stack, ready_file=self.run_dir / "toxiproxy.ready.json", binary_port=free_port()
+            self.loaded.scenario.stack, ready_file=self.run_dir.toxiproxy_ready, binary_port=free_port()
         )
         log.info("toxiproxy", kind=choice.kind.value, reason=choice.reason)
         if choice.kind is ServerKind.URL:

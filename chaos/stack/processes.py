@@ -3,7 +3,7 @@
 Every child gets a parent-death signal (Linux ``PR_SET_PDEATHSIG``), so that it dies
 with the orchestrator even when the orchestrator is killed with SIGKILL and no cleanup
 code runs; a process group alone would not do that. Each child's stdout and stderr go
-to ``<log_dir>/<name>.log``, and its environment carries ``CHAOS_RUN_ID``: the mark by
+to its log file (``RunDir.log(name)``), and its environment carries ``CHAOS_RUN_ID``: the mark by
 which anything a run left running can be found (``/proc/*/environ``).
 """
 
@@ -55,15 +55,14 @@ async def spawn(
     name: str,
     argv: Sequence[str],
     *,
-    log_dir: Path,
+    log_path: Path,
     run_id: str,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Child:
-    """Start ``argv`` with its output in ``log_dir/name.log`` and ``CHAOS_RUN_ID=run_id`` in
-    its environment (``env``, or this process's); it dies with this process."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
+    """Start ``argv`` with its output in ``log_path`` and ``CHAOS_RUN_ID=run_id`` in its
+    environment (``env``, or this process's); it dies with this process."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         try:
             process = await asyncio.create_subprocess_exec(

@@ -15,8 +15,8 @@ import httpx
 
 from chaos.envrefs import resolve
 from chaos.errors import EnvironmentProblem
+from chaos.providers.admin_client import AdminClient
 from chaos.scenario.model import Scenario
-from chaos.stack.admin import ProvidersAdmin
 from chaos.stack.endpoints import Endpoints, ProviderRoute, base_url
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.errors import ToxiproxyError
@@ -51,7 +51,7 @@ async def connect_staging(scenario: Scenario) -> Endpoints:
             proxies = await toxiproxy.proxies()
         except ToxiproxyError as exc:
             raise EnvironmentProblem(f"preflight: Toxiproxy at {toxiproxy_url} did not answer: {exc.message}") from exc
-    async with ProvidersAdmin(admin_url, timeout=PREFLIGHT_TIMEOUT_S) as admin:
+    async with AdminClient(admin_url, timeout=PREFLIGHT_TIMEOUT_S) as admin:
         try:
             await admin.health()
         except EnvironmentProblem as exc:

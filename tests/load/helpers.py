@@ -16,6 +16,7 @@ from typing import Any
 from chaos.load.config import LoadConfig, ShapeConfig
 from chaos.load.launch import LoadCommand, free_port, locust_command, run_deadline
 from chaos.records import LoadEvent, LoadEventKind, RequestEnded, RequestSent, parse_record
+from chaos.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "scenarios" / "evals" / "general.jsonl"
@@ -29,7 +30,7 @@ def config(tmp_path: Path, url: str, **overrides: Any) -> LoadConfig:
         "shape": ShapeConfig(users=4, spawn_rate=40, duration=2.5),
         "stop_grace": 2.0,
         "client_timeout": 5.0,
-        "records": tmp_path / "records.jsonl",
+        "records": RunDir(tmp_path).records,
         "wait_min": 0.01,
         "wait_max": 0.03,
         "eval_set": EVALS,
@@ -72,7 +73,7 @@ class LoadProcess:
     def __init__(self, cfg: LoadConfig) -> None:
         self.config = cfg
         self.command: LoadCommand = locust_command(
-            cfg, cfg.records.parent / "load.json", master_port=free_port() if cfg.processes > 1 else None
+            cfg, RunDir(cfg.records.parent), master_port=free_port() if cfg.processes > 1 else None
         )
         cfg.dump(self.command.config_file)
         self._stderr = cfg.records.parent / "stderr.txt"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from chaos.cli import main
+from chaos.rundir import RunDir
 from tests.load.helpers import EVALS, Records
 from tests.load.target import TargetServer
 
@@ -60,7 +61,7 @@ def test_chaos_load_sends_a_scenarios_load_to_a_url(tmp_path: Path, target: Targ
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    records = Records.read(out / "records.jsonl")
+    records = Records.read(RunDir(out).records)
     assert records.ended
     assert len(records.ended) == sum(target.target.received.values())
     assert f"requests: {len(records.ended)} ended (ok {len(records.ended)}), 0 never ended" in result.stdout

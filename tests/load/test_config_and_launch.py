@@ -12,6 +12,7 @@ import pytest
 from chaos.errors import ChaosError
 from chaos.load.config import CONFIG_ENV, Bursts, LoadConfig, ShapeConfig, Stage
 from chaos.load.launch import BUILTIN_LOCUSTFILE, locust_command
+from chaos.rundir import RunDir
 from chaos.scenario.base import Api
 from chaos.scenario.loading import load_scenario
 from tests.load.helpers import ROOT, config
@@ -22,7 +23,7 @@ OUTAGE = ROOT / "scenarios" / "provider-outage.yaml"
 def test_a_scenario_becomes_the_config_of_its_load(tmp_path: Path) -> None:
     scenario = load_scenario(OUTAGE)
     cfg = LoadConfig.from_scenario(
-        scenario, target_url="http://127.0.0.1:9000", records=tmp_path / "records.jsonl", run_id="run-1"
+        scenario, target_url="http://127.0.0.1:9000", records=RunDir(tmp_path).records, run_id="run-1"
     )
     assert (cfg.api, cfg.model, cfg.run_id, cfg.processes) == (Api.OPENAI, "gateway", "run-1", 1)
     assert cfg.headers == {"Authorization": "Bearer ${GATEWAY_KEY:-demo}"}  # a reference, never its value
@@ -112,7 +113,8 @@ def test_a_config_file_that_is_missing_or_wrong_is_a_chaos_error(tmp_path: Path)
 
 def test_one_process_runs_headless_and_exits_zero_on_failed_requests(tmp_path: Path) -> None:
     cfg = config(tmp_path, "http://127.0.0.1:8080/v1")
-    command = locust_command(cfg, tmp_path / "load.json", python="py", base_env={"PATH": "/bin", "LOCUST_USERS": "9"})
+    run_dir = RunDir(tmp_path)
+    command = locust_command(cfg, run_dir, python="py", base_env={"PATH": "/bin", "LOCUST_USERS": "9"})
     argv = command.argv
     assert argv[:3] == ["py", "-m", "locust"]
     assert argv[argv.index("--locustfile") + 1] == str(BUILTIN_LOCUSTFILE)
@@ -120,16 +122,17 @@ def test_one_process_runs_headless_and_exits_zero_on_failed_requests(tmp_path: P
     assert argv[argv.index("--exit-code-on-error") + 1] == "0"
     assert "--headless" in argv
     assert "--processes" not in argv
-    assert command.env == {"PATH": "/bin", CONFIG_ENV: str(tmp_path / "load.json"), "PYTHONUNBUFFERED": "1"}
+    assert command.env == {"PATH": "/bin", CONFIG_ENV: str(run_dir.load_config), "PYTHONUNBUFFERED": "1"}
     assert command.cwd == tmp_path
-    assert command.locust_stats == tmp_path / "locust-stats.json"
+    assert command.locust_stats == run_dir.locust_stats
+    assert argv[argv.index("--json-file") + 1] + ".json" == str(run_dir.locust_stats)
 
 
 def test_several_processes_run_a_master_and_local_workers_on_a_given_port(tmp_path: Path) -> None:
     cfg = config(tmp_path, "http://127.0.0.1:8080", processes=3)
     with pytest.raises(ValueError, match="master_port"):
-        locust_command(cfg, tmp_path / "load.json")
-    argv = locust_command(cfg, tmp_path / "load.json", master_port=41234).argv
+        locust_command(cfg, RunDir(tmp_path))
+    argv = locust_command(cfg, RunDir(tmp_path), master_port=41234).argv
     assert argv[argv.index("--processes") + 1] == "3"
     assert argv[argv.index("--master-bind-host") + 1] == "127.0.0.1"
     assert argv[argv.index("--master-bind-port") + 1] == argv[argv.index("--master-port") + 1] == "41234"

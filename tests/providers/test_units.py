@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from chaos.errors import ChaosError
 from chaos.evals import EvalCase, load_eval_set
+from chaos.providers.admin_models import StoredBehaviour
 from chaos.providers.behaviours import BehaviourError, Behaviours
 from chaos.providers.findings import Thresholds, client_findings
 from chaos.providers.ledger import Ledger, LedgerQuery
@@ -173,7 +174,11 @@ def test_behaviour_bodies_are_validated_with_the_scenario_specs() -> None:
     with pytest.raises(BehaviourError):
         behaviours.upsert("x", [1, 2])
     stored = behaviours.upsert("x", {"provider": "p", "stream_cut": {"mode": "error", "rate": 0.5}})
-    assert stored.as_dict()["stream_cut"] == {"rate": "50%", "after_tokens": 10, "mode": "error"}
+    assert StoredBehaviour.of(stored).model_dump(mode="json")["stream_cut"] == {
+        "rate": "50%",
+        "after_tokens": 10,
+        "mode": "error",
+    }
 
 
 def row(

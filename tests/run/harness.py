@@ -23,6 +23,7 @@ import httpx
 
 from chaos.journal import Journal, read_journal
 from chaos.records import FaultAction, FaultEvent
+from chaos.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -60,7 +61,7 @@ class Run:
 
     def journal_now(self) -> Journal | None:
         run_dir = self.run_dir
-        if run_dir is None or not (run_dir / "journal.json").exists():
+        if run_dir is None or not RunDir(run_dir).journal.exists():
             return None
         return read_journal(run_dir)
 
@@ -89,9 +90,9 @@ class Run:
 
     def events(self) -> list[FaultEvent]:
         run_dir = self.run_dir
-        if run_dir is None or not (run_dir / "events.jsonl").exists():
+        if run_dir is None or not RunDir(run_dir).events.exists():
             return []
-        lines = (run_dir / "events.jsonl").read_text(encoding="utf-8").split("\n")[:-1]
+        lines = RunDir(run_dir).events.read_text(encoding="utf-8").split("\n")[:-1]
         return [FaultEvent.model_validate_json(line) for line in lines if line.strip()]
 
     def __enter__(self) -> Run:
@@ -141,7 +142,7 @@ class Finished:
     @property
     def events(self) -> list[FaultEvent]:
         assert self.run_dir is not None
-        path = self.run_dir / "events.jsonl"
+        path = RunDir(self.run_dir).events
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
         return [FaultEvent.model_validate_json(line) for line in lines if line.strip()]
 
@@ -205,6 +206,17 @@ def assert_no_secret(finished: Finished) -> None:
     assert files, "the run directory is empty"
     leaked = [str(path) for path in files if SENTINEL.encode() in path.read_bytes()]
     assert not leaked, f"the secret is written in {leaked}"
+
+
+def unnamed_files(run_dir: Path) -> list[str]:
+    """Files of a run directory that ``RunDir`` does not name (a reader could not find them)."""
+    files = RunDir(run_dir)
+    named = {value.__get__(files) for value in vars(RunDir).values() if isinstance(value, property)}
+    return sorted(
+        str(path.relative_to(run_dir))
+        for path in run_dir.rglob("*")
+        if path.is_file() and path not in named and path != files.log(path.stem)
+    )
 
 
 def chaos_cli(

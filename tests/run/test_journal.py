@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chaos.journal import JOURNAL, Journal, RunStatus, read_journal, versions, write_journal
+from chaos.journal import Journal, RunStatus, read_journal, versions, write_journal
+from chaos.rundir import RunDir
 
 
 def journal(problems: int = 0) -> Journal:
@@ -35,7 +36,7 @@ def test_a_reader_never_sees_a_partial_journal(tmp_path: Path) -> None:
 
     def read() -> None:
         while not done.is_set():
-            text = (tmp_path / JOURNAL).read_text()
+            text = RunDir(tmp_path).journal.read_text()
             try:
                 seen.append(len(json.loads(text)["problems"]))
             except ValueError:
@@ -51,7 +52,7 @@ def test_a_reader_never_sees_a_partial_journal(tmp_path: Path) -> None:
         reader.join()
     assert broken == []
     assert set(seen) == {0, 25}, "the reader saw both versions of the file"
-    assert sorted(path.name for path in tmp_path.iterdir()) == [JOURNAL]  # no temporary file left
+    assert sorted(path.name for path in tmp_path.iterdir()) == [RunDir(tmp_path).journal.name]  # no temporary file left
 
 
 def test_a_failed_write_keeps_the_last_complete_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,16 +65,16 @@ def test_a_failed_write_keeps_the_last_complete_journal(tmp_path: Path, monkeypa
     with pytest.raises(OSError, match="No space"):
         write_journal(tmp_path, journal(problems=3))
     assert read_journal(tmp_path).problems == []
-    assert sorted(path.name for path in tmp_path.iterdir()) == [JOURNAL]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [RunDir(tmp_path).journal.name]
 
 
 def test_the_journal_says_its_schema_version_and_the_versions_that_made_it(tmp_path: Path) -> None:
     write_journal(tmp_path, journal())
-    data = json.loads((tmp_path / JOURNAL).read_text())
+    data = json.loads(RunDir(tmp_path).journal.read_text())
     assert data["schema_version"] == 1
     assert {"chaos", "python", "locust", "toxiproxy"} <= set(data["versions"])
     assert data["scenario_text"].endswith("# ${SECRET} stays a reference\n")
     data["schema_version"] = 2
-    (tmp_path / JOURNAL).write_text(json.dumps(data))
+    RunDir(tmp_path).journal.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="schema_version"):
         read_journal(tmp_path)

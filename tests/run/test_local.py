@@ -9,7 +9,7 @@ import pytest
 
 from chaos.journal import Journal, RunStatus
 from chaos.records import FaultAction
-from tests.run.harness import FALLBACK, chaos_run, restored_every_injection
+from tests.run.harness import FALLBACK, chaos_run, restored_every_injection, unnamed_files
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +43,8 @@ def test_a_gateway_that_fails_over_passes(tmp_path: Path) -> None:
         assert 0 <= event.t_actual - event.t_intended < 1.0, event
     # The duration plus start-up and wind-down (target: at most 15 s beyond it; loose here).
     assert 15 <= finished.wall_s <= 15 + 45
+    assert finished.run_dir is not None
+    assert unnamed_files(finished.run_dir) == []  # every file of the run is one RunDir names
 
 
 def test_a_gateway_without_fallback_fails_on_availability_during_the_outage(tmp_path: Path) -> None:

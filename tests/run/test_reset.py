@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from chaos.faults import FaultContext, live_fault
+from chaos.providers.admin_client import AdminClient
 from chaos.scenario.loading import load_scenario
-from chaos.stack.admin import ProvidersAdmin
 from chaos.toxiproxy.client import ToxiproxyClient
 from tests.run.conftest import StagingStack
 from tests.run.harness import KILL, chaos_cli
@@ -22,16 +22,16 @@ async def leave_faults(staging: StagingStack, run_id: str, *, faults: list[str],
     """Inject ``faults`` of the kill scenario as run ``run_id`` would, and walk away."""
     scenario = load_scenario(KILL).scenario
     disabled: list[str] = []
-    async with ProvidersAdmin(staging.admin_url) as admin, ToxiproxyClient(staging.toxiproxy_url) as toxiproxy:
+    async with AdminClient(staging.admin_url) as admin, ToxiproxyClient(staging.toxiproxy_url) as toxiproxy:
 
         async def proxy_disabled(proxy: str, down: bool) -> None:
             disabled.append(proxy)
             if lease:
-                await admin.acquire_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=disabled)
+                await admin.take_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=disabled)
 
         context = FaultContext(run_id, admin, toxiproxy, {name: name for name in scenario.providers}, proxy_disabled)
         if lease:
-            await admin.acquire_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=[])
+            await admin.take_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=[])
         for fault in scenario.faults:
             if fault.name in faults:
                 live = live_fault(fault, context)

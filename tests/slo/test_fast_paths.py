@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chaos.records import dump_record
+from chaos.rundir import RunDir
 from chaos.slo.builder import RunDataBuilder
 from chaos.slo.data import NONE, RunData
 from chaos.slo.ids import RequestIndex
@@ -131,7 +132,7 @@ def test_a_run_read_in_small_chunks_gives_the_columns_of_one_chunk(tmp_path: Pat
 
 def test_the_loaded_columns_do_not_depend_on_the_chunk_size(tmp_path, monkeypatch):
     run = varied_run()
-    (tmp_path / "records.jsonl").write_text("".join(dump_record(record) for record in run.records))
+    RunDir(tmp_path).records.write_text("".join(dump_record(record) for record in run.records))
     whole = load_run(tmp_path, scenario())
     monkeypatch.setattr("chaos.slo.loading.CHUNK_BYTES", 256)
     assert columns(load_run(tmp_path, scenario())) == columns(whole)

@@ -7,19 +7,19 @@ from pathlib import Path
 import pytest
 
 from chaos.records import LedgerRow, ProxyCounters, dump_record
+from chaos.rundir import RunDir
 from chaos.slo.loading import RunDataError, load_run, read_chunks
 from tests.slo.slo_runs import Run, scenario
 
 
 def write(directory: Path, run: Run) -> None:
-    files = {"records.jsonl": [], "ledger.jsonl": [], "events.jsonl": [], "proxies.jsonl": []}
+    files = RunDir(directory)
+    lines: dict[Path, list[str]] = {path: [] for path in files.record_files}
     for record in run.records:
-        name = {"ledger": "ledger.jsonl", "fault": "events.jsonl", "proxy": "proxies.jsonl"}.get(
-            record.record, "records.jsonl"
-        )
-        files[name].append(dump_record(record))
-    for name, lines in files.items():
-        (directory / name).write_text("".join(lines))
+        path = {"ledger": files.ledger, "fault": files.events, "proxy": files.proxies}.get(record.record, files.records)
+        lines[path].append(dump_record(record))
+    for path, written in lines.items():
+        path.write_text("".join(written))
 
 
 def sample_run() -> Run:
@@ -55,21 +55,22 @@ def test_a_run_directory_loads_into_columns(tmp_path):
 
 def test_ledger_rows_read_before_their_requests_still_match(tmp_path):
     write(tmp_path, sample_run())
-    data = load_run(tmp_path, scenario(), files=("ledger.jsonl", "records.jsonl"))
+    files = RunDir(tmp_path)
+    data = load_run(tmp_path, scenario(), files=(files.ledger, files.records))
     assert list(data.ledger.request) == [0, 0, -1]
     assert list(data.requests.ledger_served) == [1, -1, -1]
 
 
 def test_a_last_line_cut_short_is_skipped_and_blank_lines_are_ignored(tmp_path):
     write(tmp_path, sample_run())
-    records = tmp_path / "records.jsonl"
+    records = RunDir(tmp_path).records
     records.write_text(records.read_text() + "\n\n" + '{"record":"sent","id":"x","ki')
     assert len(load_run(tmp_path, scenario()).requests) == 3
 
 
 def test_a_bad_line_is_located(tmp_path):
     write(tmp_path, sample_run())
-    records = tmp_path / "records.jsonl"
+    records = RunDir(tmp_path).records
     lines = records.read_text().splitlines(keepends=True)
     lines.insert(3, '{"record":"ended","id":"y"}\n')
     records.write_text("".join(lines))
@@ -78,7 +79,7 @@ def test_a_bad_line_is_located(tmp_path):
 
 
 def test_chunks_split_only_between_lines(tmp_path):
-    path = tmp_path / "proxies.jsonl"
+    path = RunDir(tmp_path).proxies
     lines = [dump_record(ProxyCounters(t=float(i), proxy="p", accepted=i, cut=0, reset=0)) for i in range(50)]
     path.write_text("".join(lines))
     chunks = list(read_chunks(path, size=100))

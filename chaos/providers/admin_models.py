@@ -1,0 +1,149 @@
+"""The admin API's JSON shapes, as the server writes them and the client reads them.
+
+One model per body, shared by ``chaos.providers.admin`` (the server) and
+``chaos.providers.admin_client`` (the client), as ``chaos.toxiproxy.models`` is for
+Toxiproxy. Readers ignore fields they do not know, so an older client can talk to a newer
+server; request bodies forbid them, so a typo is a 400.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_serializer, model_validator
+
+from chaos.records import Finding, LedgerRow
+from chaos.scenario.base import Api
+from chaos.scenario.faults import FaultKind, ProviderBehaviour
+from chaos.scenario.units import STRICT_UNITS
+
+if TYPE_CHECKING:
+    from chaos.providers.behaviours import Behaviour
+
+MAX_LEASE_TTL_S = 3600.0
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Health(_Answer):
+    ok: bool
+    providers: int
+
+
+class ProviderInfo(_Answer):
+    """One provider of the process, in fallback order; ``url`` as its official SDK takes it."""
+
+    name: str
+    api: Api
+    model: str
+    url: str
+
+
+class StoredBehaviour(_Answer):
+    """A behaviour as the server holds it. On the wire its settings sit under the kind's
+    key, as in a scenario fault: ``{"name", "provider", "http_error": {...}, "kind", ...}``."""
+
+    name: str
+    provider: str
+    kind: FaultKind
+    spec: SerializeAsAny[ProviderBehaviour]
+    run: str | None
+    ttl_s: float
+    expires_at: float
+    updated_at: float
+
+    @classmethod
+    def of(cls, behaviour: Behaviour) -> StoredBehaviour:
+        return cls(
+            name=behaviour.name,
+            provider=behaviour.provider,
+            kind=behaviour.kind,
+            spec=behaviour.spec,
+            run=behaviour.run,
+            ttl_s=behaviour.ttl_s,
+            expires_at=behaviour.expires_at,
+            updated_at=behaviour.updated_at,
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_wire(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "spec" in data or not isinstance(data.get("kind"), str):
+            return data
+        from chaos.providers.behaviours import SPEC_TYPES
+
+        kind = FaultKind(data["kind"])
+        raw = data.get(kind.value)
+        spec = SPEC_TYPES[kind].model_validate({} if raw is None else raw, context=STRICT_UNITS)
+        return {**data, "spec": spec}
+
+    @model_serializer(mode="wrap")
+    def _to_wire(self, handler: Any) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        data.pop("spec", None)
+        return {
+            "name": self.name,
+            "provider": self.provider,
+            self.kind.value: self.spec.model_dump(mode="json", exclude_none=True),
+            **data,
+        }
+
+
+class BehaviourList(_Answer):
+    behaviours: list[StoredBehaviour]
+
+
+class Deleted(_Answer):
+    deleted: list[str]
+
+
+class ResetDone(_Answer):
+    behaviours_cleared: int
+    ledger_cleared: bool
+
+
+class LedgerPage(_Answer):
+    """Rows after a sequence number, and the last sequence number the server has written."""
+
+    rows: list[LedgerRow]
+    last_seq: int
+
+
+class Findings(_Answer):
+    findings: list[Finding]
+
+
+class LeaseRequest(BaseModel):
+    """``PUT /lease``: take the lease, or renew it (then with the holder's token)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run: str = Field(min_length=1, description="The run id.")
+    ttl_s: float = Field(30.0, gt=0, le=MAX_LEASE_TTL_S, allow_inf_nan=False)
+    proxies: list[str] = Field(default_factory=list, description="Proxies the run disabled.")
+
+
+class LeaseView(_Answer):
+    """The lease as anyone may see it."""
+
+    run: str
+    ttl_s: float
+    proxies: list[str]
+    acquired_at: float
+    renewed_at: float
+    expires_at: float
+
+
+class Released(_Answer):
+    released: bool
+
+
+class ErrorBody(_Answer):
+    """Every error answer: a message, and what else explains it."""
+
+    error: str
+    problems: list[str] | None = None
+    holder: str | None = None
+    lease: LeaseView | None = None
