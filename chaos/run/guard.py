@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -19,11 +20,14 @@ from chaos.errors import EnvironmentProblem
 from chaos.faults import FaultContext
 from chaos.load.config import LoadConfig
 from chaos.load.launch import free_port, locust_command, run_deadline
+from chaos.records import FaultEvent
 from chaos.run.collect import Collector
 from chaos.run.context import LiveStatus, RunContext
 from chaos.run.jsonl import JsonlWriter
 from chaos.run.timeline import Clock, FaultTimeline
-from chaos.scenario.loading import ScenarioFile
+from chaos.scenario.estimate import stop_grace
+from chaos.scenario.model import Scenario
+from chaos.segments import GRACE, Span, cut_timeline, fault_windows
 from chaos.slo.evaluate import steady_state_gate
 from chaos.slo.loading import load_run
 from chaos.stack.local import require_running
@@ -106,24 +110,32 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
             require_running([child for child in run.stack.children if child.name != "load"])
             if time.monotonic() > deadline:
                 raise EnvironmentProblem("the load did not end by itself in time", hint=state.load.log_tail())
-            run.watch(_status(timeline, clock, collector, run.loaded))
+            run.watch(_status(timeline, clock, collector, scenario))
     finally:
         faults.cancel()
         load_exit.cancel()
         await asyncio.gather(faults, load_exit, return_exceptions=True)  # their outcome is known, or moot
 
 
-def _status(timeline: FaultTimeline, clock: Clock, collector: Collector, loaded: ScenarioFile) -> LiveStatus:
-    load = loaded.scenario.load
+def _status(timeline: FaultTimeline, clock: Clock, collector: Collector, scenario: Scenario) -> LiveStatus:
     elapsed = clock.offset()
-    order = [fault.name for fault in loaded.scenario.faults]
+    order = [fault.name for fault in scenario.faults]
     active = tuple(sorted(timeline.active, key=order.index))
-    if elapsed < load.judged_from:
-        segment = "warm-up"
-    elif elapsed >= load.duration:
-        segment = "stop grace"
-    elif active:
-        segment = "+".join(active)
-    else:
-        segment = "recovery" if timeline.restored_any else "baseline"
-    return LiveStatus(elapsed, load.duration, segment, active, collector.monitor.summary(time.time()))
+    span = live_span(scenario, timeline.events_written, clock.t0, elapsed)
+    segment = span.name if span is not None else GRACE
+    return LiveStatus(elapsed, scenario.load.duration, segment, active, collector.monitor.summary(time.time()))
+
+
+def live_span(scenario: Scenario, events: Sequence[FaultEvent], t0: float, offset: float) -> Span | None:
+    """The span ``offset`` falls in, cut from the fault events so far as the verdict cuts
+    the whole run: the live view names each second as the plan and the verdict do."""
+    load = scenario.load
+    timeline = cut_timeline(
+        fault_windows(events, t0, load.duration),
+        order=[fault.name for fault in scenario.faults],
+        judged_from=load.judged_from,
+        load_end=load.duration,
+        settle=scenario.settle,
+        stop_grace=stop_grace(scenario),
+    )
+    return timeline.span_at(offset)

@@ -78,7 +78,6 @@ class FaultTimeline:
             key=_instant,
         )
         self.gate_refused = False
-        self.restored_any = False
         self.events_written: list[FaultEvent] = []
 
     async def run(self, gate: Callable[[float], Awaitable[bool]]) -> None:
@@ -154,7 +153,6 @@ class FaultTimeline:
             self._event(fault, FaultAction.RESTORE, intended, None, time.time(), error=exc.message)
             raise FaultActionFailed(f"fault {name} could not be restored: {exc.message}") from exc
         self.active.remove(name)
-        self.restored_any = True
         self._event(fault, FaultAction.RESTORE, intended, None, time.time())
 
     def _event(

@@ -29,11 +29,9 @@ def _check_name(value: str) -> str:
     return value
 
 
-# Provider and fault names appear in segment names (``a+b``) and in metric labels.
+# Provider and fault names appear in segment names (``a+b``) and in metric labels; no
+# fault may take a segment's own name (``chaos.segments.RESERVED_NAMES``).
 Name = Annotated[str, AfterValidator(_check_name), WithJsonSchema({"type": "string", "pattern": _NAME.pattern})]
-
-# Segment names that are not faults; no fault may take them.
-RESERVED_NAMES = frozenset({"baseline", "recovery", "overall", "warmup", "settle", "grace"})
 
 
 class Api(StrEnum):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from chaos.errors import quote
 from chaos.records import RequestKind
 from chaos.scenario import contract
-from chaos.scenario.base import RESERVED_NAMES, Environment
+from chaos.scenario.base import Environment
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import (
@@ -31,7 +31,7 @@ from chaos.scenario.objectives import (
 )
 from chaos.scenario.units import STRICT_UNITS, format_duration, parse_duration
 from chaos.scenario.yamlsource import Loc
-from chaos.slo.segments import BASELINE, OVERALL, RECOVERY
+from chaos.segments import BASELINE, JOINED_BY, OVERALL, RECOVERY, RESERVED_NAMES
 
 Issue = tuple[Loc, str]
 
@@ -199,7 +199,7 @@ def segment_names(scenario: Scenario) -> set[str]:
 
 def _during(scenario: Scenario, value: str, loc: Loc) -> Iterator[Issue]:
     known = segment_names(scenario)
-    for part in value.split("+"):
+    for part in value.split(JOINED_BY):
         if part not in known:
             yield loc, f"{quote(part)} is not a fault or segment (known: {', '.join(sorted(known))})"
 

@@ -12,18 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.scenario import estimate
-from chaos.scenario.checks import segment_names
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import (
     AlertRule,
     CostSlo,
 )
+from chaos.scenario.selection import counted_kinds, judged_in
 from chaos.scenario.timeline import fault_steps
 from chaos.scenario.units import format_duration, format_percent
-from chaos.slo.segments import Segment, Timeline, Window, cut_timeline
-from chaos.slo.selection import counted_kinds, judged_in
-from chaos.slo.wilson import requests_to_pass
+from chaos.segments import Segment, Timeline, Window, cut_timeline
+from chaos.wilson import requests_to_pass
 
 
 @dataclass(frozen=True)
@@ -245,4 +244,4 @@ def _describe(expectation: Any) -> str:
     return ", ".join(f"{key}: {value}" for key, value in data.items())
 
 
-__all__ = ["Plan", "build_plan", "counted_kinds", "judged_in", "segment_names", "timeline"]
+__all__ = ["Plan", "build_plan", "timeline"]

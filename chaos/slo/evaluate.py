@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from chaos.records import Finding
 from chaos.scenario.model import Scenario
+from chaos.segments import BASELINE
 from chaos.slo.alerts import alert_firings
 from chaos.slo.buckets import build_buckets
 from chaos.slo.data import RunData
@@ -31,11 +32,10 @@ from chaos.slo.results import (
     SloResult,
     SpanResult,
 )
-from chaos.slo.segments import BASELINE
 from chaos.slo.series import signal
 from chaos.slo.sli import slis
 from chaos.slo.verdicts import judge_slos, summarise
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 
 
 def evaluate(

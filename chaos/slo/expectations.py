@@ -31,12 +31,12 @@ from chaos.scenario.objectives import (
     ServedByExpectation,
     Source,
 )
+from chaos.scenario.selection import segments_for
 from chaos.scenario.units import format_percent
 from chaos.slo.alerts import Firing
 from chaos.slo.frame import DEGRADED, Frame
 from chaos.slo.results import ExpectationResult
-from chaos.slo.selection import segments_for
-from chaos.slo.wilson import Verdict, judge_ratio, wilson_interval
+from chaos.wilson import Verdict, judge_ratio, wilson_interval
 
 RECOVERY_WINDOW = 5  # seconds of traffic a recovered share is read over
 

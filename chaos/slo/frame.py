@@ -17,8 +17,8 @@ from chaos.records import FaultAction
 from chaos.scenario.estimate import stop_grace
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import Source
+from chaos.segments import Segment, Timeline, Window, cut_timeline, fault_windows
 from chaos.slo.data import NONE, Bools, Floats, Ints, Ledger, Requests, RunData
-from chaos.slo.segments import Segment, Timeline, Window, cut_timeline, fault_windows
 
 FAILED = "failed"
 DEGRADED = "degraded"

@@ -21,6 +21,7 @@ from pydantic import Field
 from chaos.records import LoadEventKind, Record, dump_record
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import AvailabilitySlo, LatencyMetric, MaxCostRule, SloBelowRule
+from chaos.scenario.selection import counted_kinds
 from chaos.scenario.units import format_duration, format_percent
 from chaos.slo.alerts import firing_series, watched
 from chaos.slo.builder import provider_codes, served_lookup, to_offsets
@@ -28,7 +29,6 @@ from chaos.slo.data import KIND_CODE, Ints
 from chaos.slo.frame import ledger_costs, served_codes, served_names
 from chaos.slo.percentiles import nearest_rank
 from chaos.slo.results import AbortDecision, Result
-from chaos.slo.selection import counted_kinds
 from chaos.slo.series import Signal, whole_seconds, window_counts
 from chaos.slo.sli import Sli, latency_values, slis
 from chaos.slo.wire import Ended, Load, Row, Sent, decode_chunk, ended_columns, field_values, ledger_columns

@@ -24,10 +24,10 @@ import numpy as np
 
 from chaos.scenario.base import Severity
 from chaos.scenario.objectives import AvailabilitySlo
+from chaos.segments import Window
 from chaos.slo.alerts import Firing
 from chaos.slo.data import Bools
 from chaos.slo.results import NEVER, NOT_NEEDED, FaultResponse, ResponseTime
-from chaos.slo.segments import Window
 from chaos.slo.series import Signal, breached, window_counts
 from chaos.slo.sli import Sli
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chaos.errors import ExitCode
 from chaos.scenario.base import Severity
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 
 
 class Result(BaseModel):

@@ -23,8 +23,8 @@ from chaos.records import RequestKind
 from chaos.scenario.base import DegradedPolicy
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import AvailabilitySlo, EvalPassRateSlo, LatencyMetric, LatencySlo, RatioSlo
+from chaos.scenario.selection import counted_kinds, ratio_slos
 from chaos.slo.data import EVAL_PASS, KIND_CODE, NONE, Bools, Floats, Requests
-from chaos.slo.selection import counted_kinds, ratio_slos
 
 
 def latency_values(metric: LatencyMetric, requests: Requests) -> Floats:

@@ -15,14 +15,14 @@ import numpy as np
 from chaos.records import RequestKind
 from chaos.scenario.base import DegradedPolicy
 from chaos.scenario.objectives import CostSlo, LatencyMetric, LatencySlo
+from chaos.scenario.selection import judged_in
+from chaos.segments import OVERALL, Segment
 from chaos.slo.data import KIND_CODE, Bools, Floats
 from chaos.slo.frame import Frame
 from chaos.slo.percentiles import nearest_rank, reported
 from chaos.slo.results import CostFigures, LatencyFigures, Percentiles, SegmentSummary, SloResult
-from chaos.slo.segments import OVERALL, Segment
-from chaos.slo.selection import judged_in
 from chaos.slo.sli import Sli, latency_values
-from chaos.slo.wilson import Verdict, judge_ratio, wilson_interval
+from chaos.wilson import Verdict, judge_ratio, wilson_interval
 
 
 def judge_slos(frame: Frame, segments: Sequence[Segment] | None = None) -> list[SloResult]:

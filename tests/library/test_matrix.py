@@ -24,7 +24,7 @@ import pytest
 
 from chaos.journal import Journal, read_journal
 from chaos.scenario.loading import load_scenario
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"

@@ -6,7 +6,7 @@ import pytest
 
 from chaos.slo.evaluate import evaluate, overall, steady_state_gate
 from chaos.slo.results import AbortDecision, Evaluation, ExpectationResult, RunVerdict, SloResult
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 from tests.slo.slo_runs import Run, scenario
 
 

@@ -13,7 +13,7 @@ import pytest
 from chaos.records import ClientFinding, Finding
 from chaos.slo.evaluate import evaluate
 from chaos.slo.results import ExpectationResult
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 from tests.slo.slo_runs import Run, scenario
 
 PAGE = {"severity": "page", "factor": 2.5, "long": "10s", "short": "2s", "min_samples": 5}

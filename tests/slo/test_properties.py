@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chaos.records import RequestKind
+from chaos.segments import Window, cut_timeline
 from chaos.slo.buckets import grouped_nearest_rank
 from chaos.slo.evaluate import evaluate
 from chaos.slo.percentiles import nearest_rank
-from chaos.slo.segments import Window, cut_timeline
 from tests.slo.slo_runs import Run, scenario
 
 values = st.lists(

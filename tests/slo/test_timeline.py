@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chaos.records import FaultAction, FaultEvent
+from chaos.segments import Window, fault_windows
 from chaos.slo.evaluate import evaluate
-from chaos.slo.segments import Window, fault_windows
 from tests.slo.slo_runs import T0, Run, scenario
 
 

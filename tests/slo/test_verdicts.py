@@ -7,7 +7,7 @@ import pytest
 from chaos.records import RequestKind
 from chaos.slo.evaluate import evaluate
 from chaos.slo.results import RunVerdict, SloResult
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 from tests.slo.slo_runs import Run, scenario
 
 

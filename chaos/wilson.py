@@ -1,7 +1,9 @@
 """The Wilson score interval, and how many requests it takes to decide an objective.
 
 Every SLO is judged as a ratio of good requests: pass if the 95% interval lies at or
-above the objective, fail if it lies below, inconclusive if it contains it.
+above the objective, fail if it lies below, inconclusive if it contains it. The verdict
+(``chaos.slo``) judges by it and the plan (``chaos.scenario.plan``) estimates by it, so it
+sits below both.
 """
 
 from __future__ import annotations

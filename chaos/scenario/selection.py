@@ -1,5 +1,5 @@
-"""Which requests and segments an SLO or an expectation looks at (no numpy: ``chaos plan``
-uses it too).
+"""Which requests and segments an SLO or an expectation looks at: what the scenario's
+objectives mean, read by the plan and by the verdict alike (no numpy).
 
 A TTFT objective counts streamed requests unless it names a kind; an eval pass rate
 counts eval requests; the rest count every request. ``during:`` names a fault (every
@@ -12,7 +12,7 @@ from __future__ import annotations
 from chaos.records import RequestKind
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import CostSlo, EvalPassRateSlo, LatencyMetric, LatencySlo, RatioSlo, Slo
-from chaos.slo.segments import OVERALL, Segment, Timeline
+from chaos.segments import JOINED_BY, OVERALL, Segment, Timeline
 
 
 def counted_kinds(slo: Slo) -> tuple[RequestKind, ...]:
@@ -31,7 +31,9 @@ def judged_in(slo: Slo, segment: Segment) -> bool:
     """Whether an SLO's ``during`` (default: every segment) covers ``segment``."""
     if not slo.during:
         return True
-    return any(name in (OVERALL, segment.name) or (name in segment.faults and "+" not in name) for name in slo.during)
+    return any(
+        name in (OVERALL, segment.name) or (name in segment.faults and JOINED_BY not in name) for name in slo.during
+    )
 
 
 def segments_for(timeline: Timeline, during: str | None) -> list[Segment]:

@@ -1,11 +1,13 @@
-"""The timeline cut into segments by the faults active in each part of it.
+"""The timeline cut into segments by the faults active in each part of it, and the names
+of its spans: the one definition the plan, the live view and the verdict share.
 
-DESIGN.md, Definitions, "Segments": the timeline is cut at every fault start and stop
-into spans named by their set of active faults (``baseline`` before the first fault,
-``recovery`` for fault-free time after one, ``a+b`` when both are active); spans with the
-same set are pooled under one name. Warm-up, the settle window after a restore that
-leaves no fault active, and the stop grace are not judged. The same function serves the
-plan (intended times) and the verdict (actual times).
+DESIGN.md, Definitions, "Segments" (docs/definitions.md): the timeline is cut at every
+fault start and stop into spans named by their set of active faults (``baseline`` before
+the first fault, ``recovery`` for fault-free time after one, ``a+b`` when both are
+active); spans with the same set are pooled under one name. Warm-up (``warmup``), the
+settle window after a restore that leaves no fault active (``settle``) and the stop grace
+(``grace``) are not judged. The same function serves the plan (intended times), the live
+view and the verdict (actual times).
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from dataclasses import dataclass
 
 from chaos.records import FaultAction, FaultEvent
 
-BASELINE = "baseline"
-RECOVERY = "recovery"
-OVERALL = "overall"
-WARMUP = "warmup"
-SETTLE = "settle"
-GRACE = "grace"
+BASELINE = "baseline"  # judged, before the first fault
+RECOVERY = "recovery"  # judged, fault-free after a fault (and its settle)
+OVERALL = "overall"  # every judged segment, as ``during:`` names it
+WARMUP = "warmup"  # not judged: from t = 0 until ramp-up plus load.warmup
+SETTLE = "settle"  # not judged: after a restore that leaves no fault active
+GRACE = "grace"  # not judged: the stop grace after the load ends
+JOINED_BY = "+"  # faults active together: ``a+b``
+
+# Names a fault may not take: they name segments, or spans that are not judged.
+RESERVED_NAMES = frozenset({BASELINE, RECOVERY, OVERALL, WARMUP, SETTLE, GRACE})
 
 
 @dataclass(frozen=True)
@@ -77,10 +83,14 @@ class Timeline:
             for name, spans in pooled.items()
         ]
 
+    def span_at(self, offset: float) -> Span | None:
+        """The span ``offset`` falls in (None before 0 or after the stop grace)."""
+        return next((span for span in self.spans if span.start <= offset < span.end), None)
+
 
 def segment_name(active: Sequence[str], *, after_first_fault: bool) -> str:
     if active:
-        return "+".join(active)
+        return JOINED_BY.join(active)
     return RECOVERY if after_first_fault else BASELINE
 
 
