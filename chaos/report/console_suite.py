@@ -15,7 +15,7 @@ from chaos.errors import ChaosError, ExitCode
 from chaos.journal import Journal
 from chaos.report.console_run import STYLE, slo_figure
 from chaos.scenario.loading import ScenarioFile
-from chaos.slo.wilson import Verdict
+from chaos.wilson import Verdict
 
 # The suite's exit code is its worst row's, in this order.
 _WORST_FIRST = (ExitCode.ABORTED, ExitCode.INVALID, ExitCode.FAIL, ExitCode.INCONCLUSIVE, ExitCode.PASS)
