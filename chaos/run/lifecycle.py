@@ -96,9 +96,8 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
             state.aborted = AbortDecision(rule="signal", reason=reason, at=_offset(state))
         except EnvironmentProblem as exc:
             journal.problems.append(exc.message + (f"\n{exc.hint}" if exc.hint else ""))
-            journal.status = RunStatus.FAILED
+            journal.status = RunStatus.FAILED if state.t0 is not None else RunStatus.NOT_STARTED
             if state.t0 is None:  # nothing was measured: an environment error, not a verdict
-                journal.status = RunStatus.NOT_STARTED
                 _unjudged(run_dir, journal, exc.message, exc.exit_code)
                 raise
             state.aborted = AbortDecision(rule="environment", reason=exc.message, at=_offset(state))
