@@ -103,14 +103,14 @@ def suite(
         try:
             journal = _run_one(options, scenario, run_dir, live, last=index == len(loaded) - 1)
         except ChaosError as exc:  # this one could not run (its target did not start, ...): the next may
-            click.echo(f"error: {exc.message}", err=True)
+            click.echo(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""), err=True)
             rows.append(SuiteRow.unrun(scenario, exc, str(run_dir) if run_dir.exists() else None))
             continue
-        except KeyboardInterrupt:  # between two runs: nothing to restore
-            journal = None
-        if journal is not None:
-            rows.append(SuiteRow.of(scenario, journal, str(run_dir)))
-        if journal is None or journal.status is RunStatus.INTERRUPTED:
+        except KeyboardInterrupt:  # before this run took the signals over: nothing of it to restore
+            rows += [SuiteRow.skipped(rest) for rest in loaded[index:]]
+            break
+        rows.append(SuiteRow.of(scenario, journal, str(run_dir)))
+        if journal.status is RunStatus.INTERRUPTED:
             rows += [SuiteRow.skipped(rest) for rest in loaded[index + 1 :]]
             break
     render_suite(rows, console())
