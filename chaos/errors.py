@@ -55,12 +55,18 @@ class Problem:
     path: str
     message: str
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
+        """``file:line:column``, as much of it as is known."""
         where = self.source
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        where = self.where
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
@@ -74,12 +80,16 @@ class Problem:
 
 
 class ScenarioError(ChaosError):
-    """A scenario is invalid; carries every problem found, not just the first."""
+    """A scenario is invalid; carries every problem found, not just the first.
 
-    def __init__(self, problems: list[Problem]) -> None:
+    ``source`` names the file in the summary (default: the first problem's), which
+    matters when a problem lies in an override rather than in the file.
+    """
+
+    def __init__(self, problems: list[Problem], *, source: str | None = None) -> None:
         self.problems = problems
         count = len(problems)
-        summary = f"{count} problem{'s' if count != 1 else ''} in {problems[0].source}"
+        summary = f"{count} problem{'s' if count != 1 else ''} in {source or problems[0].source}"
         super().__init__("\n".join(str(p) for p in problems) + f"\n{summary}")
 
 

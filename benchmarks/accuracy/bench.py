@@ -29,6 +29,7 @@ from chaos.load.config import LoadConfig, ShapeConfig  # noqa: E402
 from chaos.load.launch import locust_command, run_deadline  # noqa: E402
 from chaos.records import RequestEnded, parse_record  # noqa: E402
 from chaos.rundir import RunDir  # noqa: E402
+from chaos.scenario.traffic import Wait  # noqa: E402
 from tests.load.target import Settings, TargetServer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,8 +52,7 @@ def measure_ours(url: str, run_dir: Path, users: int, duration: float) -> list[R
         run_id="accuracy",
         target_url=url,
         mix={"chat_stream": 1, "chat": 0, "eval": 0},
-        wait_min=0.05,
-        wait_max=0.1,
+        wait=Wait(min=0.05, max=0.1),
         shape=ShapeConfig(users=users, spawn_rate=users * 10, duration=duration),
         stop_grace=2,
         records=RunDir(run_dir).records,

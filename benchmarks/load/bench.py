@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from chaos.load.config import LoadConfig, ShapeConfig  # noqa: E402
 from chaos.load.launch import locust_command, run_deadline  # noqa: E402
 from chaos.rundir import RunDir  # noqa: E402
+from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, Wait  # noqa: E402
 
 EVALS = ROOT / "scenarios" / "evals" / "general.jsonl"
 TARGET_RATIO = 0.9
@@ -82,8 +83,8 @@ def run_ours(url: str, run_dir: Path, users: int, window: Window) -> Figures:
         run_id="bench",
         target_url=url,
         eval_set=EVALS,
-        wait_min=0,
-        wait_max=0,
+        mix=CHAT_AND_EVAL_MIX,
+        wait=Wait(min=0, max=0),
         shape=ShapeConfig(users=users, spawn_rate=users * 10, duration=window.run_time),
         stop_grace=2,
         records=RunDir(run_dir).records,

@@ -1,4 +1,4 @@
-"""The interface every fault class keeps, the context they share, and the registry."""
+"""The interface every fault class keeps, and the context they share."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from chaos.errors import ChaosError
 from chaos.providers.admin_client import AdminClient
-from chaos.scenario.faults import Fault, FaultKind, FaultSpec
-from chaos.scenario.model import Scenario
+from chaos.scenario.faults import Fault, FaultSpec
 from chaos.toxiproxy.client import ToxiproxyClient
 
 
@@ -61,39 +59,3 @@ class LiveFault(ABC):
     async def in_effect(self) -> bool:
         """Read back from the environment whether the fault is there (a run never claims a
         fault it could not see injected)."""
-
-
-Factory = Callable[[Fault, FaultContext], LiveFault]
-_REGISTRY: dict[FaultKind, Factory] = {}
-
-
-def register(*kinds: FaultKind) -> Callable[[Factory], Factory]:
-    def add(factory: Factory) -> Factory:
-        for kind in kinds:
-            _REGISTRY[kind] = factory
-        return factory
-
-    return add
-
-
-def live_fault(fault: Fault, context: FaultContext) -> LiveFault:
-    _load_kinds()
-    factory = _REGISTRY.get(fault.kind)
-    if factory is None:
-        raise ChaosError(f"fault {fault.name}: chaos run cannot inject {fault.kind.value} faults yet")
-    return factory(fault, context)
-
-
-def unsupported_faults(scenario: Scenario) -> list[str]:
-    """``faults[i] (name): why`` for every fault of the scenario no class carries out."""
-    _load_kinds()
-    return [
-        f"faults[{index}] ({fault.name}): {fault.kind.value} faults are not carried out by chaos run yet"
-        for index, fault in enumerate(scenario.faults)
-        if fault.kind not in _REGISTRY
-    ]
-
-
-def _load_kinds() -> None:
-    # The modules register their classes on import.
-    from chaos.faults import network, provider  # noqa: F401

@@ -6,16 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from chaos.faults.base import FaultContext, LiveFault, register, run_prefix
-from chaos.scenario.faults import Down, Fault, FaultKind, FaultSpec
+from chaos.faults.base import FaultContext, LiveFault, run_prefix
+from chaos.scenario.faults import Down, Fault, FaultSpec, ToxicSpec
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.errors import Conflict, NotFound
-from chaos.toxiproxy.mapping import ToxicSpec, toxic_for
+from chaos.toxiproxy.mapping import toxic_for
 
 MARKER_TYPE = "noop"  # a toxic that does nothing (Toxiproxy's own), marking a proxy a run disabled
 
 
-@register(FaultKind.NETWORK)
 def network_fault(fault: Fault, context: FaultContext) -> LiveFault:
     return ProxyDownFault(fault, context) if isinstance(fault.network, Down) else ToxicFault(fault, context)
 

@@ -3,11 +3,10 @@ on the mock providers through their admin API, with a TTL refreshed by every upd
 
 from __future__ import annotations
 
-from chaos.faults.base import LiveFault, register
-from chaos.scenario.faults import FaultKind, FaultSpec, ProviderBehaviour
+from chaos.faults.base import LiveFault
+from chaos.scenario.faults import FaultSpec, ProviderBehaviour
 
 
-@register(*(kind for kind in FaultKind if kind.is_provider_behaviour))
 class ProviderBehaviourFault(LiveFault):
     async def inject(self, spec: FaultSpec, *, ttl_s: float) -> None:
         provider = self.fault.provider

@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chaos.envrefs import check_references, resolve
 from chaos.errors import ChaosError
 from chaos.evals import EvalCase, load_eval_set
-from chaos.records import RequestKind
 from chaos.scenario.base import Api
+from chaos.scenario.traffic import Mix, Shape, Wait, target_users
 
 if TYPE_CHECKING:  # the scenario language is heavy to import; the load process only needs this module
     from chaos.scenario.loading import ScenarioFile
-    from chaos.scenario.model import Load, Scenario
+    from chaos.scenario.model import Scenario
 
 CONFIG_ENV = "CHAOS_LOAD_CONFIG"
 
@@ -54,64 +54,23 @@ class ServedByRule(_Model):
         return self.providers.get(value, value)
 
 
-class Mix(_Model):
-    chat_stream: float = Field(0.6, ge=0, le=1)
-    chat: float = Field(0.3, ge=0, le=1)
-    eval: float = Field(0.1, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _adds_up(self) -> Mix:
-        if abs(self.chat_stream + self.chat + self.eval - 1) > 1e-6:
-            raise ValueError("the mix must add up to 1")
-        return self
-
-    def weights(self) -> dict[RequestKind, float]:
-        return {RequestKind.CHAT_STREAM: self.chat_stream, RequestKind.CHAT: self.chat, RequestKind.EVAL: self.eval}
-
-
-class Stage(_Model):
-    until: float = Field(gt=0, description="Seconds from the start of load at which this stage ends.")
-    users: int = Field(ge=0)
-    spawn_rate: float = Field(gt=0)
-
-
-class Bursts(_Model):
-    every: float = Field(gt=0)
-    length: float = Field(gt=0)
-    users: int = Field(ge=1)
-    spawn_rate: float | None = Field(None, gt=0)
-
-
 class ShapeConfig(_Model):
-    """Users over time: constant (``users`` at ``spawn_rate``), stages, or bursts."""
+    """Users over time: constant (``users`` at ``spawn_rate``), or the scenario's stages or bursts."""
 
     users: int = Field(ge=1)
     spawn_rate: float = Field(gt=0)
     duration: float = Field(gt=0, description="Seconds of load; no request starts after it.")
-    stages: list[Stage] | None = None
-    bursts: Bursts | None = None
-
-    @model_validator(mode="after")
-    def _at_most_one(self) -> ShapeConfig:
-        if self.stages is not None and self.bursts is not None:
-            raise ValueError("give stages or bursts, not both")
-        return self
+    shape: Shape | None = None
 
     @property
     def kind(self) -> str:
-        return "stages" if self.stages is not None else "bursts" if self.bursts is not None else "constant"
+        if self.shape is None:
+            return "constant"
+        return "stages" if self.shape.stages is not None else "bursts"
 
     def target(self, elapsed: float) -> tuple[int, float]:
-        """Users and spawn rate to aim for ``elapsed`` seconds into the load (``estimate.users_at``'s model)."""
-        if self.stages is not None:
-            for stage in self.stages:
-                if elapsed < stage.until:
-                    return stage.users, stage.spawn_rate
-            return 0, self.stages[-1].spawn_rate
-        bursts = self.bursts
-        if bursts is not None and elapsed >= bursts.every and elapsed % bursts.every < bursts.length:
-            return bursts.users, bursts.spawn_rate or self.spawn_rate
-        return self.users, self.spawn_rate
+        """Users and spawn rate to aim for ``elapsed`` seconds into the load."""
+        return target_users(self.shape, self.users, self.spawn_rate, elapsed)
 
 
 class LoadConfig(_Model):
@@ -122,10 +81,9 @@ class LoadConfig(_Model):
     headers: dict[str, str] = Field(default_factory=dict, description="${ENV} references unresolved.")
     served_by: ServedByRule = Field(default_factory=ServedByRule)
     degraded_header: str = "x-degraded"
-    mix: Mix = Field(default_factory=Mix)
+    mix: Mix
     max_tokens: int = Field(64, ge=1)
-    wait_min: float = Field(0.5, ge=0)
-    wait_max: float = Field(1.5, ge=0)
+    wait: Wait = Field(default_factory=Wait)
     client_timeout: float = Field(60.0, gt=0)
     evals: list[EvalCase] = Field(default_factory=list, description="Eval items given inline.")
     eval_set: Path | None = Field(None, description="An absolute path to a JSONL eval set (read by the load).")
@@ -160,8 +118,6 @@ class LoadConfig(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> LoadConfig:
-        if self.wait_min > self.wait_max:
-            raise ValueError("wait_min must not exceed wait_max")
         if self.mix.eval > 0 and not self.evals and self.eval_set is None:
             raise ValueError("eval traffic needs evals or eval_set")
         return self
@@ -203,13 +159,14 @@ class LoadConfig(_Model):
                 headers=dict(target.headers),
                 served_by=_served_by(scenario),
                 degraded_header=target.degraded_header,
-                mix=Mix(chat_stream=load.mix.chat_stream, chat=load.mix.chat, eval=load.mix.eval),
+                mix=load.mix,
                 max_tokens=load.max_tokens,
-                wait_min=load.wait.min,
-                wait_max=load.wait.max,
+                wait=load.wait,
                 client_timeout=load.client_timeout,
                 eval_set=scenario_file.resolve(load.eval_set).resolve() if load.eval_set is not None else None,
-                shape=_shape(load),
+                shape=ShapeConfig(
+                    users=load.users, spawn_rate=load.spawn_rate, duration=load.duration, shape=load.shape
+                ),
                 stop_grace=stop_grace(scenario),
                 records=records.resolve(),
                 processes=load.processes,
@@ -258,21 +215,6 @@ def _served_by(scenario: Scenario) -> ServedByRule:
     if rule.json_field is not None:
         return ServedByRule(source="json", name=rule.json_field, providers={**known, **rule.map})
     return ServedByRule(providers={**known, **rule.map})
-
-
-def _shape(load: Load) -> ShapeConfig:
-    shape = load.shape
-    stages = shape.stages if shape is not None else None
-    bursts = shape.bursts if shape is not None else None
-    return ShapeConfig(
-        users=load.users,
-        spawn_rate=load.spawn_rate,
-        duration=load.duration,
-        stages=[Stage(until=s.until, users=s.users, spawn_rate=s.spawn_rate) for s in stages] if stages else None,
-        bursts=Bursts(every=bursts.every, length=bursts.length, users=bursts.users, spawn_rate=bursts.spawn_rate)
-        if bursts is not None
-        else None,
-    )
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_seriali
 
 from chaos.records import Finding, LedgerRow
 from chaos.scenario.base import Api
-from chaos.scenario.faults import FaultKind, ProviderBehaviour
+from chaos.scenario.faults import BEHAVIOURS, FaultKind, ProviderBehaviour
 from chaos.scenario.units import STRICT_UNITS
 
 if TYPE_CHECKING:
@@ -72,11 +72,9 @@ class StoredBehaviour(_Answer):
     def _from_wire(cls, data: Any) -> Any:
         if not isinstance(data, dict) or "spec" in data or not isinstance(data.get("kind"), str):
             return data
-        from chaos.providers.behaviours import SPEC_TYPES
-
         kind = FaultKind(data["kind"])
         raw = data.get(kind.value)
-        spec = SPEC_TYPES[kind].model_validate({} if raw is None else raw, context=STRICT_UNITS)
+        spec = BEHAVIOURS[kind].model_validate({} if raw is None else raw, context=STRICT_UNITS)
         return {**data, "spec": spec}
 
     @model_serializer(mode="wrap")

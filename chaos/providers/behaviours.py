@@ -34,8 +34,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chaos.scenario.faults import (
+    BEHAVIOURS,
     FaultKind,
-    Hang,
     HttpError,
     ProviderBehaviour,
     Quality,
@@ -50,16 +50,6 @@ from chaos.scenario.units import STRICT_UNITS
 MAX_TTL_S = 24 * 3600.0
 DEFAULT_TTL_S = 60.0
 
-SPEC_TYPES: dict[FaultKind, type[ProviderBehaviour]] = {
-    FaultKind.HTTP_ERROR: HttpError,
-    FaultKind.RATE_LIMIT: RateLimit,
-    FaultKind.SLOW_FIRST_TOKEN: SlowFirstToken,
-    FaultKind.SLOW_TOKENS: SlowTokens,
-    FaultKind.STREAM_CUT: StreamCut,
-    FaultKind.HANG: Hang,
-    FaultKind.TOKEN_INFLATION: TokenInflation,
-    FaultKind.QUALITY: Quality,
-}
 _BLOCKING = (FaultKind.HANG, FaultKind.HTTP_ERROR, FaultKind.RATE_LIMIT)
 _ORDER = (
     *_BLOCKING,
@@ -230,8 +220,8 @@ class Behaviours:
     def _parse(self, body: Any) -> tuple[str, FaultKind, ProviderBehaviour, str | None, float]:
         if not isinstance(body, dict):
             raise BehaviourError(["body: a JSON object like {provider, <kind>: {...}, run, ttl_s}"])
-        kinds = ", ".join(kind.value for kind in SPEC_TYPES)
-        allowed = {"provider", "run", "ttl_s", *SPEC_TYPES}
+        kinds = ", ".join(kind.value for kind in BEHAVIOURS)
+        allowed = {"provider", "run", "ttl_s", *BEHAVIOURS}
         problems = [f"{key}: unknown key (one of provider, run, ttl_s, {kinds})" for key in body if key not in allowed]
         provider = body.get("provider")
         if not isinstance(provider, str) or provider not in self._providers:
@@ -242,14 +232,14 @@ class Behaviours:
         ttl_s = body.get("ttl_s", DEFAULT_TTL_S)
         if isinstance(ttl_s, bool) or not isinstance(ttl_s, int | float) or not 0 < ttl_s <= MAX_TTL_S:
             problems.append(f"ttl_s: seconds, more than 0 and at most {MAX_TTL_S:g}")
-        given = [kind for kind in SPEC_TYPES if kind.value in body]
+        given = [kind for kind in BEHAVIOURS if kind.value in body]
         if len(given) != 1:
             problems.append(f"a behaviour takes exactly one kind key ({kinds}); found {len(given)}")
         spec: ProviderBehaviour | None = None
         if len(given) == 1:
             raw = body[given[0].value]
             try:
-                spec = SPEC_TYPES[given[0]].model_validate({} if raw is None else raw, context=STRICT_UNITS)
+                spec = BEHAVIOURS[given[0]].model_validate({} if raw is None else raw, context=STRICT_UNITS)
             except ValidationError as exc:
                 problems.extend(_located(given[0].value, exc))
         if problems or spec is None:

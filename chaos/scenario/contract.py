@@ -39,15 +39,22 @@ def provider_variable(provider: str, field: str) -> str:
     return f"CHAOS_PROVIDER_{env_name(provider)}_{field.upper()}"
 
 
-def available(scenario: Scenario) -> dict[str, str]:
-    """Placeholder -> contract variable, for what a run of ``scenario`` sets."""
+def available(priced: Mapping[str, bool], *, eval_set: bool) -> dict[str, str]:
+    """Placeholder -> contract variable, for what a run sets: ``priced`` maps each provider
+    name (in fallback order) to whether it has a price; ``eval_set``, whether the load has one."""
     names = {"port": TARGET_PORT, "run_id": RUN_ID, "providers": PROVIDERS}
-    if scenario.load.eval_set is not None:
+    if eval_set:
         names["eval_set"] = EVAL_SET
-    for provider, entry in scenario.providers.items():
-        fields = PROVIDER_FIELDS if entry.price is not None else PROVIDER_FIELDS[:4]
+    for provider, has_price in priced.items():
+        fields = PROVIDER_FIELDS if has_price else PROVIDER_FIELDS[:4]
         names |= {f"provider.{provider}.{field}": provider_variable(provider, field) for field in fields}
     return names
+
+
+def of_scenario(scenario: Scenario) -> dict[str, str]:
+    """``available`` for a valid scenario."""
+    priced = {name: provider.price is not None for name, provider in scenario.providers.items()}
+    return available(priced, eval_set=scenario.load.eval_set is not None)
 
 
 def check_placeholders(value: str, names: Mapping[str, str]) -> list[str]:

@@ -53,8 +53,7 @@ def users_at(load: Load, offset: float) -> float:
     if load.shape.bursts is not None:
         bursts = load.shape.bursts
         base = min(float(load.users), load.spawn_rate * offset)
-        in_burst = offset >= bursts.every and (offset % bursts.every) < bursts.length
-        return float(bursts.users) if in_burst else base
+        return float(bursts.users) if bursts.active(offset) else base
     stages = load.shape.stages or []
     users, previous_end = 0.0, 0.0
     for stage in stages:

@@ -12,6 +12,12 @@ A fault names exactly one kind by the key it carries::
 Provider kinds are switched on the mock providers through their admin API; ``network``
 adds a Toxiproxy toxic (or disables the proxy, ``down``) between the target and a
 provider; ``container`` acts on a container or compose service through Docker.
+
+The kinds are one registry: ``FaultKind``, each kind's settings (``BEHAVIOURS`` for the
+provider kinds, ``Network`` for the toxics, ``Container``) and the key a ``Fault``
+carries for it. The mock providers accept exactly ``BEHAVIOURS``, and a run carries out
+each kind through ``chaos.faults.registry``; tests/scenario/test_fault_kinds.py holds
+every side to every kind, so that a kind one of them lacks fails there, not mid-run.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ class FaultKind(StrEnum):
 
     @property
     def is_provider_behaviour(self) -> bool:
-        return self not in (FaultKind.NETWORK, FaultKind.CONTAINER)
+        return self in BEHAVIOURS
 
 
 class Scope(Strict):
@@ -113,6 +119,20 @@ class Quality(ProviderBehaviour):
     model_version: str | None = Field(None, description="The model string the provider now reports.")
 
 
+# The provider behaviours: each kind's settings, as a scenario writes them and as the mock
+# providers' admin API takes them (``PUT /behaviours/{name}``).
+BEHAVIOURS: dict[FaultKind, type[ProviderBehaviour]] = {
+    FaultKind.HTTP_ERROR: HttpError,
+    FaultKind.RATE_LIMIT: RateLimit,
+    FaultKind.SLOW_FIRST_TOKEN: SlowFirstToken,
+    FaultKind.SLOW_TOKENS: SlowTokens,
+    FaultKind.STREAM_CUT: StreamCut,
+    FaultKind.HANG: Hang,
+    FaultKind.TOKEN_INFLATION: TokenInflation,
+    FaultKind.QUALITY: Quality,
+}
+
+
 class Stream(StrEnum):
     UPSTREAM = "upstream"  # client -> provider
     DOWNSTREAM = "downstream"  # provider -> client
@@ -169,17 +189,11 @@ class Down(Strict):
     provider: Name
 
 
-Network = Annotated[
-    LatencyToxic
-    | BandwidthToxic
-    | SlowCloseToxic
-    | TimeoutToxic
-    | ResetPeerToxic
-    | SlicerToxic
-    | LimitDataToxic
-    | Down,
-    Field(discriminator="toxic"),
-]
+# The toxics Toxiproxy adds (``chaos.toxiproxy.mapping``); ``down`` disables the proxy.
+ToxicSpec = (
+    LatencyToxic | BandwidthToxic | SlowCloseToxic | TimeoutToxic | ResetPeerToxic | SlicerToxic | LimitDataToxic
+)
+Network = Annotated[ToxicSpec | Down, Field(discriminator="toxic")]
 
 
 class ContainerAction(StrEnum):
@@ -227,25 +241,8 @@ class Schedule(Strict):
         return self
 
 
-FaultSpec = (
-    HttpError
-    | RateLimit
-    | SlowFirstToken
-    | SlowTokens
-    | StreamCut
-    | Hang
-    | TokenInflation
-    | Quality
-    | LatencyToxic
-    | BandwidthToxic
-    | SlowCloseToxic
-    | TimeoutToxic
-    | ResetPeerToxic
-    | SlicerToxic
-    | LimitDataToxic
-    | Down
-    | Container
-)
+# The settings of any kind.
+FaultSpec = ProviderBehaviour | ToxicSpec | Down | Container
 
 
 class Fault(Strict):
@@ -274,9 +271,24 @@ class Fault(Strict):
             return {**data, "hang": {}}
         return data
 
+    def _keys(self) -> dict[FaultKind, FaultSpec | None]:
+        """The settings under each kind's key (the key is the kind's name; every kind has one)."""
+        return {
+            FaultKind.HTTP_ERROR: self.http_error,
+            FaultKind.RATE_LIMIT: self.rate_limit,
+            FaultKind.SLOW_FIRST_TOKEN: self.slow_first_token,
+            FaultKind.SLOW_TOKENS: self.slow_tokens,
+            FaultKind.STREAM_CUT: self.stream_cut,
+            FaultKind.HANG: self.hang,
+            FaultKind.TOKEN_INFLATION: self.token_inflation,
+            FaultKind.QUALITY: self.quality,
+            FaultKind.NETWORK: self.network,
+            FaultKind.CONTAINER: self.container,
+        }
+
     @model_validator(mode="after")
     def _one_kind(self) -> Fault:
-        kinds = [kind for kind in FaultKind if getattr(self, kind.value) is not None]
+        kinds = [kind for kind, spec in self._keys().items() if spec is not None]
         if len(kinds) != 1:
             names = ", ".join(kind.value for kind in FaultKind)
             found = f"found {', '.join(k.value for k in kinds)}" if kinds else "found none"
@@ -291,12 +303,11 @@ class Fault(Strict):
 
     @property
     def kind(self) -> FaultKind:
-        return next(kind for kind in FaultKind if getattr(self, kind.value) is not None)
+        return next(kind for kind, spec in self._keys().items() if spec is not None)
 
     @property
     def spec(self) -> FaultSpec:
-        spec: FaultSpec = getattr(self, self.kind.value)
-        return spec
+        return next(spec for spec in self._keys().values() if spec is not None)
 
     @property
     def target_provider(self) -> str | None:

@@ -1,9 +1,12 @@
 """A scenario file -> a validated ``Scenario``, or every problem with its location.
 
 Problems read ``file:line:column: path: message``. Type errors come from pydantic and
-are located through the source map; checks that span several parts of the scenario run
-once the types are right (``checks.py``). Overrides (``--set load.duration=20s``) apply
-to the data before validation, so an overridden value is checked like a written one.
+are located through the source map; checks that span several parts of the scenario
+(``checks.py``) run on every part that is valid (``parts.py``), so both kinds are
+reported at once. Overrides (``--set load.duration=20s``) apply to the data before
+validation, so an overridden value is checked like a written one; a problem in a value
+an override wrote is located at the override (``--set PATH=VALUE: path: message``), and
+one an override caused elsewhere names it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from chaos.scenario.checks import check_scenario
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import ABORT_KEYS, EXPECTATION_KEYS
 from chaos.scenario.overlay import Override
+from chaos.scenario.parts import Parts
 from chaos.scenario.units import STRICT_UNITS
 from chaos.scenario.yamlsource import Loc, SourceMap, YamlProblem, parse_value, parse_yaml, read_text
 
@@ -109,14 +113,21 @@ def validate_model(model: type[_M], data: dict[str, Any], source_map: SourceMap,
 def validate(
     data: dict[str, Any], source_map: SourceMap, source: str, overridden: dict[Loc, Override], *, base_dir: Path
 ) -> Scenario:
+    """``data`` as a ``Scenario``; raises ``ScenarioError`` with every problem, structural and cross-field."""
     locator = _Locator(source, source_map, overridden)
+    scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(data, context=STRICT_UNITS)
     except ValidationError as exc:
-        raise ScenarioError(sorted(locator.from_pydantic(data, exc.errors()), key=_order)) from None
-    problems = [locator.at(loc, message) for loc, message in check_scenario(scenario, base_dir)]
-    if problems:
-        raise ScenarioError(sorted(problems, key=_order))
+        problems = locator.from_pydantic(data, exc.errors())
+        parts = Parts.salvage(data)  # the cross-field checks still run on every part that is valid
+    else:
+        problems, parts = [], Parts.of(scenario)
+    problems += [
+        locator.at(issue.loc, issue.message, because=issue.because) for issue in check_scenario(parts, base_dir)
+    ]
+    if scenario is None or problems:
+        raise ScenarioError(sorted(problems, key=_order), source=source)
     return scenario
 
 
@@ -199,13 +210,32 @@ class _Locator:
         self.source_map = source_map
         self.overridden = overridden
 
-    def at(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
-        for end in range(len(loc), 0, -1):
-            if loc[:end] in self.overridden:
-                return self.overridden[loc[:end]].problem(format_loc(loc), message)
+    def at(self, loc: Loc, message: str, *, key: bool = False, because: tuple[Loc, ...] = ()) -> Problem:
+        """The problem at ``loc``: located at the override that wrote that value, if one did;
+        else in the file, naming every override it may come from (one that changed part of
+        the value at ``loc``, or a value the problem is ``because`` of)."""
+        writer = self._writer(loc)
+        if writer is not None:
+            return writer.problem(format_loc(loc), message)
+        behind = [
+            override
+            for path, override in self.overridden.items()
+            if _under(loc, path) or any(_under(path, cause) or _under(cause, path) for cause in because)
+        ]
+        if behind:
+            message += "; with " + ", ".join(override.label for override in behind)
         mark = self.source_map.keys.get(loc) if key else None
         line, column = mark or self.source_map.value_mark(loc) or (None, None)
         return Problem(self.source, line, column, format_loc(loc), message)
+
+    def _writer(self, loc: Loc) -> Override | None:
+        """The override that wrote the value at ``loc``: one set at or above it, or one that
+        made a mapping it lies in (their common part is not in the file)."""
+        for path, override in self.overridden.items():
+            common = _common(path, loc)
+            if common == path or (common and common not in self.source_map.values):
+                return override
+        return None
 
     def from_pydantic(self, data: Any, errors: list[ErrorDetails]) -> list[Problem]:
         problems: list[Problem] = []
@@ -223,6 +253,18 @@ class _Locator:
             else:
                 problems.append(self.at(loc, message, key=error["type"] == "extra_forbidden"))
         return problems
+
+
+def _common(a: Loc, b: Loc) -> Loc:
+    length = 0
+    while length < min(len(a), len(b)) and a[length] == b[length]:
+        length += 1
+    return a[:length]
+
+
+def _under(outer: Loc, inner: Loc) -> bool:
+    """Whether ``inner`` lies inside ``outer`` (or is it); the root holds everything and counts for nothing."""
+    return bool(outer) and inner[: len(outer)] == outer
 
 
 def _real_path(data: Any, loc: Loc, missing: bool) -> tuple[Loc, bool]:
@@ -344,7 +386,8 @@ def _fields_at(model: Any, loc: Loc) -> list[str] | None:
         node = _child_type(node, step)
         if node is None:
             return None
-    node = _unwrap(node)
+    models = [_unwrap(member) for member in _union_members(_unwrap(node)) if member is not type(None)]
+    node = models[0] if len(models) == 1 else None
     if isinstance(node, type) and issubclass(node, BaseModel):
         return [info.alias or name for name, info in node.model_fields.items()]
     return None

@@ -14,11 +14,13 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chaos.envrefs import check_references
 from chaos.errors import quote
-from chaos.records import RequestKind
 from chaos.scenario.base import Api, DegradedPolicy, Environment, Name, Strict
 from chaos.scenario.faults import Fault
-from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_sli
-from chaos.scenario.units import Duration, Money, Percent
+from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
+from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
+from chaos.scenario.units import Duration, Money
+
+DEFAULT_SPAWN_RATE = 10.0
 
 EnvString = Annotated[str, AfterValidator(check_references)]
 
@@ -48,21 +50,33 @@ class Target(Strict):
         None, min_length=1, description="Command to start it; `python` means the interpreter running chaos."
     )
     url: str | None = Field(None, description="Where it listens (staging), e.g. https://gateway.staging:8443.")
-    health: str = Field("/healthz", description="A path answering 2xx when the target is ready.")
-    ready_timeout: Duration = Field(30.0, gt=0)
-    api: Api = Field(Api.OPENAI, description="The wire format the load speaks to the target.")
+    health: str = Field("/healthz", description="A path answering 2xx when the target is ready (default /healthz).")
+    ready_timeout: Duration = Field(
+        30.0, gt=0, description="How long a started target may take to become healthy (default 30s)."
+    )
+    api: Api = Field(
+        Api.OPENAI,
+        description="The wire format the load speaks to the target (default openai, what most gateways take).",
+    )
     provider_api: Api | None = Field(
         None,
         description="The one wire format the target speaks to its providers: every provider is served in it "
         "(default: each provider's own api).",
     )
-    model: str = Field("gateway", description="The model name the load asks the target for.")
+    model: str = Field(
+        "gateway", description="The model name the load asks the target for (default gateway: the target routes it)."
+    )
     headers: dict[str, EnvString] = Field(
         default_factory=dict, description="Sent with every request; ${ENV} references allowed."
     )
     env: dict[str, EnvString] = Field(default_factory=dict, description="Extra environment for a started target.")
-    served_by: ServedBy = Field(default_factory=lambda: ServedBy(ledger=True))
-    degraded_header: str = Field("x-degraded", description="Header by which the target marks cached/canned answers.")
+    served_by: ServedBy = Field(
+        default_factory=lambda: ServedBy(ledger=True),
+        description="How the target names the provider that answered (default: it does not; the ledger tells).",
+    )
+    degraded_header: str = Field(
+        "x-degraded", description="Header by which the target marks cached/canned answers (default x-degraded)."
+    )
 
     @field_validator("health")
     @classmethod
@@ -94,8 +108,13 @@ class LatencyProfile(Strict):
 class Provider(Strict):
     api: Api
     model: str = Field(min_length=1)
-    price: Price | None = None
-    latency: LatencyProfile = Field(default_factory=LatencyProfile)
+    price: Price | None = Field(
+        None, description="Without a price, cost is not measured (a cost SLO needs every price)."
+    )
+    latency: LatencyProfile = Field(
+        default_factory=LatencyProfile,
+        description="How fast it answers when healthy (default: 500ms to the first token, +-100ms, 50 tokens/s).",
+    )
     eval_set: Path | None = Field(None, description="Eval prompts this provider answers (default: load.eval_set).")
     proxy: Name | None = Field(None, description="Its Toxiproxy proxy's name (default: the provider's name).")
 
@@ -104,88 +123,55 @@ class Provider(Strict):
         return self.latency.ttft == 0 and self.latency.tokens_per_s == 0
 
 
-class Mix(Strict):
-    """The traffic mix; shares add up to 100%."""
-
-    chat_stream: Percent = 0.6
-    chat: Percent = 0.3
-    eval: Percent = 0.1
-
-    @model_validator(mode="after")
-    def _adds_up(self) -> Mix:
-        total = self.chat_stream + self.chat + self.eval
-        if abs(total - 1) > 1e-6:
-            raise ValueError(f"the mix must add up to 100%, it adds up to {total * 100:g}%")
-        return self
-
-    def share(self, kind: RequestKind) -> float:
-        share: float = getattr(self, kind.value)
-        return share
-
-
-class Wait(Strict):
-    """Think time each user waits between requests, uniform in [min, max]."""
-
-    min: Duration = 0.5
-    max: Duration = 1.5
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Wait:
-        if self.min > self.max:
-            raise ValueError("min must not exceed max")
-        return self
-
-
-class Stage(Strict):
-    until: Duration = Field(gt=0, description="Offset at which this stage ends.")
-    users: int = Field(ge=0)
-    spawn_rate: float = Field(gt=0)
-
-
-class Bursts(Strict):
-    every: Duration = Field(gt=0)
-    length: Duration = Field(alias="for", gt=0)
-    users: int = Field(ge=1, description="Users during a burst (instead of load.users).")
-    spawn_rate: float | None = Field(None, gt=0)
-
-    @model_validator(mode="after")
-    def _fits(self) -> Bursts:
-        if self.length >= self.every:
-            raise ValueError("a burst must be shorter than its period (for < every)")
-        return self
-
-
-class Shape(Strict):
-    stages: list[Stage] | None = Field(None, min_length=1)
-    bursts: Bursts | None = None
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> Shape:
-        if (self.stages is None) == (self.bursts is None):
-            raise ValueError("give exactly one of stages or bursts")
-        if self.stages is not None:
-            ends = [stage.until for stage in self.stages]
-            if ends != sorted(ends) or len(set(ends)) != len(ends):
-                raise ValueError("stages must be in increasing order of until")
-        return self
-
-
 class Load(Strict):
+    """The users the run simulates; every default is meant to work for a first scenario."""
+
     locustfile: Path | None = Field(None, description="Default: the built-in chat mix (chaos.load).")
-    users: int = Field(ge=1)
-    spawn_rate: float = Field(gt=0, description="Users started per second.")
-    duration: Duration = Field(gt=0)
-    warmup: Duration = Field(10.0, description="Not judged after the ramp-up.")
-    client_timeout: Duration = Field(60.0, gt=0)
+    users: int = Field(ge=1, description="Concurrent users, each sending a request, waiting for it and thinking.")
+    spawn_rate: float = Field(
+        DEFAULT_SPAWN_RATE,
+        gt=0,
+        description=(
+            "Users started per second. Default 10: gentle on a laptop and on the target's connection pool; "
+            "the ramp-up is part of the warm-up, so it is never judged."
+        ),
+    )
+    duration: Duration = Field(gt=0, description="How long the load runs; every fault's window lies inside it.")
+    warmup: Duration = Field(
+        10.0, description="Not judged after the ramp-up (default 10s: connection pools and caches fill)."
+    )
+    client_timeout: Duration = Field(
+        60.0, gt=0, description="A request taking longer fails as a timeout (default 60s, as the SDKs' own)."
+    )
     stop_grace: Duration | None = Field(
         None, description="Wait for in-flight requests at the end (default: expected p99)."
     )
-    processes: int = Field(1, ge=1, le=64, description="Locust worker processes (1: a single local process).")
-    wait: Wait = Field(default_factory=Wait)
-    mix: Mix = Field(default_factory=Mix)
-    max_tokens: int = Field(64, ge=1, description="max_tokens of each chat request.")
+    processes: int = Field(1, ge=1, le=64, description="Locust worker processes (default 1: a single local process).")
+    wait: Wait = Field(
+        default_factory=Wait,
+        description="Think time between a user's requests (default 0.5s to 1.5s, a person's pace between messages).",
+    )
+    max_tokens: int = Field(
+        64, ge=1, description="max_tokens of each chat request (default 64: short answers, many requests, small bills)."
+    )
     eval_set: Path | None = Field(None, description="JSONL of eval prompts (id, prompt, expected, match).")
-    shape: Shape | None = None
+    mix: Mix = Field(
+        CHAT_MIX,
+        description=(
+            "Shares of chat_stream, chat and eval requests; the kinds written are the mix (a kind not written "
+            "gets none) and add up to 100%. Default: 70% chat_stream and 30% chat; with load.eval_set, "
+            "60% chat_stream, 30% chat and 10% eval."
+        ),
+    )
+    shape: Shape | None = Field(None, description="Stages or bursts (default: users constant after the ramp-up).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _evals_by_default(cls, data: Any) -> Any:
+        # Eval traffic by default only where there are evals to send.
+        if isinstance(data, dict) and "mix" not in data and data.get("eval_set") is not None:
+            return {**data, "mix": CHAT_AND_EVAL_MIX}
+        return data
 
     @property
     def ramp_up(self) -> float:
@@ -215,23 +201,38 @@ class Stack(Strict):
 class Safety(Strict):
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
-        description="Hosts a run may reach; anything else is refused before it starts.",
+        description="Hosts a run may reach; anything else is refused before it starts (default: this machine only).",
     )
 
 
 class Scenario(Strict):
     version: Literal[1] = Field(description="Version of the scenario language.")
     name: Name
-    description: str = ""
-    environment: Environment = Environment.LOCAL
-    degraded: DegradedPolicy = Field(DegradedPolicy.BAD, description="Do cached/canned answers count as available?")
+    description: str = Field("", description="What the scenario proves, for the people who read its reports.")
+    environment: Environment = Field(
+        Environment.LOCAL,
+        description="local: the run starts the mocks, Toxiproxy and the target (default); staging: reached by URL.",
+    )
+    degraded: DegradedPolicy = Field(
+        DegradedPolicy.BAD,
+        description="Do cached/canned answers count as available? (default bad: not the answer the user asked for)",
+    )
     target: Target
     providers: dict[Name, Provider] = Field(min_length=1, description="In fallback order.")
     load: Load
     faults: list[Fault] = Field(default_factory=list)
-    settle: Duration = Field(10.0, description="Not judged after a restore when no other fault is active.")
+    settle: Duration = Field(
+        10.0,
+        description=(
+            "Not judged after a restore when no other fault is active (default 10s: retries and breakers calm down; "
+            "recovery is timed in it)."
+        ),
+    )
     slos: dict[str, Slo] = Field(min_length=1)
-    alerts: list[AlertRule] = Field(default_factory=lambda: list(DEFAULT_ALERTS))
+    alerts: list[AlertRule] = Field(
+        default_factory=lambda: list(DEFAULT_ALERTS),
+        description="Burn-rate alert rules (default: the SRE workbook's tiers, windows scaled to runs of minutes).",
+    )
     expect: list[Expectation] = Field(default_factory=list)
     abort: list[AbortRule] = Field(default_factory=list)
     safety: Safety = Field(default_factory=Safety)
@@ -240,9 +241,8 @@ class Scenario(Strict):
     @model_validator(mode="before")
     @classmethod
     def _infer_slis(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("slos"), dict):
-            slos = {name: infer_sli(str(name), entry) for name, entry in data["slos"].items()}
-            return {**data, "slos": slos}
+        if isinstance(data, dict) and "slos" in data:
+            return {**data, "slos": infer_slis(data["slos"])}
         return data
 
     @model_validator(mode="before")

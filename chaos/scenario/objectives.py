@@ -115,6 +115,13 @@ def infer_sli(name: str, entry: Any) -> Any:
     return {**inferred, **entry}
 
 
+def infer_slis(slos: Any) -> Any:
+    """``slos:`` as written, each entry's ``sli`` filled in from its name (``infer_sli``)."""
+    if not isinstance(slos, dict):
+        return slos
+    return {name: infer_sli(str(name), entry) for name, entry in slos.items()}
+
+
 class AlertRule(Strict):
     """Fires when the burn rate over both windows exceeds ``factor``."""
 

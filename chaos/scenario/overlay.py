@@ -38,6 +38,11 @@ class Override:
     line: int | None = None
     column: int | None = None
 
+    @property
+    def label(self) -> str:
+        """``--set load.users=3``, ``--target-api``, or ``gw.yaml:3:5``."""
+        return self.problem("", "").where
+
     def problem(self, path: str, message: str) -> Problem:
         return Problem(self.source, self.line, self.column, path, message)
 

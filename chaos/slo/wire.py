@@ -5,6 +5,11 @@ reader); this module decodes the same lines with msgspec into slim structs, a ba
 lines at a time, because a one-hour run has millions of them. Fields the judgement does
 not read are skipped without being built; types are still checked, and a bad line is
 reported by its index in the batch.
+
+Each struct is a subset of its record: the same field names, types and defaults, held to
+the records by tests/slo/test_wire_parity.py. The request kind and outcome are literals
+rather than the records' enums because a string is cheaper to look up, per request, than
+an enum member; the test holds their values to the enums'.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, Literal
 import msgspec
 import numpy as np
 
-from chaos.records import FaultAction
+from chaos.records import FaultAction, LoadEventKind
 from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ints, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]
@@ -43,7 +48,7 @@ class Ended(msgspec.Struct, tag_field="record", tag="ended", gc=False):
 
 
 class Load(msgspec.Struct, tag_field="record", tag="load", gc=False):
-    event: str
+    event: LoadEventKind
     t: float
 
 

@@ -184,7 +184,7 @@ def started_target(
     contract and their ``${ENV}`` references resolved (the contract's variables included),
     here, at the last moment: the journal and the logs keep what was written."""
     assert scenario.target.start is not None
-    names = contract.available(scenario)
+    names = contract.of_scenario(scenario)
     seen = {**environ, **contract_env}
     argv = [contract.fill(arg, names, contract_env) for arg in scenario.target.start]
     written = {

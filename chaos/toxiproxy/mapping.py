@@ -7,7 +7,7 @@ in microseconds. ``down`` is not a toxic: it is ``update_proxy(name, enabled=Fal
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, assert_never
 
 from chaos.scenario.faults import (
     BandwidthToxic,
@@ -17,12 +17,9 @@ from chaos.scenario.faults import (
     SlicerToxic,
     SlowCloseToxic,
     TimeoutToxic,
+    ToxicSpec,
 )
 from chaos.toxiproxy.models import Stream
-
-ToxicSpec = (
-    LatencyToxic | BandwidthToxic | SlowCloseToxic | TimeoutToxic | ResetPeerToxic | SlicerToxic | LimitDataToxic
-)
 
 
 class ToxicSettings(NamedTuple):
@@ -52,6 +49,8 @@ def toxic_for(spec: ToxicSpec) -> ToxicSettings:
             }
         case LimitDataToxic():
             attributes = {"bytes": spec.bytes}
+        case _:  # a toxic of the language without its mapping is a type error here
+            assert_never(spec)
     return ToxicSettings(spec.toxic, Stream(spec.stream.value), spec.toxicity, attributes)
 
 

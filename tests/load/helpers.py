@@ -17,6 +17,7 @@ from chaos.load.config import LoadConfig, ShapeConfig
 from chaos.load.launch import LoadCommand, free_port, locust_command, run_deadline
 from chaos.records import LoadEvent, LoadEventKind, RequestEnded, RequestSent, parse_record
 from chaos.rundir import RunDir
+from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, Wait
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "scenarios" / "evals" / "general.jsonl"
@@ -31,9 +32,9 @@ def config(tmp_path: Path, url: str, **overrides: Any) -> LoadConfig:
         "stop_grace": 2.0,
         "client_timeout": 5.0,
         "records": RunDir(tmp_path).records,
-        "wait_min": 0.01,
-        "wait_max": 0.03,
+        "wait": Wait(min=0.01, max=0.03),
         "eval_set": EVALS,
+        "mix": CHAT_AND_EVAL_MIX,
         "served_by": {"source": "header", "name": "x-served-by", "providers": {"primary": "primary"}},
     }
     values.update(overrides)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from chaos.errors import ChaosError
-from chaos.load.config import CONFIG_ENV, Bursts, LoadConfig, ShapeConfig, Stage
+from chaos.load.config import CONFIG_ENV, LoadConfig, ShapeConfig
 from chaos.load.launch import BUILTIN_LOCUSTFILE, locust_command
 from chaos.rundir import RunDir
 from chaos.scenario.base import Api
 from chaos.scenario.loading import load_scenario
+from chaos.scenario.traffic import Bursts, Shape, Stage
 from tests.load.helpers import ROOT, config
 
 OUTAGE = ROOT / "scenarios" / "provider-outage.yaml"
@@ -36,7 +37,7 @@ def test_a_scenario_becomes_the_config_of_its_load(tmp_path: Path) -> None:
     assert cfg.eval_set == (ROOT / "scenarios" / "evals" / "general.jsonl").resolve()
     assert (cfg.mix.chat_stream, cfg.mix.chat, cfg.mix.eval) == (0.6, 0.3, 0.1)
     assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration, cfg.shape.kind) == (90, 45, 100, "constant")
-    assert (cfg.client_timeout, cfg.max_tokens, cfg.wait_min, cfg.wait_max) == (20, 48, 0.2, 0.8)
+    assert (cfg.client_timeout, cfg.max_tokens, cfg.wait.min, cfg.wait.max) == (20, 48, 0.2, 0.8)
     assert cfg.stop_grace == pytest.approx(1.5 * (0.5 + 48 / 80 + 0.1))  # the slowest provider's p99, padded
     assert cfg.records.is_absolute()
     assert LoadConfig.model_validate_json(cfg.model_dump_json()) == cfg
@@ -78,10 +79,12 @@ def test_shapes_say_how_many_users_to_aim_for() -> None:
         users=1,
         spawn_rate=1,
         duration=60,
-        stages=[Stage(until=10, users=3, spawn_rate=3), Stage(until=20, users=8, spawn_rate=4)],
+        shape=Shape(stages=[Stage(until=10, users=3, spawn_rate=3), Stage(until=20, users=8, spawn_rate=4)]),
     )
     assert [stages.target(t) for t in (0, 9.9, 10, 19.9, 25)] == [(3, 3), (3, 3), (8, 4), (8, 4), (0, 4)]
-    bursts = ShapeConfig(users=2, spawn_rate=1, duration=60, bursts=Bursts(every=10, length=3, users=9, spawn_rate=30))
+    bursts = ShapeConfig(
+        users=2, spawn_rate=1, duration=60, shape=Shape(bursts=Bursts(every=10, length=3, users=9, spawn_rate=30))
+    )
     assert [bursts.target(t) for t in (0, 5, 10, 12.9, 13, 20.5)] == [(2, 1), (2, 1), (9, 30), (9, 30), (2, 1), (9, 30)]
     assert (constant.kind, stages.kind, bursts.kind) == ("constant", "stages", "bursts")
 
@@ -92,7 +95,7 @@ def test_shapes_say_how_many_users_to_aim_for() -> None:
         ({"target_url": "ftp://host"}, "is not an http"),
         ({"records": Path("relative.jsonl")}, "absolute path"),
         ({"headers": {"Authorization": "Bearer ${not a name}"}}, "not an environment variable reference"),
-        ({"wait_min": 2.0, "wait_max": 1.0}, "wait_min"),
+        ({"wait": {"min": 2.0, "max": 1.0}}, "min must not exceed max"),
         ({"eval_set": None}, "eval traffic needs"),
         ({"mix": {"chat_stream": 0.5, "chat": 0.1, "eval": 0.1}}, "add up"),
     ],

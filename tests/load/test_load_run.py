@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from chaos.load.config import ShapeConfig, Stage
+from chaos.load.config import ShapeConfig
 from chaos.records import LoadEventKind, Outcome, RequestKind
 from chaos.scenario.base import Api
+from chaos.scenario.traffic import Shape, Stage
 from tests.load.helpers import ROOT, LoadProcess, config, run
 from tests.load.target import TargetServer
 
@@ -75,7 +76,7 @@ def test_stages_shape_the_number_of_users_in_flight(tmp_path: Path, target: Targ
         users=1,
         spawn_rate=50,
         duration=4.0,
-        stages=[Stage(until=2.0, users=1, spawn_rate=50), Stage(until=4.0, users=4, spawn_rate=50)],
+        shape=Shape(stages=[Stage(until=2.0, users=1, spawn_rate=50), Stage(until=4.0, users=4, spawn_rate=50)]),
     )
     cfg = config(tmp_path, target.url, shape=shape, locustfile=ROOT / "loadtests" / "chat.py")
 

@@ -17,7 +17,7 @@ OUTAGE = ROOT / "scenarios" / "provider-outage.yaml"
 
 def test_every_placeholder_names_its_contract_variable() -> None:
     scenario = load_scenario(OUTAGE).scenario
-    names = contract.available(scenario)
+    names = contract.of_scenario(scenario)
     assert names["port"] == "CHAOS_TARGET_PORT"
     assert names["run_id"] == "CHAOS_RUN_ID"
     assert names["providers"] == "CHAOS_PROVIDERS"

@@ -87,7 +87,7 @@ class LoadRuntime:
         attributes: dict[str, Any] = {
             "runtime": self,
             "host": config.host,
-            "wait_time": between(config.wait_min, config.wait_max),
+            "wait_time": between(config.wait.min, config.wait.max),
             "network_timeout": socket_timeout,
             "connection_timeout": socket_timeout,
             "max_retries": 0,
