@@ -45,16 +45,18 @@ class SuiteRow:
 
 
 def what_failed(journal: Journal) -> list[str]:
-    """What a reviewer must look at: failed, then undecided SLOs and expectations."""
+    """What a reviewer must look at: failed, then undecided SLOs and expectations (after a
+    failed baseline, nothing was injected: only the baseline's failures)."""
     evaluation = journal.evaluation
     if evaluation is None or journal.verdict in ("aborted", "error"):
         return [journal.reason or "no verdict"]
+    if evaluation.baseline_gate_failed:
+        failed = [r for r in evaluation.slos if r.verdict is Verdict.FAIL]
+        return [journal.reason or "the baseline failed", *(f"{r.slo} in {r.segment}: {slo_figure(r)}" for r in failed)]
     found = []
     for verdict, word in ((Verdict.FAIL, "failed"), (Verdict.INCONCLUSIVE, "undecided")):
         found += [f"{r.slo} in {r.segment} {word}: {slo_figure(r)}" for r in evaluation.slos if r.verdict is verdict]
         found += [f"{e.expectation} {word}: {e.reason}" for e in evaluation.expectations if e.verdict is verdict]
-    if evaluation.baseline_gate_failed:
-        found.insert(0, journal.reason or "the baseline failed")
     return found
 
 
