@@ -36,6 +36,14 @@ def test_flags_replace_the_target_and_clear_the_url_or_start_they_displace() -> 
     assert again.scenario == loaded.scenario
 
 
+@pytest.mark.parametrize("api", [Api.OPENAI, Api.ANTHROPIC])
+def test_a_gateway_of_one_wire_format_gets_every_provider_in_it(api: Api) -> None:
+    loaded = load_scenario(OUTAGE, TargetOverlay(api=api.value, provider_api=api.value).overrides())
+    assert loaded.scenario.target.api is api
+    assert {p.api for p in loaded.scenario.providers.values()} == {api}
+    assert [p.model for p in loaded.scenario.providers.values()] == ["claude-opus", "claude-sonnet", "gpt-4o-mini"]
+
+
 def test_a_url_clears_the_start_command() -> None:
     loaded = load_scenario(OUTAGE, TargetOverlay(url="http://127.0.0.1:4000").overrides())
     assert (loaded.scenario.target.start, loaded.scenario.target.url) == (None, "http://127.0.0.1:4000")
