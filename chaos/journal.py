@@ -28,7 +28,7 @@ from chaos import __version__
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
-from chaos.slo.results import Evaluation
+from chaos.slo.results import Evaluation, RunVerdict
 
 FILE_MODE = 0o644  # like the files beside it: the record is for the people who read it
 
@@ -66,6 +66,7 @@ class RunStart(BaseModel):
     scenario_name: str
     scenario_path: str = Field(description="Where the scenario was read (its folder anchors relative paths).")
     overrides: list[str] = Field(default_factory=list, description="--set and target overrides, in order.")
+    scale: float = Field(1.0, description="The factor the timeline was scaled by (chaos run --scale).")
     environment: str
     started_at: float
 
@@ -73,7 +74,7 @@ class RunStart(BaseModel):
 class Journal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    verdict: str | None = None
+    verdict: RunVerdict | None = Field(None, description="None while the run is going.")
     reason: str | None = None
     exit_code: int | None = None
     status: RunStatus
@@ -83,6 +84,7 @@ class Journal(BaseModel):
     scenario_path: str
     scenario_text: str = Field(description="The scenario as written (secrets are ${ENV} references).")
     overrides: list[str] = Field(default_factory=list)
+    scale: float = Field(1.0, description="The factor the timeline was scaled by (chaos run --scale).")
     environment: str
     started_at: float
     t0: float | None = Field(None, description="Epoch seconds of the start of load: t = 0 of every offset.")
@@ -164,7 +166,7 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
         bill.output_tokens += row.output_tokens
         price = scenario.providers[row.provider].price if row.provider in scenario.providers else None
         if price is not None:
-            bill.cost_usd += (row.input_tokens * price.input + row.output_tokens * price.output) / 1e6
+            bill.cost_usd += price.cost(row.input_tokens, row.output_tokens)
     return result
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from chaos.stack.processes import terminate
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 TARGET_RATIO = 0.5
@@ -70,15 +72,6 @@ def start_mock(folder: Path, config: str, *flags: str) -> tuple[subprocess.Popen
         [*command, "--ready-file", str(ready), *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
     )
     return process, wait_for_ready(ready, process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def wrk(url: str, script: str, seconds: float) -> tuple[float, int, str]:
@@ -127,8 +120,8 @@ def throughput(folder: Path, seconds: float, rounds: int) -> bool:
         )
         return ok and billed >= completed
     finally:
-        stop(mock)
-        stop(bare)
+        terminate(mock, grace=10)
+        terminate(bare, grace=10)
 
 
 async def hold_streams(url: str, admin: str, count: int) -> tuple[int, list[str], float, int]:
@@ -193,7 +186,7 @@ def slow_streams(folder: Path, count: int) -> bool:
         )
         peak = peak_rss_mib(mock.pid)
     finally:
-        stop(mock)
+        terminate(mock, grace=10)
     kinds = f": {', '.join(sorted(set(errors)))}" if errors else ""
     print(
         f"{'slow streams':>20}: {completed}/{count} streams completed in {elapsed:.1f} s (each ~3 s), "

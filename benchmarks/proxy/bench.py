@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from chaos.stack.processes import terminate
 
 TARGET_RATIO = 0.5
 TARGET_ADDED_US = 100.0
@@ -81,13 +82,7 @@ def stopping(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[byte
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, grace=10)
 
 
 @contextmanager

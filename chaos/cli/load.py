@@ -8,16 +8,14 @@ own statistics beside it. Ctrl-C stops it gracefully.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import click
 
+from chaos.cli.scenario import SET_HELP, scale_option
 from chaos.errors import ChaosError, ExitCode
-
-SET_HELP = "Override a scenario value before validation, e.g. --set load.duration=20s (repeatable)."
 
 
 @click.command("load")
@@ -36,7 +34,8 @@ SET_HELP = "Override a scenario value before validation, e.g. --set load.duratio
     help="Folder for records.jsonl, locust-stats.json and locust.log (default: runs/load-<time>).",
 )
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ...]) -> int:
+@scale_option
+def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ...], scale: float) -> int:
     """Send the load of scenario FILE to --target and record every request.
 
     The scenario's target.api says which wire format is spoken (openai: POST
@@ -47,8 +46,9 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     from chaos.load.summary import summarize
     from chaos.rundir import RunDir
     from chaos.scenario.loading import load_scenario
+    from chaos.stack.processes import terminate
 
-    scenario = load_scenario(file, overrides)
+    scenario = load_scenario(file, overrides, scale)
     run_dir = RunDir((out or Path("runs") / time.strftime("load-%Y%m%d-%H%M%S")).resolve())
     run_dir.path.mkdir(parents=True, exist_ok=True)
     run_id = run_dir.path.name
@@ -62,12 +62,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
         code = process.wait()
     except KeyboardInterrupt:
         click.echo("stopping gracefully (in-flight requests get the stop grace)", err=True)
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=stop_deadline(config))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            code = process.wait()
+        code = terminate(process, grace=stop_deadline(config), group=True)  # the workers die with the group
     if code != 0 or not config.records.exists():
         raise ChaosError(f"the load process exited {code}", hint=f"see {command.log_file}")
     summary = summarize(config.records)

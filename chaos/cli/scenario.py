@@ -12,7 +12,16 @@ import click
 from chaos.errors import ExitCode, ScenarioError
 from chaos.scenario.overlay import SERVED_BY_FORMS, Override, TargetOverlay
 
-SET_HELP = "Override a value before validation, e.g. --set load.duration=20s or --set faults[0].at=30s (repeatable)."
+SET_HELP = "Override a value before validation, e.g. --set load.users=40 or --set faults[0].at=35s (repeatable)."
+SCALE_HELP = (
+    "Scale the run's timeline by this factor (0.4: a run 40% as long): load duration, warm-up, fault "
+    "offsets and windows, schedules, settle, alert and abort windows. Latencies, timeouts, think time, "
+    "spawn rates, quotas and expectations' within stay as written. Applied after --set."
+)
+# One option for every command that loads a scenario to run or judge it.
+scale_option = click.option(
+    "--scale", type=click.FloatRange(min=0, min_open=True, max=100), default=1.0, show_default=True, help=SCALE_HELP
+)
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _APIS = click.Choice(["openai", "anthropic"])
@@ -60,9 +69,10 @@ def overrides_from(options: dict[str, Any], sets: tuple[str, ...]) -> list[str |
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@scale_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document for machines.")
 @target_options
-def validate(files: tuple[Path, ...], overrides: tuple[str, ...], as_json: bool, **target: Any) -> int:
+def validate(files: tuple[Path, ...], overrides: tuple[str, ...], scale: float, as_json: bool, **target: Any) -> int:
     """Check scenario FILES; print every problem, located as file:line:column.
 
     Exit 0 when every file is valid, 2 otherwise.
@@ -73,7 +83,7 @@ def validate(files: tuple[Path, ...], overrides: tuple[str, ...], as_json: bool,
     results = []
     for path in files:
         try:
-            loaded = load_scenario(path, applied)
+            loaded = load_scenario(path, applied, scale)
         except ScenarioError as exc:
             results.append({"path": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]})
             if not as_json:
@@ -99,20 +109,22 @@ def validate(files: tuple[Path, ...], overrides: tuple[str, ...], as_json: bool,
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@scale_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @target_options
-def plan(file: Path, overrides: tuple[str, ...], as_json: bool, **target: Any) -> int:
+def plan(file: Path, overrides: tuple[str, ...], scale: float, as_json: bool, **target: Any) -> int:
     """Show what a run of FILE would do, and warn about SLOs it cannot decide.
 
     Segments with their offsets (warm-up, settle and stop grace shown as not judged),
     each fault's schedule, the load, which SLOs are judged where, expectations, alert
-    rules, and the requests each segment should get.
+    rules, and the requests each segment should get. With --scale, the plan of the
+    scaled run, and what it can still decide.
     """
     from chaos.scenario.loading import load_scenario
     from chaos.scenario.plan import build_plan
 
-    loaded = load_scenario(file, overrides_from(target, overrides))
-    built = build_plan(loaded.scenario)
+    loaded = load_scenario(file, overrides_from(target, overrides), scale)
+    built = build_plan(loaded.scenario, scale=scale)
     if as_json:
         from chaos.report.plan import plan_as_dict
 

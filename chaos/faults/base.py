@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from chaos.ownership import owned_name
 from chaos.providers.admin_client import AdminClient
 from chaos.scenario.faults import Fault, FaultSpec
 from chaos.toxiproxy.client import ToxiproxyClient
@@ -22,12 +23,7 @@ class FaultContext:
     proxy_disabled: Callable[[str, bool], Awaitable[None]]  # keeps the lease's list of disabled proxies
 
     def name(self, fault: Fault) -> str:
-        return run_prefix(self.run_id) + fault.name
-
-
-def run_prefix(run_id: str) -> str:
-    """What the name of everything a run puts into an environment starts with."""
-    return f"chaos-{run_id}-"
+        return owned_name(self.run_id, fault.name)
 
 
 class LiveFault(ABC):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from chaos.faults.base import FaultContext, LiveFault, run_prefix
+from chaos.faults.base import FaultContext, LiveFault
+from chaos.ownership import owned_by
 from chaos.scenario.faults import Down, Fault, FaultSpec, ToxicSpec
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.errors import Conflict, NotFound
@@ -103,9 +104,8 @@ class ProxyDownFault(LiveFault):
 
 async def proxies_disabled_by(toxiproxy: ToxiproxyClient, run_id: str) -> list[str]:
     """The proxies a run disabled and did not enable again (found by their marker)."""
-    prefix = run_prefix(run_id)
     return sorted(
         proxy.name
         for proxy in (await toxiproxy.proxies()).values()
-        if not proxy.enabled and any(t.type == MARKER_TYPE and t.name.startswith(prefix) for t in proxy.toxics)
+        if not proxy.enabled and any(t.type == MARKER_TYPE and owned_by(run_id, t.name) for t in proxy.toxics)
     )

@@ -204,17 +204,13 @@ class LoadConfig(_Model):
 
 
 def _served_by(scenario: Scenario) -> ServedByRule:
-    """The target's rule; a value equal to a provider's name or model names that provider unless mapped."""
-    rule = scenario.target.served_by
-    known: dict[str, str] = {}
-    for name, provider in scenario.providers.items():
-        known.setdefault(provider.model, name)  # two providers of one model: the first in fallback order
-    known.update({name: name for name in scenario.providers})
+    """Where the target says who served a request, and what each value it says means."""
+    rule, values = scenario.target.served_by, scenario.served_by_values()
     if rule.header is not None:
-        return ServedByRule(source="header", name=rule.header, providers={**known, **rule.map})
+        return ServedByRule(source="header", name=rule.header, providers=values)
     if rule.json_field is not None:
-        return ServedByRule(source="json", name=rule.json_field, providers={**known, **rule.map})
-    return ServedByRule(providers={**known, **rule.map})
+        return ServedByRule(source="json", name=rule.json_field, providers=values)
+    return ServedByRule(providers=values)
 
 
 def _first_error(exc: ValidationError) -> str:

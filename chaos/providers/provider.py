@@ -35,7 +35,7 @@ from chaos.providers.ledger import CLIENT_GONE, Ledger
 from chaos.providers.metrics import ProviderMetrics
 from chaos.providers.openai_wire import OpenAIWire
 from chaos.providers.quotas import Window
-from chaos.providers.requests import BadRequest, ChatRequest, parse_chat, parse_embeddings, parse_json
+from chaos.providers.requests import ChatRequest, Rejected, parse_chat, parse_embeddings, parse_json
 from chaos.providers.streaming import stream_reply
 from chaos.providers.text import filler_tokens, seed_of, split_tokens
 from chaos.providers.tools import choose_tool, tool_arguments
@@ -138,7 +138,7 @@ class MockProvider:
         in_flight[self.name] += 1
         try:
             return await handler(request, outcome)
-        except BadRequest as exc:
+        except Rejected as exc:
             return self._error(outcome, exc.status, exc.message, param=exc.param)
         except Exception:
             structlog.get_logger().exception("provider failed", provider=self.name, path=request.path)
@@ -279,12 +279,12 @@ class MockProvider:
         headers = request.headers
         if self.api is Api.OPENAI:
             if not headers.get("Authorization", "").startswith("Bearer "):
-                raise BadRequest("You didn't provide an API key. Send it as Authorization: Bearer KEY.", status=401)
+                raise Rejected("You didn't provide an API key. Send it as Authorization: Bearer KEY.", status=401)
             return
         if not headers.get("x-api-key") and not headers.get("Authorization", "").startswith("Bearer "):
-            raise BadRequest("x-api-key header is required", status=401)
+            raise Rejected("x-api-key header is required", status=401)
         if not headers.get("anthropic-version"):
-            raise BadRequest("anthropic-version: header is required")
+            raise Rejected("anthropic-version: header is required")
 
     def _error(
         self,
@@ -351,13 +351,13 @@ async def _body(request: web.Request) -> bytes:
     try:
         return await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise BadRequest(
+        raise Rejected(
             f"Request too large: the body exceeds {MAX_BODY_BYTES // (1024 * 1024)} MiB.", status=413
         ) from None
 
 
 async def _not_found(request: web.Request, outcome: Outcome) -> web.StreamResponse:
-    raise BadRequest(f"Invalid URL ({request.method} {request.path})", status=404)
+    raise Rejected(f"Invalid URL ({request.method} {request.path})", status=404)
 
 
 def _as_chat(model: str, input_tokens: int) -> ChatRequest:

@@ -2,7 +2,7 @@
 
 Parsing is by hand on purpose: it is on every request's path, and a pydantic model of
 the whole chat request costs more than the rest of a zero-latency answer. Only the fields
-the mock acts on are checked; a wrong type there is a ``BadRequest`` naming the field,
+the mock acts on are checked; a wrong type there is a ``Rejected`` naming the field,
 which the wire modules render in the provider's own error shape.
 """
 
@@ -21,8 +21,9 @@ MAX_OUTPUT_TOKENS = 32_768  # what the mock "model" supports, as real models cap
 MAX_EMBEDDING_INPUTS = 2048
 
 
-class BadRequest(Exception):
-    """The request cannot be served as sent (400 unless ``status`` says otherwise)."""
+class Rejected(Exception):
+    """The request cannot be served as sent: the provider answers ``status`` (400 unless
+    said otherwise; 401 without a key, 404 for an unknown path) in its own error shape."""
 
     def __init__(self, message: str, *, param: str | None = None, status: int = 400) -> None:
         super().__init__(message)
@@ -62,9 +63,9 @@ def parse_json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        raise BadRequest("We could not parse the JSON body of your request. The body must be valid JSON.") from None
+        raise Rejected("We could not parse the JSON body of your request. The body must be valid JSON.") from None
     if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object.")
+        raise Rejected("The request body must be a JSON object.")
     return data
 
 
@@ -80,9 +81,9 @@ def _parse_openai(data: dict[str, Any]) -> ChatRequest:
     options = data.get("stream_options")
     if options is not None:
         if not isinstance(options, dict):
-            raise BadRequest("stream_options must be an object.", param="stream_options")
+            raise Rejected("stream_options must be an object.", param="stream_options")
         if not stream:
-            raise BadRequest(
+            raise Rejected(
                 "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param="stream_options"
             )
         include_usage = options.get("include_usage") is True
@@ -95,7 +96,7 @@ def _parse_openai(data: dict[str, Any]) -> ChatRequest:
     for index, message in enumerate(messages):
         role = message.get("role")
         if role not in ("system", "developer", "user", "assistant", "tool", "function"):
-            raise BadRequest(f"Invalid value for 'role': {str(role)[:40]!r}.", param=f"messages[{index}].role")
+            raise Rejected(f"Invalid value for 'role': {str(role)[:40]!r}.", param=f"messages[{index}].role")
         text = _content_text(message.get("content"), f"messages[{index}].content")
         texts.append(text)
         if role == "user":
@@ -123,7 +124,7 @@ def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
     model = _required_str(data, "model")
     max_tokens = _max_tokens(data, "max_tokens")
     if max_tokens is None:
-        raise BadRequest("max_tokens: Field required", param="max_tokens")
+        raise Rejected("max_tokens: Field required", param="max_tokens")
     messages = _messages(data)
     stream = _optional_bool(data, "stream")
     texts = [_content_text(data.get("system"), "system")]
@@ -132,7 +133,7 @@ def _parse_anthropic(data: dict[str, Any]) -> ChatRequest:
     for index, message in enumerate(messages):
         role = message.get("role")
         if role not in ("user", "assistant"):
-            raise BadRequest(
+            raise Rejected(
                 f"messages.{index}.role: Input should be 'user' or 'assistant'", param=f"messages.{index}.role"
             )
         content = message.get("content")
@@ -180,17 +181,15 @@ def parse_embeddings(data: dict[str, Any]) -> EmbeddingRequest:
     elif isinstance(raw, list) and raw and all(isinstance(i, list) and i and all(map(_is_int, i)) for i in raw):
         inputs = [" ".join(str(item) for item in tokens) for tokens in raw]
     else:
-        raise BadRequest(
-            "'input' must be a non-empty string, array of strings, or array of token arrays.", param="input"
-        )
+        raise Rejected("'input' must be a non-empty string, array of strings, or array of token arrays.", param="input")
     if len(inputs) > MAX_EMBEDDING_INPUTS:
-        raise BadRequest(f"'input' must have at most {MAX_EMBEDDING_INPUTS} items.", param="input")
+        raise Rejected(f"'input' must have at most {MAX_EMBEDDING_INPUTS} items.", param="input")
     dimensions = _optional_int(data, "dimensions") or 1536
     if dimensions > 4096:
-        raise BadRequest("'dimensions' must be at most 4096.", param="dimensions")
+        raise Rejected("'dimensions' must be at most 4096.", param="dimensions")
     encoding = data.get("encoding_format", "float")
     if encoding not in ("float", "base64"):
-        raise BadRequest("'encoding_format' must be 'float' or 'base64'.", param="encoding_format")
+        raise Rejected("'encoding_format' must be 'float' or 'base64'.", param="encoding_format")
     return EmbeddingRequest(
         model=model,
         inputs=inputs,
@@ -203,10 +202,10 @@ def parse_embeddings(data: dict[str, Any]) -> EmbeddingRequest:
 def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
     messages = data.get("messages")
     if not isinstance(messages, list) or not messages:
-        raise BadRequest("'messages' must be a non-empty array of message objects.", param="messages")
+        raise Rejected("'messages' must be a non-empty array of message objects.", param="messages")
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise BadRequest(f"messages[{index}] must be an object.", param=f"messages[{index}]")
+            raise Rejected(f"messages[{index}] must be an object.", param=f"messages[{index}]")
     return messages
 
 
@@ -217,11 +216,11 @@ def _content_text(content: Any, param: str) -> str:
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
-        raise BadRequest(f"'{param}' must be a string or an array of content parts.", param=param)
+        raise Rejected(f"'{param}' must be a string or an array of content parts.", param=param)
     texts = []
     for index, part in enumerate(content):
         if not isinstance(part, dict) or not isinstance(part.get("type"), str):
-            raise BadRequest(f"'{param}[{index}]' must be an object with a type.", param=f"{param}[{index}]")
+            raise Rejected(f"'{param}[{index}]' must be an object with a type.", param=f"{param}[{index}]")
         text = part.get("text")
         if isinstance(text, str):
             texts.append(text)
@@ -236,12 +235,12 @@ def _openai_tools(raw: Any) -> tuple[Tool, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise BadRequest("'tools' must be an array.", param="tools")
+        raise Rejected("'tools' must be an array.", param="tools")
     tools = []
     for index, entry in enumerate(raw):
         function = entry.get("function") if isinstance(entry, dict) else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            raise BadRequest(f"tools[{index}].function.name is required.", param=f"tools[{index}].function")
+            raise Rejected(f"tools[{index}].function.name is required.", param=f"tools[{index}].function")
         schema = function.get("parameters", {})
         tools.append(Tool(function["name"], schema if isinstance(schema, dict) else {}))
     return tuple(tools)
@@ -256,18 +255,18 @@ def _openai_tool_choice(raw: Any) -> tuple[str | None, bool]:
         name = raw["function"].get("name")
         if isinstance(name, str):
             return name, False
-    raise BadRequest("Invalid value for 'tool_choice'.", param="tool_choice")
+    raise Rejected("Invalid value for 'tool_choice'.", param="tool_choice")
 
 
 def _anthropic_tools(raw: Any) -> tuple[Tool, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise BadRequest("tools: Input should be a valid list", param="tools")
+        raise Rejected("tools: Input should be a valid list", param="tools")
     tools = []
     for index, entry in enumerate(raw):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise BadRequest(f"tools.{index}.name: Field required", param=f"tools.{index}.name")
+            raise Rejected(f"tools.{index}.name: Field required", param=f"tools.{index}.name")
         schema = entry.get("input_schema", {})
         tools.append(Tool(entry["name"], schema if isinstance(schema, dict) else {}))
     return tuple(tools)
@@ -283,13 +282,13 @@ def _anthropic_tool_choice(raw: Any) -> tuple[str | None, bool]:
         return None, True
     if kind == "tool" and isinstance(raw.get("name"), str):
         return raw["name"], False
-    raise BadRequest("tool_choice: Input tag does not match any of the expected tags", param="tool_choice")
+    raise Rejected("tool_choice: Input tag does not match any of the expected tags", param="tool_choice")
 
 
 def _required_str(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
-        raise BadRequest(f"'{key}' is required and must be a non-empty string.", param=key)
+        raise Rejected(f"'{key}' is required and must be a non-empty string.", param=key)
     return value
 
 
@@ -298,7 +297,7 @@ def _optional_bool(data: dict[str, Any], key: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise BadRequest(f"'{key}' must be a boolean.", param=key)
+        raise Rejected(f"'{key}' must be a boolean.", param=key)
     return value
 
 
@@ -307,16 +306,16 @@ def _optional_int(data: dict[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if not _is_int(value) or value < 1:
-        raise BadRequest(f"'{key}' must be an integer of at least 1.", param=key)
+        raise Rejected(f"'{key}' must be an integer of at least 1.", param=key)
     if value > 1_000_000:
-        raise BadRequest(f"'{key}' must be at most 1000000.", param=key)
+        raise Rejected(f"'{key}' must be at most 1000000.", param=key)
     return int(value)
 
 
 def _max_tokens(data: dict[str, Any], key: str) -> int | None:
     value = _optional_int(data, key)
     if value is not None and value > MAX_OUTPUT_TOKENS:
-        raise BadRequest(
+        raise Rejected(
             f"{key} is too large: {value}. This model supports at most {MAX_OUTPUT_TOKENS} output tokens.", param=key
         )
     return value

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chaos.journal import Journal, RunStatus
-from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, SloResult
+from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
 
 STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
 
@@ -59,7 +59,7 @@ def _counts(evaluation: Evaluation) -> str:
 
 
 def _verdict_line(journal: Journal) -> str:
-    verdict = journal.verdict or "error"
+    verdict = journal.verdict or RunVerdict.ERROR
     style = STYLE.get(verdict, "bold red")
     if journal.status is RunStatus.NOT_STARTED:
         reason = journal.reason or ""

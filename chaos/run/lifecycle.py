@@ -42,7 +42,7 @@ from chaos.scenario.loading import ScenarioFile
 from chaos.slo.evaluate import evaluate
 from chaos.slo.live import LiveMonitor
 from chaos.slo.loading import load_run
-from chaos.slo.results import AbortDecision
+from chaos.slo.results import AbortDecision, RunVerdict
 from chaos.stack.local import LocalStack
 from chaos.stack.processes import Child, stop
 from chaos.stack.staging import connect_staging
@@ -66,6 +66,7 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
         scenario_name=scenario.name,
         scenario_path=str(loaded.path),
         overrides=list(loaded.overrides),
+        scale=loaded.scale,
         environment=scenario.environment.value,
         started_at=time.time(),
     )
@@ -115,7 +116,7 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
 
 def _unjudged(run_dir: RunDir, journal: Journal, reason: str, exit_code: ExitCode) -> Journal:
     """The journal of a run that stopped before its load started."""
-    journal.verdict = "error" if exit_code is ExitCode.INVALID else "aborted"
+    journal.verdict = RunVerdict.ERROR if exit_code is ExitCode.INVALID else RunVerdict.ABORTED
     journal.reason, journal.exit_code, journal.ended_at = reason, int(exit_code), time.time()
     write_journal(run_dir.path, journal)
     return journal
@@ -253,7 +254,7 @@ def _judge(
     journal.proxies = list(collector.last_counters.values()) if collector is not None else []
     journal.findings = findings
     journal.load_summary = dict(summary.detail) if summary is not None else {}
-    journal.verdict = evaluation.verdict.verdict.value
+    journal.verdict = evaluation.verdict.verdict
     journal.reason = evaluation.verdict.reason
     journal.exit_code = evaluation.verdict.exit_code
     if journal.status is RunStatus.RUNNING:

@@ -78,7 +78,7 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
     files = RunDir(run_dir)
     if journal.t0 is None and not files.records.exists():
         raise ChaosError(f"{run_dir}: the run recorded no load; there is nothing to judge")
-    loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides)
+    loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides, journal.scale)
     scenario = loaded.scenario
     data = load_run(run_dir, scenario)
     rows = [row for row in _read(files.ledger) if isinstance(row, LedgerRow)]
@@ -105,7 +105,7 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
     journal.events = events
     journal.ledger = bills(scenario, rows)
     journal.findings = findings
-    journal.verdict = evaluation.verdict.verdict.value
+    journal.verdict = evaluation.verdict.verdict
     journal.reason = evaluation.verdict.reason
     journal.exit_code = evaluation.verdict.exit_code
     if journal.status is RunStatus.RUNNING:

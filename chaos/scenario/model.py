@@ -90,6 +90,10 @@ class Price(Strict):
     input: Money = Field(description="USD per 1M input tokens.")
     output: Money = Field(description="USD per 1M output tokens.")
 
+    def cost(self, input_tokens: float, output_tokens: float) -> float:
+        """USD billed for these tokens: what the journal's bills and the verdict's cost read."""
+        return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
+
 
 class LatencyProfile(Strict):
     """How fast a healthy provider answers; realistic by default."""
@@ -261,3 +265,15 @@ class Scenario(Strict):
 
     def fault(self, name: str) -> Fault:
         return next(fault for fault in self.faults if fault.name == name)
+
+    def served_by_values(self) -> dict[str, str]:
+        """What the target may report as having served a request -> the provider it names:
+        ``target.served_by.map`` first, then each provider's name, then its model (a model
+        two providers share names the first in fallback order). The load records by it
+        and the verdict counts by it."""
+        values: dict[str, str] = {}
+        for name, provider in self.providers.items():
+            values.setdefault(provider.model, name)
+        values.update({name: name for name in self.providers})
+        values.update(self.target.served_by.map)
+        return values

@@ -44,13 +44,9 @@ _ID = attrgetter("id")
 
 
 def served_lookup(scenario: Scenario) -> dict[str, int]:
-    """Values a target may report -> provider code: the scenario's ``map``, then each
-    provider's name, then its model."""
+    """Values a target may report -> provider code (``Scenario.served_by_values``)."""
     names = list(scenario.providers)
-    lookup = {provider.model: names.index(name) for name, provider in reversed(scenario.providers.items())}
-    lookup.update({name: code for code, name in enumerate(names)})
-    lookup.update({value: names.index(name) for value, name in scenario.target.served_by.map.items()})
-    return lookup
+    return {value: names.index(provider) for value, provider in scenario.served_by_values().items()}
 
 
 def provider_codes(scenario: Scenario) -> dict[str, int]:

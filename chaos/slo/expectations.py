@@ -21,6 +21,7 @@ from chaos.records import Finding
 from chaos.scenario.base import Severity
 from chaos.scenario.faults import Down
 from chaos.scenario.objectives import (
+    RECOVERY_WINDOW,
     DegradedShareExpectation,
     DetectExpectation,
     Expectation,
@@ -37,8 +38,6 @@ from chaos.slo.alerts import Firing
 from chaos.slo.frame import DEGRADED, Frame
 from chaos.slo.results import ExpectationResult
 from chaos.wilson import Verdict, judge_ratio, wilson_interval
-
-RECOVERY_WINDOW = 5  # seconds of traffic a recovered share is read over
 
 
 @dataclass(frozen=True)

@@ -188,10 +188,11 @@ def segment_of(timeline: Timeline, offsets: Floats) -> Ints:
 
 
 def ledger_costs(scenario: Scenario, providers: Sequence[str], ledger: Ledger) -> Floats:
-    """USD each ledger row billed, at its provider's price per 1M tokens; canaries bill 0."""
+    """USD each ledger row billed, at its provider's price (``Price.cost``, which is linear:
+    a row costs its tokens times the cost of one); canaries bill 0."""
     prices = [scenario.providers[name].price for name in providers]
-    per_input = np.asarray([price.input if price else 0.0 for price in prices] + [0.0]) / 1e6
-    per_output = np.asarray([price.output if price else 0.0 for price in prices] + [0.0]) / 1e6
+    per_input = np.asarray([price.cost(1, 0) if price else 0.0 for price in prices] + [0.0])
+    per_output = np.asarray([price.cost(0, 1) if price else 0.0 for price in prices] + [0.0])
     provider = np.where(ledger.provider >= 0, ledger.provider, len(prices))
     cost = ledger.input_tokens * per_input[provider] + ledger.output_tokens * per_output[provider]
     return np.where(ledger.billable, cost, 0.0)

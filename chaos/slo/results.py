@@ -26,6 +26,7 @@ class RunVerdict(StrEnum):
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
     ABORTED = "aborted"
+    ERROR = "error"  # nothing judged: the input or the environment failed before the load started
 
     @property
     def exit_code(self) -> ExitCode:
@@ -34,6 +35,7 @@ class RunVerdict(StrEnum):
             RunVerdict.FAIL: ExitCode.FAIL,
             RunVerdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
             RunVerdict.ABORTED: ExitCode.ABORTED,
+            RunVerdict.ERROR: ExitCode.INVALID,
         }[self]
 
 

@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -92,6 +93,24 @@ async def stop(child: Child, *, grace: float = 5.0) -> int | None:
     else:
         _signal_group(child, signal.SIGKILL)  # whatever it left behind in its group
     return child.process.returncode
+
+
+def terminate(process: subprocess.Popen[Any], *, grace: float, group: bool = False) -> int:
+    """``stop`` for a process started with ``subprocess``: SIGTERM it, and SIGKILL it (its
+    whole process group with ``group``) if it has not exited ``grace`` seconds later;
+    returns its exit code."""
+    if process.poll() is not None:
+        return process.returncode
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(grace)
+    except subprocess.TimeoutExpired:
+        if group:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        return process.wait()
 
 
 def _signal_group(child: Child, signum: signal.Signals) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from chaos.ownership import owned_by
 from chaos.records import ProxyCounters
 from chaos.toxiproxy.errors import ERRORS_BY_STATUS, ToxiproxyError, ToxiproxyUnreachable
 from chaos.toxiproxy.models import Proxy, ProxySpec, Stream, Toxic
@@ -80,15 +81,14 @@ class ToxiproxyClient:
         await self._request("POST", "/reset")
 
     async def reset_run(self, run_id: str, *, enable: Iterable[str] = ()) -> ScopedReset:
-        """Remove only the toxics whose names carry ``run_id`` as a whole word, and re-enable
-        the proxies in ``enable`` (those the run disabled). Idempotent: what is already gone
-        is skipped.
+        """Remove only the toxics ``run_id`` owns (named ``chaos-<run>-...``, see
+        ``chaos.ownership``), and re-enable the proxies in ``enable`` (those the run
+        disabled). Idempotent: what is already gone is skipped.
         """
-        owned = re.compile(rf"(?<![A-Za-z0-9]){re.escape(run_id)}(?![A-Za-z0-9])")
         removed: list[tuple[str, str]] = []
         for proxy in (await self.proxies()).values():
             for toxic in proxy.toxics:
-                if owned.search(toxic.name) and await self._delete_if_present(_toxics_path(proxy.name, toxic.name)):
+                if owned_by(run_id, toxic.name) and await self._delete_if_present(_toxics_path(proxy.name, toxic.name)):
                     removed.append((proxy.name, toxic.name))
         enabled: list[str] = []
         for name in enable:

@@ -78,6 +78,13 @@ def test_a_problem_in_an_overridden_value_is_located_at_the_override(capsys, ove
     assert validate_with(capsys, override) == [problem]
 
 
+def test_an_override_that_cannot_be_set_is_named_and_the_file_summed_up(capsys):
+    assert validate_with(capsys, "faults[9].at=1s", "nonsense") == [
+        "--set faults[9].at=1s: faults[9].at: no item [9] to set",
+        "--set: nonsense: expected PATH=VALUE, e.g. load.duration=20s",
+    ]
+
+
 def test_keys_missing_from_a_mapping_an_override_made_are_the_override_s(capsys):
     assert validate_with(capsys, "load.shape.bursts.every=5s") == [
         "--set load.shape.bursts.every=5s: load.shape.bursts.for: missing required key",

@@ -16,6 +16,7 @@ from chaos.rundir import RunDir
 from chaos.scenario.base import Api
 from chaos.scenario.loading import load_scenario
 from chaos.scenario.traffic import Bursts, Shape, Stage
+from chaos.slo.builder import served_lookup
 from tests.load.helpers import ROOT, config
 
 OUTAGE = ROOT / "scenarios" / "provider-outage.yaml"
@@ -36,11 +37,18 @@ def test_a_scenario_becomes_the_config_of_its_load(tmp_path: Path) -> None:
     assert cfg.served_by.provider("") is None
     assert cfg.eval_set == (ROOT / "scenarios" / "evals" / "general.jsonl").resolve()
     assert (cfg.mix.chat_stream, cfg.mix.chat, cfg.mix.eval) == (0.6, 0.3, 0.1)
-    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration, cfg.shape.kind) == (90, 45, 100, "constant")
+    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration, cfg.shape.kind) == (100, 100, 100, "constant")
     assert (cfg.client_timeout, cfg.max_tokens, cfg.wait.min, cfg.wait.max) == (20, 48, 0.2, 0.8)
     assert cfg.stop_grace == pytest.approx(1.5 * (0.5 + 48 / 80 + 0.1))  # the slowest provider's p99, padded
     assert cfg.records.is_absolute()
     assert LoadConfig.model_validate_json(cfg.model_dump_json()) == cfg
+
+
+def test_a_scaled_scenario_loads_as_long_as_scaled_at_the_same_pace(tmp_path: Path) -> None:
+    scenario = load_scenario(OUTAGE, scale=0.4)
+    cfg = LoadConfig.from_scenario(scenario, target_url="http://127.0.0.1:9000", records=tmp_path / "r", run_id="r")
+    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration) == (100, 100, 40)
+    assert (cfg.client_timeout, cfg.wait.min, cfg.wait.max) == (20, 0.2, 0.8)
 
 
 def test_an_explicit_served_by_map_wins_over_names_and_models(tmp_path: Path) -> None:
@@ -48,6 +56,21 @@ def test_an_explicit_served_by_map_wins_over_names_and_models(tmp_path: Path) ->
     cfg = LoadConfig.from_scenario(scenario, target_url="http://127.0.0.1:1", records=tmp_path / "r", run_id="r")
     assert (cfg.served_by.source, cfg.served_by.name) == ("json", "model")
     assert cfg.served_by.provider("claude-sonnet") == "tertiary"
+
+
+def test_the_load_records_who_served_as_the_verdict_counts_it(tmp_path: Path) -> None:
+    """One mapping: what the load writes in served_by is the provider the verdict's code names."""
+    scenario = load_scenario(
+        OUTAGE, ["providers.tertiary.model=claude-sonnet", "target.served_by.map={cache-7: secondary}"]
+    )
+    cfg = LoadConfig.from_scenario(scenario, target_url="http://127.0.0.1:1", records=tmp_path / "r", run_id="r")
+    names = list(scenario.scenario.providers)
+    codes = served_lookup(scenario.scenario)
+    for value in ("primary", "tertiary", "claude-opus", "claude-sonnet", "cache-7"):
+        assert names[codes[value]] == cfg.served_by.provider(value), value
+    assert cfg.served_by.provider("claude-sonnet") == "secondary"  # a shared model: the first in fallback order
+    assert "gpt-5" not in codes  # unknown to both
+    assert cfg.served_by.provider("gpt-5") == "gpt-5"
 
 
 def test_a_scenario_locustfile_resolves_next_to_the_scenario(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+
+from chaos.stack.processes import terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "scenarios" / "evals" / "general.jsonl"
@@ -88,21 +89,10 @@ def start_providers(folder: Path, config: str, *flags: str) -> tuple[subprocess.
     deadline = time.monotonic() + 30
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
-            stop_providers(process)
+            terminate(process, grace=10)
             raise RuntimeError(f"providers did not start: {(folder / 'stderr.log').read_text()}")
         time.sleep(0.05)
     return process, json.loads(ready.read_text())
-
-
-def stop_providers(process: subprocess.Popen[bytes]) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return process.returncode
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +102,7 @@ def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
     try:
         yield Mock(admin=ready["admin"], providers=ready["providers"], process=process)
     finally:
-        assert stop_providers(process) == 0
+        assert terminate(process, grace=10) == 0
     # Every fault, bad request and abandoned stream of the session was handled: no traceback.
     assert "Traceback" not in (folder / "stderr.log").read_text()
 

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from chaos.cli import main
-from tests.providers.conftest import ROOT, start_providers, stop_providers
+from chaos.stack.processes import terminate
+from tests.providers.conftest import ROOT, start_providers
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -120,4 +121,4 @@ def test_fixed_ports_are_used_and_a_taken_port_exits_2(tmp_path: Path) -> None:
     try:
         assert ready["providers"]["a"]["url"] == f"http://127.0.0.1:{free}"
     finally:
-        assert stop_providers(process) == 0
+        assert terminate(process, grace=10) == 0

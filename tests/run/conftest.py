@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.run.harness import FALLBACK, ROOT, Leftovers, leftovers, terminate
+from chaos.stack.processes import terminate
+from tests.run.harness import FALLBACK, ROOT, Leftovers, leftovers
 
 PROVIDERS = {  # name -> (api, model), as in tests/run/scenarios/*.yaml
     "primary": ("anthropic", "claude-test"),
@@ -48,7 +49,7 @@ class Started:
     log: Path
 
     def stop(self) -> None:
-        terminate(self.process, timeout=10)
+        terminate(self.process, grace=10)
 
 
 def start(name: str, argv: list[str], folder: Path, env: dict[str, str] | None = None) -> Started:

@@ -24,6 +24,7 @@ import httpx
 from chaos.journal import Journal, read_journal
 from chaos.records import FaultAction, FaultEvent
 from chaos.rundir import RunDir
+from chaos.stack.processes import terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -100,7 +101,7 @@ class Run:
 
     def __exit__(self, *exc_info: object) -> None:
         """A run a failed test left going is stopped the way a user would: SIGTERM first."""
-        terminate(self.process, timeout=30)
+        terminate(self.process, grace=30)
 
     def signal(self, signum: signal.Signals) -> None:
         self.process.send_signal(signum)
@@ -148,17 +149,6 @@ class Finished:
 
     def explain(self) -> str:
         return f"exit {self.code}\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}"
-
-
-def terminate(process: subprocess.Popen[bytes], *, timeout: float) -> None:
-    """SIGTERM, and SIGKILL if the process is still there after ``timeout`` seconds."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def start_run(

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from chaos.journal import Journal, RunStatus, read_journal, versions, write_journal
+from chaos.journal import Journal, RunStatus, bills, read_journal, versions, write_journal
+from chaos.records import LedgerRow
 from chaos.rundir import RunDir
+from chaos.slo.frame import build_frame
+from chaos.slo.results import RunVerdict
+from tests.slo.slo_runs import Run, scenario
 
 
 def journal(problems: int = 0) -> Journal:
@@ -77,4 +81,32 @@ def test_the_journal_says_its_schema_version_and_the_versions_that_made_it(tmp_p
     data["schema_version"] = 2
     RunDir(tmp_path).journal.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="schema_version"):
+        read_journal(tmp_path)
+
+
+def test_the_journals_bills_and_the_verdicts_cost_price_the_same_rows() -> None:
+    sc = scenario()  # primary: 10 / 20 USD per 1M input / output tokens; secondary: 1 / 2
+    run = Run()
+    request = run.request(11)
+    run.ledger(11.1, "primary", request_id=request, input_tokens=1234, output_tokens=567)
+    run.ledger(11.2, "secondary", request_id=request, input_tokens=100, output_tokens=50)
+    run.ledger(11.3, "primary", input_tokens=10**6, canary=True)  # the target's own probe: kept apart
+    rows = [record for record in run.records if isinstance(record, LedgerRow)]
+    billed = bills(sc, rows)
+    assert billed["primary"].cost_usd == pytest.approx((1234 * 10 + 567 * 20) / 1e6)
+    assert billed["secondary"].cost_usd == pytest.approx((100 * 1 + 50 * 2) / 1e6)
+    frame = build_frame(sc, run.data(sc))
+    assert frame.ledger_cost.sum() == pytest.approx(sum(bill.cost_usd for bill in billed.values()))
+
+
+def test_a_journals_verdict_is_a_run_verdict(tmp_path: Path) -> None:
+    unjudged = journal()
+    unjudged.verdict, unjudged.exit_code = RunVerdict.ERROR, 2  # the environment failed before the load
+    write_journal(tmp_path, unjudged)
+    assert read_journal(tmp_path).verdict is RunVerdict.ERROR
+    data = json.loads(RunDir(tmp_path).journal.read_text())
+    assert data["verdict"] == "error"
+    data["verdict"] = "mostly fine"
+    RunDir(tmp_path).journal.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="verdict"):
         read_journal(tmp_path)

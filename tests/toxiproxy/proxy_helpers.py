@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chaos.stack.processes import terminate
 from chaos.toxiproxy.launch import ServerChoice, ServerKind, wait_until_ready
 from chaos.toxiproxy.models import Proxy
 
@@ -33,13 +34,7 @@ class spawn_embedded:
 
     def __exit__(self, *exc: object) -> None:
         assert self.process is not None
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, grace=10)
         if self.process.stderr is not None:
             self.process.stderr.close()
 

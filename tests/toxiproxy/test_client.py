@@ -76,13 +76,13 @@ async def test_reset_run_removes_only_that_runs_toxics(
     toxiproxy: ToxiproxyClient, echo_proxy: Proxy, names: Names, echo: EchoServer
 ) -> None:
     other = await toxiproxy.create_proxy(names("other"), echo.address, enabled=False)
-    for name in ("chaos-r1-slow", "chaos-r1-cut", "chaos-r10-slow", "someone-else"):
+    for name in ("chaos-r1-slow", "chaos-r1-cut", "chaos-r10-slow", "someone-else", "their-r1-toxic"):
         await toxiproxy.add_toxic(echo_proxy.name, "latency", name=name)
     undone = await toxiproxy.reset_run("r1", enable=[other.name, names("gone")])
     assert sorted(undone.removed) == [(echo_proxy.name, "chaos-r1-cut"), (echo_proxy.name, "chaos-r1-slow")]
     assert undone.enabled == [other.name]
     left = [toxic.name for toxic in await toxiproxy.toxics(echo_proxy.name)]
-    assert left == ["chaos-r10-slow", "someone-else"]
+    assert left == ["chaos-r10-slow", "someone-else", "their-r1-toxic"]  # a run owns chaos-<run>-* only
     assert (await toxiproxy.proxy(other.name)).enabled
     again = await toxiproxy.reset_run("r1")
     assert again.removed == []

@@ -35,8 +35,8 @@ ROUTER = web.AppKey("router", Router)
 CONFIG = web.AppKey("config", GatewayConfig)
 
 
-class BadRequest(Exception):
-    pass
+class InvalidChat(Exception):
+    """A chat request the gateway cannot read: answered 400 with the reason."""
 
 
 @dataclass
@@ -105,20 +105,20 @@ async def _parse(request: web.Request, config: GatewayConfig) -> tuple[Chat, boo
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body is not JSON") from None
+        raise InvalidChat("the body is not JSON") from None
     if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
+        raise InvalidChat("the body must be a JSON object")
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        raise BadRequest("messages must be a non-empty list")
+        raise InvalidChat("messages must be a non-empty list")
     for message in messages:
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise BadRequest("each message needs a role")
+            raise InvalidChat("each message needs a role")
         if not isinstance(message.get("content"), str):
-            raise BadRequest("each message needs text content")
+            raise InvalidChat("each message needs text content")
     requested = body.get("max_completion_tokens", body.get("max_tokens", DEFAULT_MAX_TOKENS))
     if not isinstance(requested, int) or isinstance(requested, bool) or requested < 1:
-        raise BadRequest("max_tokens must be a positive integer")
+        raise InvalidChat("max_tokens must be a positive integer")
     if config.works(Break.COST_GUARD):
         requested = min(requested, config.tuning.max_tokens_cap)
     stream = body.get("stream", False) is True
@@ -133,7 +133,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     started = time.monotonic()
     try:
         chat, stream, include_usage = await _parse(request, router.config)
-    except BadRequest as exc:
+    except InvalidChat as exc:
         return _error(400, str(exc), "invalid_request_error")
     except web.HTTPRequestEntityTooLarge:
         return _error(413, "the request body is too large", "invalid_request_error")
