@@ -72,6 +72,14 @@ class ClientFinding(StrEnum):
     HAMMERING_FAILED_PROVIDER = "hammering_failed_provider"
 
 
+class CallEnd(StrEnum):
+    """How a provider call ended, seen from the provider."""
+
+    COMPLETED = "completed"  # the whole answer was sent (a 2xx)
+    CLIENT_DISCONNECTED = "client_disconnected"  # the client went away before the answer was whole
+    FAILED = "failed"  # the provider answered an error, or a fault cut or held its answer
+
+
 class FaultAction(StrEnum):
     INJECT = "inject"
     UPDATE = "update"
@@ -120,6 +128,9 @@ class RequestEnded(Record):
     eval_id: str | None = None
     eval_pass: bool | None = None
     worker: str | None = None
+    stopped: bool = Field(
+        False, description="Still in flight when the load's stop grace ran out: ended by the stop, as a timeout."
+    )
 
 
 class LoadEvent(Record):
@@ -157,6 +168,9 @@ class LedgerRow(Record):
     model: str
     stream: bool
     status: int
+    end: CallEnd = Field(
+        description="How the call ended: only a completed call served a request (an abandoned stream is billed 200)."
+    )
     fault: str | None = Field(None, description="The behaviours applied, by name, joined by +.")
     retry_after_s: float | None = Field(None, description="The Retry-After the answer carried, in seconds.")
     input_tokens: int = 0

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chaos.journal import Journal, RunStatus
-from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
+from chaos.slo.results import Counts, Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
 
 STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
 
@@ -22,6 +22,9 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     if evaluation is None:
         out.print(_verdict_line(journal))
         return
+    if journal.rebuilt is not None:
+        files = ", ".join(f"{name} ({records} records)" for name, records in journal.rebuilt.files.items())
+        out.print(f"rebuilt: {journal.rebuilt.reason}; from {files}; judged until {journal.rebuilt.ended_at:.1f}s")
     out.print(_counts(evaluation))
     out.print(_slo_table(evaluation))
     if evaluation.expectations:
@@ -52,10 +55,16 @@ def _counts(evaluation: Evaluation) -> str:
         f"{counts.requests} requests sent, {judged} of them judged in {len(evaluation.segments)} segments "
         "(the warm-up, the settle after a restore and the stop grace are not judged; each SLO counts the "
         "requests it measures: TTFT streamed ones, eval pass rate eval questions); "
-        f"{counts.in_flight_at_end} still in flight at the end, counted as timed out. "
+        f"{_unfinished(counts)}. "
         f"{counts.ledger_rows} provider calls billed (retries and fallbacks included), "
         f"{counts.canary_rows} canary calls apart."
     )
+
+
+def _unfinished(counts: Counts) -> str:
+    if counts.cut_by_stop:
+        return f"{counts.cut_by_stop} cut by the stop, not judged"
+    return f"{counts.in_flight_at_end} still in flight at the end, counted as timed out"
 
 
 def _verdict_line(journal: Journal) -> str:

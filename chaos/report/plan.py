@@ -22,7 +22,8 @@ def render_plan(plan: Plan, out: Console) -> None:
     )
     out.print(
         f"judged from {fmt(plan.judged_from)} (ramp-up + warm-up), settle {fmt(plan.settle)} after restores, "
-        f"stop grace {fmt(plan.stop_grace)}"
+        f"stop grace {fmt(plan.stop_grace)}; a segment shorter than {fmt(plan.min_segment)} (min_segment) "
+        "is not judged, and faults meant together that land within it of each other are cut together"
     )
     if plan.scale != 1:
         out.print(
@@ -40,6 +41,10 @@ def render_plan(plan: Plan, out: Console) -> None:
         for expectation in plan.expectations:
             out.print(f"  - {expectation}")
     out.print(_alerts(plan))
+    if plan.aborts:
+        out.print("[bold]Abort rules[/bold]")
+        for note in plan.aborts:
+            out.print(f"  - {note}")
     for warning in plan.warnings:
         out.print(f"[yellow]warning:[/yellow] {warning}")
     where = f" at scale {plan.scale:g}" if plan.scale != 1 else ""

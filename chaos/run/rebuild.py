@@ -1,7 +1,11 @@
 """A journal rebuilt from a run directory's raw files, for a run that was killed before it
 could finish its own, or whose ``journal.json`` was lost (or to judge the same records
 again). A directory with neither a journal nor the scenario copy a run keeps has nothing
-to judge: that is a clear error (exit 2), never a traceback."""
+to judge: that is a clear error (exit 2), never a traceback.
+
+A killed run wrote no STOP record: its judged timeline ends at its last record, and the
+requests in flight then were cut by the kill (``chaos.slo.frame``). The journal says it
+was rebuilt, why, from which files, and where the judged timeline ended."""
 
 from __future__ import annotations
 
@@ -11,15 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from chaos.errors import ChaosError
-from chaos.journal import (
-    Journal,
-    RunStatus,
-    bills,
-    read_journal,
-    read_start,
-    versions,
-    write_journal,
-)
+from chaos.journal import Journal, Rebuilt, RunStatus, bills, read_journal, read_start, versions, write_journal
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
 from chaos.rundir import RunDir
@@ -72,6 +68,12 @@ def _from_start(run_dir: Path, missing: str) -> Journal:
     return Journal.starting(start, text, versions())
 
 
+def _count(path: Path) -> int:
+    """Complete records (lines) in a raw file; a last line without its newline was cut short."""
+    with path.open("rb") as stream:
+        return sum(chunk.count(b"\n") - chunk.count(b"\n\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+
+
 def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None) -> Journal:
     """Judge ``run_dir``'s raw files again into ``journal``. A run whose journal was
     ``lost`` is judged as finished if its load stopped by itself, as killed otherwise."""
@@ -87,13 +89,10 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
     killed = journal.status is RunStatus.RUNNING and (lost is None or data.stopped is None)
     if lost is not None:
         journal.t0 = data.t0
-        journal.problems.append(
-            f"{lost}: rebuilt from the raw files, which do not hold an abort rule's decision, "
-            "the steady-state gate's or the load's own summary"
-        )
     aborted = journal.evaluation.aborted if journal.evaluation is not None else None
     if killed:
-        aborted = AbortDecision(rule="killed", reason="the run stopped before it finished its journal", at=0.0)
+        reason = "the run stopped before it finished its journal"
+        aborted = AbortDecision(rule="killed", reason=reason, at=data.last_record)
     evaluation = evaluate(
         scenario,
         data,
@@ -102,6 +101,12 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
         findings=findings,
     )
     journal.evaluation = evaluation
+    journal.rebuilt = Rebuilt(
+        at=time.time(),
+        reason=_why(files, lost, killed=killed),
+        files={path.name: _count(path) for path in files.record_files if path.exists()},
+        ended_at=evaluation.counts.horizon,
+    )
     journal.events = events
     journal.ledger = bills(scenario, rows)
     journal.findings = findings
@@ -113,3 +118,14 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
         journal.ended_at = journal.ended_at or time.time()
     write_journal(run_dir, journal)
     return journal
+
+
+def _why(files: RunDir, lost: str | None, *, killed: bool) -> str:
+    if lost is not None:
+        kept = f"{files.run_start.name} and {files.scenario_copy.name}"
+        return (
+            f"{lost}, so from {kept} beside the raw files (they do not hold an abort rule's decision, "
+            "the steady-state gate's or the load's own summary)"
+            + ("; the run was killed before its load ended" if killed else "")
+        )
+    return "the run was killed before it finished its journal" if killed else "asked to (chaos report --rebuild)"

@@ -23,9 +23,11 @@ from chaos.scenario.faults import Fault
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import (
     RECOVERY_WINDOW,
+    AbortRule,
     AlertRule,
     CostSlo,
     DetectExpectation,
+    MaxCostRule,
     RecoversToExpectation,
 )
 from chaos.scenario.selection import counted_kinds, judged_in
@@ -98,6 +100,7 @@ class Plan:
     duration: float
     judged_from: float
     settle: float
+    min_segment: float
     stop_grace: float
     users: int
     spawn_rate: float
@@ -109,6 +112,7 @@ class Plan:
     needs: tuple[SloNeed, ...]
     expectations: tuple[str, ...]
     alerts: tuple[AlertPlan, ...]
+    aborts: tuple[str, ...] = field(default=())  # each abort rule, with what it reads
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -123,6 +127,7 @@ def timeline(scenario: Scenario) -> Timeline:
         load_end=load.duration,
         settle=scenario.settle,
         stop_grace=estimate.stop_grace(scenario),
+        min_segment=scenario.min_segment,
     )
 
 
@@ -153,6 +158,7 @@ def build_plan(scenario: Scenario, *, scale: float = 1.0) -> Plan:
         duration=load.duration,
         judged_from=load.judged_from,
         settle=scenario.settle,
+        min_segment=scenario.min_segment,
         stop_grace=estimate.stop_grace(scenario),
         users=load.users,
         spawn_rate=load.spawn_rate,
@@ -167,6 +173,7 @@ def build_plan(scenario: Scenario, *, scale: float = 1.0) -> Plan:
         needs=needs,
         expectations=tuple(_describe(expectation) for expectation in scenario.expect),
         alerts=alerts,
+        aborts=tuple(_abort_note(rule) for rule in scenario.abort),
         warnings=tuple(warnings),
     )
 
@@ -259,6 +266,19 @@ def _alert_plan(scenario: Scenario, estimator: estimate.Estimator, rule: AlertRu
             f"about {rate * rule.long:.0f} requests fit its long window, fewer than min_samples ({rule.min_samples})"
         )
     return AlertPlan(rule.label, tuple(watched), tuple(problems))
+
+
+def _abort_note(rule: AbortRule) -> str:
+    """An abort rule as written, and what a reader of its verdict must know about it."""
+    if isinstance(rule, MaxCostRule):
+        return f"max_cost_usd {rule.max_cost_usd:g}: the money billed so far, checked every second"
+    over = format_duration(rule.over)
+    earliest = format_duration(rule.over * (1 - rule.below))
+    return (
+        f"slo {rule.slo} below {format_percent(rule.below)} over {over}: checked every second over the last "
+        f"{over}, so after a fault's onset the window still holds up to {over} from before it; a total outage "
+        f"trips it {earliest} after its onset at the earliest"
+    )
 
 
 def _fault_plan(scenario: Scenario, fault: Fault) -> FaultPlan:

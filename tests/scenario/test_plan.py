@@ -113,6 +113,17 @@ def test_alert_rule_that_can_never_fire_is_reported():
     assert "can never fire for eval_pass_rate: a 90% objective burns at most 10x" in alert.problems
 
 
+def test_an_abort_rule_with_a_trailing_window_is_said_to_reach_back_before_a_fault():
+    """below 80% over 10 s: at a fault's onset the window still holds 10 s from before it,
+    so a total outage trips the rule 2 s after it at the earliest (the real runs: 2-4 s)."""
+    plan = build_plan(scenario(abort=[{"slo": "availability", "below": 0.8, "over": 10}, {"max_cost_usd": 5}]))
+    assert plan.aborts == (
+        "slo availability below 80% over 10s: checked every second over the last 10s, so after a fault's onset "
+        "the window still holds up to 10s from before it; a total outage trips it 2s after its onset at the earliest",
+        "max_cost_usd 5: the money billed so far, checked every second",
+    )
+
+
 def test_ramp_reaches_its_last_value_on_the_last_update():
     s = scenario(
         faults=[

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from chaos.records import (
     AnyRecord,
+    CallEnd,
     ClientFinding,
     ErrorKind,
     FaultAction,
@@ -67,6 +68,7 @@ EVERY_FIELD: list[BaseModel] = [
         eval_id="q1",
         eval_pass=False,
         worker="w1",
+        stopped=True,
     ),
     LoadEvent(event=LoadEventKind.WORKER_LOST, t=12.0, worker="w2", detail={"why": "heartbeat"}),
     FaultEvent(
@@ -89,6 +91,7 @@ EVERY_FIELD: list[BaseModel] = [
         model="m",
         stream=True,
         status=429,
+        end=CallEnd.CLIENT_DISCONNECTED,
         fault="a+b",
         retry_after_s=2.0,
         input_tokens=11,
