@@ -34,7 +34,7 @@ async def test_a_dead_runs_faults_are_listed_and_refused_and_the_named_reset_cle
     assert "proxy tertiary is disabled" in said
     assert f"behaviour chaos-{DEAD}-primary-503 (http_error) on provider primary, of run {DEAD}" in said
     journal = finished.journal
-    assert (journal.status, journal.exit_code, journal.t0, journal.events) == (RunStatus.FAILED, 2, None, [])
+    assert (journal.status, journal.exit_code, journal.t0, journal.events) == (RunStatus.NOT_STARTED, 2, None, [])
     assert "proxy tertiary is disabled" in "\n".join(journal.problems)
     assert staging.leftovers() == before  # refused: nothing touched, nothing added, no lease taken
 
