@@ -34,8 +34,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from chaos.kinds import ClientFinding
 from chaos.providers.ledger import CLIENT_GONE
-from chaos.records import ClientFinding, Finding, LedgerRow
+from chaos.records import Finding, LedgerRow
 
 NON_RETRYABLE = frozenset({400, 401, 403, 404, 413, 422})
 

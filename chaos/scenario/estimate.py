@@ -7,7 +7,7 @@ Response time is the healthy primary's: TTFT plus ``max_tokens`` at its token pa
 
 from __future__ import annotations
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario.model import Load, Provider, Scenario
 
 _STEP = 0.25  # integration step (s) of the users-over-time curve

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chaos.journal import Journal, RunStatus
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from tests.run.harness import FALLBACK, chaos_run, restored_every_injection, unnamed_files
 
 pytestmark = pytest.mark.e2e

@@ -11,20 +11,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos.records import (
-    ErrorKind,
-    FaultAction,
-    FaultEvent,
-    LedgerRow,
-    LoadEvent,
-    LoadEventKind,
-    Outcome,
-    ProxyCounters,
-    Record,
-    RequestEnded,
-    RequestKind,
-    RequestSent,
-)
+from chaos.kinds import ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
+from chaos.records import FaultEvent, LedgerRow, LoadEvent, ProxyCounters, Record, RequestEnded, RequestSent
 from chaos.scenario.model import Scenario
 from chaos.slo.builder import RunDataBuilder
 from chaos.slo.data import RunData
