@@ -14,7 +14,7 @@ from chaos.errors import quote
 class Strict(BaseModel):
     """Unknown keys are errors, models are immutable, aliases are what YAML spells."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
