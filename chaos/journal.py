@@ -41,11 +41,27 @@ class ProviderBill(BaseModel):
 
     requests: int = 0
     statuses: dict[str, int] = Field(default_factory=dict)
+    ends: dict[str, int] = Field(
+        default_factory=dict, description="Calls by how they ended: completed, client_disconnected, failed."
+    )
     faults_applied: dict[str, int] = Field(default_factory=dict)
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
     canary_requests: int = 0
+
+
+class Rebuilt(BaseModel):
+    """How ``chaos report`` rebuilt a journal from the run directory's raw files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: float = Field(description="When (epoch seconds).")
+    reason: str
+    files: dict[str, int] = Field(description="Each raw file read, and how many records it held.")
+    ended_at: float = Field(
+        description="Offset at which the judged timeline ended (a killed run's last record, else the stop grace's end)."
+    )
 
 
 class Journal(BaseModel):
@@ -58,6 +74,7 @@ class Journal(BaseModel):
     scenario_path: str
     scenario_text: str = Field(description="The scenario as written (secrets are ${ENV} references).")
     overrides: list[str] = Field(default_factory=list)
+    scale: float = Field(1.0, description="The factor the timeline was scaled by (chaos run --scale).")
     environment: str
     started_at: float
     t0: float | None = Field(None, description="Epoch seconds of the start of load: t = 0 of every offset.")
@@ -72,6 +89,7 @@ class Journal(BaseModel):
         default_factory=dict, description="Locust's own counts, for cross-checking."
     )
     evaluation: Evaluation | None = None
+    rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
     verdict: RunVerdict | None = Field(None, description="None while the run is going.")
     reason: str | None = None
     exit_code: int | None = None
@@ -100,6 +118,7 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
             continue
         bill.requests += 1
         bill.statuses[str(row.status)] = bill.statuses.get(str(row.status), 0) + 1
+        bill.ends[row.end.value] = bill.ends.get(row.end.value, 0) + 1
         if row.fault:
             bill.faults_applied[row.fault] = bill.faults_applied.get(row.fault, 0) + 1
         bill.input_tokens += row.input_tokens

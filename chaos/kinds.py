@@ -62,6 +62,14 @@ class ClientFinding(StrEnum):
     HAMMERING_FAILED_PROVIDER = "hammering_failed_provider"
 
 
+class CallEnd(StrEnum):
+    """How a provider call ended, seen from the provider."""
+
+    COMPLETED = "completed"  # the whole answer was sent (a 2xx)
+    CLIENT_DISCONNECTED = "client_disconnected"  # the client went away before the answer was whole
+    FAILED = "failed"  # the provider answered an error, or a fault cut or held its answer
+
+
 class FaultAction(StrEnum):
     INJECT = "inject"
     UPDATE = "update"

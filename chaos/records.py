@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from chaos.kinds import ClientFinding, ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
+from chaos.kinds import CallEnd, ClientFinding, ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
 
 
 class Record(BaseModel):
@@ -64,6 +64,9 @@ class RequestEnded(Record):
     eval_id: str | None = None
     eval_pass: bool | None = None
     worker: str | None = None
+    stopped: bool = Field(
+        False, description="Still in flight when the load's stop grace ran out: ended by the stop, as a timeout."
+    )
 
 
 class LoadEvent(Record):
@@ -101,6 +104,9 @@ class LedgerRow(Record):
     model: str
     stream: bool
     status: int
+    end: CallEnd = Field(
+        description="How the call ended: only a completed call served a request (an abandoned stream is billed 200)."
+    )
     fault: str | None = Field(None, description="The behaviours applied, by name, joined by +.")
     retry_after_s: float | None = Field(None, description="The Retry-After the answer carried, in seconds.")
     input_tokens: int = 0

@@ -5,15 +5,16 @@ DESIGN.md, Definitions, "Segments" (docs/definitions.md): the timeline is cut at
 fault start and stop into spans named by their set of active faults (``baseline`` before
 the first fault, ``recovery`` for fault-free time after one, ``a+b`` when both are
 active); spans with the same set are pooled under one name. Warm-up (``warmup``), the
-settle window after a restore that leaves no fault active (``settle``) and the stop grace
-(``grace``) are not judged. The same function serves the plan (intended times), the live
-view and the verdict (actual times).
+settle window after a restore that leaves no fault active (``settle``), the stop grace
+(``grace``) and a segment shorter than the scenario's ``min_segment`` (``short``) are not
+judged. The same function serves the plan (intended times), the live view and the
+verdict (actual times).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,10 +29,11 @@ OVERALL = "overall"  # every judged segment, as ``during:`` names it
 WARMUP = "warmup"  # not judged: from t = 0 until ramp-up plus load.warmup
 SETTLE = "settle"  # not judged: after a restore that leaves no fault active
 GRACE = "grace"  # not judged: the stop grace after the load ends
+SHORT = "short"  # not judged: a segment shorter than the scenario's min_segment
 JOINED_BY = "+"  # faults active together: ``a+b``
 
 # Names a fault may not take: they name segments, or spans that are not judged.
-RESERVED_NAMES = frozenset({BASELINE, RECOVERY, OVERALL, WARMUP, SETTLE, GRACE})
+RESERVED_NAMES = frozenset({BASELINE, RECOVERY, OVERALL, WARMUP, SETTLE, GRACE, SHORT})
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Span:
 
     start: float
     end: float
-    name: str  # the segment it belongs to, or warmup / settle / grace when not judged
+    name: str  # the segment it belongs to, or warmup / settle / grace / short when not judged
     faults: tuple[str, ...]
     judged: bool
 
@@ -106,11 +108,13 @@ def cut_timeline(
     load_end: float,
     settle: float,
     stop_grace: float,
+    min_segment: float,
 ) -> Timeline:
     """Cut ``[0, load_end + stop_grace)`` into spans.
 
     ``order`` is the canonical order of fault names (the scenario's), so that a set of
-    active faults always gets the same name whichever started first.
+    active faults always gets the same name whichever started first. A segment (its
+    spans pooled) shorter than ``min_segment`` is not judged: its spans are ``short``.
     """
     rank = {name: index for index, name in enumerate(order)}
     clipped = [Window(w.fault, max(0.0, w.start), min(w.end, load_end)) for w in windows if w.start < load_end]
@@ -145,17 +149,29 @@ def cut_timeline(
             spans[-1] = Span(spans[-1].start, end, name, active, judged)
         else:
             spans.append(Span(start, end, name, active, judged))
-    return Timeline(tuple(spans))
+    return Timeline(tuple(_too_short(spans, min_segment)))
 
 
-def fault_windows(events: Sequence[FaultEvent], t0: float, load_end: float) -> list[Window]:
+def _too_short(spans: list[Span], min_segment: float) -> list[Span]:
+    """The spans with those of every segment shorter than ``min_segment`` unjudged."""
+    length: dict[str, float] = {}
+    for span in spans:
+        if span.judged:
+            length[span.name] = length.get(span.name, 0.0) + span.duration
+    short = {name for name, total in length.items() if total < min_segment - 1e-9}
+    return [Span(s.start, s.end, SHORT, s.faults, False) if s.judged and s.name in short else s for s in spans]
+
+
+def fault_windows(events: Sequence[FaultEvent], t0: float, load_end: float, *, together: float) -> list[Window]:
     """Each fault's actual window in offsets (to the microsecond): from its first successful
     injection to its restore, or to ``load_end`` when it has none; faults injected after the
     load ended are left out. Updates (ramps, flaps, steps) do not cut a window.
 
-    Faults meant to act together (the same intended time) are cut together: from the first
-    of them in effect to the last restored. Two API calls take milliseconds; those must not
-    make segments of their own, with too few requests to judge."""
+    Faults meant to act together (the same intended time) whose actual times lie within
+    ``together`` seconds of each other are cut together: from the first of them in effect,
+    to the last restored. Two API calls take milliseconds; those must not make segments of
+    their own, with too few requests to judge. One that landed later than that cuts the
+    timeline at its own actual time."""
     starts: dict[str, FaultEvent] = {}
     stops: dict[str, FaultEvent] = {}
     for event in sorted(events, key=lambda event: event.t_actual):
@@ -163,13 +179,12 @@ def fault_windows(events: Sequence[FaultEvent], t0: float, load_end: float) -> l
             starts.setdefault(event.fault, event)
         elif event.action is FaultAction.RESTORE and event.fault in starts:
             stops[event.fault] = event
-    first_in = _together(starts.values(), min)
-    last_out = _together(stops.values(), max)
+    first_in = _together(starts.values(), together, latest=False)
+    last_out = _together(stops.values(), together, latest=True)
     windows = []
-    for fault, inject in starts.items():
-        start = round(first_in[_instant(inject)] - t0, 6)
-        stop = stops.get(fault)
-        end = round(last_out[_instant(stop)] - t0, 6) if stop is not None else load_end
+    for fault in starts:
+        start = round(first_in[fault] - t0, 6)
+        end = round(last_out[fault] - t0, 6) if fault in last_out else load_end
         if start < load_end:
             windows.append(Window(fault, start, end))
     return windows
@@ -179,9 +194,17 @@ def _instant(event: FaultEvent) -> float:
     return round(event.t_intended, 3)  # intended to the millisecond
 
 
-def _together(events: Iterable[FaultEvent], pick: Callable[[Iterable[float]], float]) -> dict[float, float]:
-    """For each intended instant, the earliest (or latest) actual time of its events."""
-    grouped: dict[float, list[float]] = {}
+def _together(events: Iterable[FaultEvent], within: float, *, latest: bool) -> dict[str, float]:
+    """Per fault, when its event counts: among the events of its intended instant, those
+    within ``within`` of the earliest (of the latest, for ``latest``) count at that one;
+    any other at its own actual time."""
+    grouped: dict[float, list[FaultEvent]] = {}
     for event in events:
-        grouped.setdefault(_instant(event), []).append(event.t_actual)
-    return {instant: pick(times) for instant, times in grouped.items()}
+        grouped.setdefault(_instant(event), []).append(event)
+    at: dict[str, float] = {}
+    for group in grouped.values():
+        times = [event.t_actual for event in group]
+        edge = max(times) if latest else min(times)
+        for event in group:
+            at[event.fault] = edge if abs(event.t_actual - edge) <= within + 1e-9 else event.t_actual
+    return at

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import click
 
+from chaos.cli.scenario import SET_HELP, scale_option
 from chaos.errors import ChaosError, ExitCode
-
-SET_HELP = "Override a scenario value before validation, e.g. --set load.duration=20s (repeatable)."
 
 
 @click.command("load")
@@ -35,7 +34,8 @@ SET_HELP = "Override a scenario value before validation, e.g. --set load.duratio
     help="Folder for records.jsonl, locust-stats.json and locust.log (default: runs/load-<time>).",
 )
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ...]) -> int:
+@scale_option
+def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ...], scale: float) -> int:
     """Send the load of scenario FILE to --target and record every request.
 
     The scenario's target.api says which wire format is spoken (openai: POST
@@ -48,7 +48,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     from chaos.scenario.loading import load_scenario
     from chaos.stack.processes import terminate
 
-    scenario = load_scenario(file, overrides)
+    scenario = load_scenario(file, overrides, scale)
     run_dir = RunDir((out or Path("runs") / time.strftime("load-%Y%m%d-%H%M%S")).resolve())
     run_dir.path.mkdir(parents=True, exist_ok=True)
     run_id = run_dir.path.name

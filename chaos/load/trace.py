@@ -38,6 +38,7 @@ class Trace:
     degraded: str | None = None
     eval_id: str | None = None
     eval_pass: bool | None = None
+    stopped: bool = False
     text: list[str] = field(default_factory=list)
 
     def headers(self, status: int, now: float) -> None:
@@ -66,6 +67,13 @@ class Trace:
         if self.error is None:
             self.error_kind = kind
             self.error = error
+
+    def cut_by_stop(self) -> None:
+        """The load stopped with the request still in flight (its stop grace ran out): a
+        timeout, marked so that the verdict can tell the stop's doing from the target's."""
+        if self.error is None:
+            self.stopped = True
+        self.fail(ErrorKind.TIMEOUT, "still in flight when the stop grace ran out")
 
     @property
     def answer(self) -> str:
@@ -104,6 +112,7 @@ class Trace:
             eval_id=self.eval_id,
             eval_pass=self.eval_pass,
             worker=self.worker,
+            stopped=self.stopped,
         )
 
     def _wall(self, at: float | None) -> float | None:

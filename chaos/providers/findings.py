@@ -4,8 +4,9 @@ Pure functions over ledger rows. Rows marked canary (the target's own probes) ar
 out. Retry findings are judged per (request id, provider), from the rows of one request
 id at one provider in the order they were received, so that failing over to another
 provider is never a finding; rows without a request id cannot show a retry. A *retry* is
-a row that follows a non-2xx row of the same id at the same provider; the *wait* before
-it runs from the end of the failed call to the receipt of the retry.
+a row that follows a call of the same id at the same provider that did not complete (an
+error, a cut stream, or one the client abandoned: a 200 all the same); the *wait* before
+it runs from the end of that call to the receipt of the retry.
 
 - ``retry_after_ignored``: a retry came before the Retry-After of the answer before it
   had elapsed (less ``tolerance_s``).
@@ -15,8 +16,10 @@ it runs from the end of the failed call to the receipt of the retry.
   waits where the second is not at least ``backoff_growth`` times the first (constant
   interval) and below ``backoff_cap_s``. Waits that honour a Retry-After are exempt.
 - ``hammering_failed_provider``: judged per provider over all its rows: once
-  ``failure_streak`` calls in a row have failed (5xx, 429, or the client gave up: 499),
-  more than ``probes`` calls arrived within ``cooldown_s`` after the last of them ended.
+  ``failure_streak`` calls in a row have failed (5xx, 429, a stream the provider cut, or
+  one the client gave up on, before any answer or midway: a provider that times out is
+  failing), more than ``probes`` calls arrived within ``cooldown_s`` after the last of
+  them ended.
   A client with a circuit breaker stops for a cool-down, then probes. Calls arriving in
   the first ``in_flight_s`` are not counted: a busy client had them on the wire before
   the failures reached it (forty concurrent users put forty calls in flight at once).
@@ -34,8 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
-from chaos.kinds import ClientFinding
-from chaos.providers.ledger import CLIENT_GONE
+from chaos.kinds import CallEnd, ClientFinding
 from chaos.records import Finding, LedgerRow
 
 NON_RETRYABLE = frozenset({400, 401, 403, 404, 413, 422})
@@ -119,7 +121,7 @@ def _retry_findings(attempts: list[LedgerRow], limits: Thresholds) -> list[tuple
         found.append((ClientFinding.RETRY_STORM, f"request {request_id}: {len(attempts)} attempts"))
     waits: list[float | None] = []  # None: a wait that honoured Retry-After (exempt)
     for before, retry in pairwise(attempts):
-        if 200 <= before.status < 300:
+        if before.end is CallEnd.COMPLETED:
             waits.append(None)
             continue
         wait = retry.t - before.t_end
@@ -158,7 +160,7 @@ def _hammering(rows: list[LedgerRow], limits: Thresholds) -> list[tuple[list[str
     for row in sorted(rows, key=lambda row: (row.t_end, row.seq)):
         if row.t_end <= quiet_until:
             continue
-        failed = row.status >= 500 or row.status in (429, CLIENT_GONE)
+        failed = _failed(row)
         streak = streak + 1 if failed else 0
         if streak < limits.failure_streak:
             continue
@@ -172,3 +174,11 @@ def _hammering(rows: list[LedgerRow], limits: Thresholds) -> list[tuple[list[str
         streak = 0
         quiet_until = opened + limits.cooldown_s
     return found
+
+
+def _failed(row: LedgerRow) -> bool:
+    """A call that did not serve its client, for a reason that is not the client's own
+    request: any call that did not complete but a 4xx answer (429 excepted)."""
+    if row.end is CallEnd.COMPLETED:
+        return False
+    return not (row.end is CallEnd.FAILED and 400 <= row.status < 500 and row.status != 429)

@@ -2,8 +2,12 @@
 
 Every request gets a ledger row when it ends, however it ends: served, refused by a
 behaviour, rejected as malformed, cut mid-stream, or abandoned by the client (status 499,
-as nginx logs it, when the client went away before any answer). Rows of non-2xx answers
-bill nothing; a 200 bills its input tokens and the output tokens actually sent.
+as nginx logs it, when the client went away before any answer). The row's ``end`` says
+how, from the provider's side: ``completed`` (the whole answer was sent), ``failed`` (an
+error answer, or a behaviour cut or held the answer: a stream cut, a hang) or
+``client_disconnected`` (the client left before the answer was whole, a stream midway
+included). Rows of non-2xx answers bill nothing; a 200 bills its input tokens and the
+output tokens actually sent, a stream abandoned midway too.
 
 Timing of an answer: a stream sends its headers and opening frames at once, its first
 token after the TTFT (the profile's ttft +- jitter, plus any ``slow_first_token`` delay),
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
+from chaos.kinds import CallEnd
 from chaos.providers.anthropic_wire import AnthropicWire
 from chaos.providers.behaviours import Behaviours, Decision
 from chaos.providers.config import ProviderSpec
@@ -75,6 +80,7 @@ class Outcome:
     model: str = ""
     stream: bool = False
     status: int = CLIENT_GONE
+    end: CallEnd = CallEnd.CLIENT_DISCONNECTED  # until the answer is whole or the provider fails it
     fault: str | None = None
     input_tokens: int = 0
     output_tokens: int = 0
@@ -169,7 +175,7 @@ class MockProvider:
         wait = ttft + gap * max(0, len(reply.pieces) - 1)
         if wait > 0:
             await asyncio.sleep(wait)
-        outcome.status, outcome.output_tokens = 200, len(reply.pieces)
+        outcome.status, outcome.output_tokens, outcome.end = 200, len(reply.pieces), CallEnd.COMPLETED
         return web.Response(body=self.wire.answer(reply), content_type=JSON_TYPE, headers=limit_headers)
 
     def _parse(self, body: bytes) -> ChatRequest:
@@ -188,7 +194,7 @@ class MockProvider:
     async def _refusal(self, decision: Decision, req: ChatRequest, outcome: Outcome) -> web.Response | None:
         """The answer a blocking behaviour gives instead of a reply, if one does."""
         if decision.hang:
-            outcome.fault = decision.fault
+            outcome.fault, outcome.end = decision.fault, CallEnd.FAILED
             await asyncio.Event().wait()  # until the client goes away or the server stops
         if decision.http_error is not None:
             spec = decision.http_error
@@ -266,13 +272,13 @@ class MockProvider:
         vectors = [_vector(text, req.dimensions, req.base64) for text in req.inputs]
         assert isinstance(self.wire, OpenAIWire)  # only OpenAI providers route embeddings
         body = self.wire.embeddings(req.model, vectors, req.input_tokens)
-        outcome.status, outcome.input_tokens = 200, req.input_tokens
+        outcome.status, outcome.input_tokens, outcome.end = 200, req.input_tokens, CallEnd.COMPLETED
         return web.Response(body=body, content_type=JSON_TYPE)
 
     async def _models(self, request: web.Request, outcome: Outcome) -> web.StreamResponse:
         self._check_headers(request)
         assert isinstance(self.wire, OpenAIWire)  # only OpenAI providers route models
-        outcome.status = 200
+        outcome.status, outcome.end = 200, CallEnd.COMPLETED
         return web.Response(body=self.wire.models([self.spec.provider.model], int(time.time())), content_type=JSON_TYPE)
 
     def _check_headers(self, request: web.Request) -> None:
@@ -295,7 +301,7 @@ class MockProvider:
         param: str | None = None,
         retry_after: float | None = None,
     ) -> web.Response:
-        outcome.status = status
+        outcome.status, outcome.end = status, CallEnd.FAILED
         headers = {}
         if retry_after is not None:
             headers = retry_headers(retry_after)
@@ -317,6 +323,7 @@ class MockProvider:
             model=outcome.model,
             stream=outcome.stream,
             status=outcome.status,
+            end=outcome.end,
             fault=outcome.fault,
             retry_after_s=outcome.retry_after_s,
             input_tokens=input_tokens,

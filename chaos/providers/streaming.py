@@ -12,7 +12,8 @@
   Anthropic's ``event: error`` with ``overloaded_error``), then the body ends.
 
 The outcome's output tokens count the tokens written so far, so a cut stream bills what
-it sent.
+it sent. Its end: completed once the whole stream is written, failed once a cut begins,
+and left as the client disconnected when the client goes away first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from chaos.kinds import CallEnd
 from chaos.providers.wire import SSE_HEADERS, Frames, Reply, Wire
 from chaos.scenario.faults import CutMode, StreamCut
 
@@ -67,7 +69,9 @@ async def stream_reply(
         if cut is None:
             await response.write(pending + frames.close(total))
             await response.write_eof()
+            outcome.end = CallEnd.COMPLETED
         else:
+            outcome.end = CallEnd.FAILED
             await _break(request, response, frames, mode=cut.mode, pending=pending, stream_error=wire.stream_error)
     except ConnectionError:
         pass  # the client went away; the outcome already says what was sent

@@ -23,8 +23,15 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
         out.print(_verdict_line(journal))
         return
     counts = evaluation.counts
+    if journal.rebuilt is not None:
+        files = ", ".join(f"{name} ({records} records)" for name, records in journal.rebuilt.files.items())
+        out.print(f"rebuilt: {journal.rebuilt.reason}; from {files}; judged until {journal.rebuilt.ended_at:.1f}s")
+    if counts.cut_by_stop:
+        unfinished = f"{counts.cut_by_stop} cut by the stop, not judged"
+    else:
+        unfinished = f"{counts.in_flight_at_end} still in flight at the end, counted as timed out"
     out.print(
-        f"{counts.requests} requests ({counts.in_flight_at_end} still in flight at the end, counted as timed out), "
+        f"{counts.requests} requests ({unfinished}), "
         f"{counts.ledger_rows} provider calls billed, {counts.canary_rows} canary calls"
     )
     out.print(_slo_table(evaluation))

@@ -22,8 +22,14 @@ def render_plan(plan: Plan, out: Console) -> None:
     )
     out.print(
         f"judged from {fmt(plan.judged_from)} (ramp-up + warm-up), settle {fmt(plan.settle)} after restores, "
-        f"stop grace {fmt(plan.stop_grace)}"
+        f"stop grace {fmt(plan.stop_grace)}; a segment shorter than {fmt(plan.min_segment)} (min_segment) "
+        "is not judged, and faults meant together that land within it of each other are cut together"
     )
+    if plan.scale != 1:
+        out.print(
+            f"at scale {plan.scale:g}: every time in the run is {plan.scale:g}x as written; latencies, timeouts, "
+            "think time, spawn rates, quotas and expectations' within are not"
+        )
     out.print(_timeline(plan))
     out.print(_segments(plan))
     if plan.faults:
@@ -35,8 +41,17 @@ def render_plan(plan: Plan, out: Console) -> None:
         for expectation in plan.expectations:
             out.print(f"  - {expectation}")
     out.print(_alerts(plan))
+    if plan.aborts:
+        out.print("[bold]Abort rules[/bold]")
+        for note in plan.aborts:
+            out.print(f"  - {note}")
     for warning in plan.warnings:
         out.print(f"[yellow]warning:[/yellow] {warning}")
+    where = f" at scale {plan.scale:g}" if plan.scale != 1 else ""
+    if all(need.decidable for need in plan.needs) and not plan.warnings:
+        out.print(f"[green]decidable{where}:[/green] every SLO in every segment, and every expectation")
+    elif plan.warnings:
+        out.print(f"[yellow]not everything is decidable{where}[/yellow]: see the warnings above")
 
 
 def _timeline(plan: Plan) -> Table:
@@ -87,7 +102,7 @@ def _settings(settings: dict[str, Any]) -> str:
 
 def _needs(plan: Plan) -> Table:
     table = Table(title="Can each SLO be decided? (95% Wilson, every request good)", title_justify="left")
-    for column in ("SLO", "segment", "objective", "needs", "~expected", ""):
+    for column in ("SLO", "segment", "objective", "needs", "~judged", ""):
         table.add_column(column)
     for need in plan.needs:
         verdict = "ok" if need.decidable else "[yellow]cannot pass[/yellow]"

@@ -131,11 +131,12 @@ def live_span(scenario: Scenario, events: Sequence[FaultEvent], t0: float, offse
     the whole run: the live view names each second as the plan and the verdict do."""
     load = scenario.load
     timeline = cut_timeline(
-        fault_windows(events, t0, load.duration),
+        fault_windows(events, t0, load.duration, together=scenario.min_segment),
         order=[fault.name for fault in scenario.faults],
         judged_from=load.judged_from,
         load_end=load.duration,
         settle=scenario.settle,
         stop_grace=stop_grace(scenario),
+        min_segment=scenario.min_segment,
     )
     return timeline.span_at(offset)

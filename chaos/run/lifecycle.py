@@ -35,6 +35,7 @@ from chaos.run.collect import Collector
 from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
+from chaos.run.version import target_version
 from chaos.rundir import RunDir
 from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
@@ -67,6 +68,7 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
         scenario_path=str(loaded.path),
         scenario_text=loaded.text,
         overrides=list(loaded.overrides),
+        scale=loaded.scale,
         environment=scenario.environment.value,
         started_at=time.time(),
         versions=versions(),
@@ -83,6 +85,10 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
                     "toxiproxy": stack.endpoints.toxiproxy_url,
                 }
                 journal.versions = versions(stack.endpoints.toxiproxy_version)
+                if scenario.target.version is not None:
+                    journal.versions["target"] = await target_version(
+                        scenario.target.version, stack.endpoints.target_url, scenario.target.health, Path.cwd()
+                    )
                 collector = Collector(run_dir, run_id, LiveMonitor(scenario), stack.admin, stack.toxiproxy)
                 await _leased_run(RunContext(loaded, run_dir, run_id, stack, collector, state, watch), journal)
         except asyncio.CancelledError:

@@ -1,5 +1,9 @@
 """A journal rebuilt from a run directory's raw files, for a run that was killed before it
-could finish its own (or to judge the same records again)."""
+could finish its own (or to judge the same records again).
+
+A killed run wrote no STOP record: its judged timeline ends at its last record, and the
+requests in flight then were cut by the kill (``chaos.slo.frame``). The journal says it
+was rebuilt, from which files, and where the judged timeline ended."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import time
 from pathlib import Path
 
 from chaos.errors import ChaosError
-from chaos.journal import Journal, RunStatus, bills, write_journal
+from chaos.journal import Journal, Rebuilt, RunStatus, bills, write_journal
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
 from chaos.rundir import RunDir
@@ -24,8 +28,14 @@ def _read(path: Path) -> list[object]:
     return [parse_record(line) for line in lines[:-1] if line.strip()]  # the last may be half-written
 
 
+def _count(path: Path) -> int:
+    """Complete records (lines) in a raw file; a last line without its newline was cut short."""
+    with path.open("rb") as stream:
+        return sum(chunk.count(b"\n") - chunk.count(b"\n\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+
+
 def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
-    loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides)
+    loaded = scenario_from_text(journal.scenario_text, Path(journal.scenario_path), journal.overrides, journal.scale)
     scenario = loaded.scenario
     data = load_run(run_dir, scenario)
     files = RunDir(run_dir)
@@ -37,7 +47,8 @@ def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
     killed = journal.status is RunStatus.RUNNING
     aborted = journal.evaluation.aborted if journal.evaluation is not None else None
     if killed:
-        aborted = AbortDecision(rule="killed", reason="the run stopped before it finished its journal", at=0.0)
+        reason = "the run stopped before it finished its journal"
+        aborted = AbortDecision(rule="killed", reason=reason, at=data.last_record)
     evaluation = evaluate(
         scenario,
         data,
@@ -46,6 +57,12 @@ def rebuild_journal(run_dir: Path, journal: Journal) -> Journal:
         findings=findings,
     )
     journal.evaluation = evaluation
+    journal.rebuilt = Rebuilt(
+        at=time.time(),
+        reason="the run was killed before it finished its journal" if killed else "asked to (chaos report --rebuild)",
+        files={path.name: _count(path) for path in files.record_files if path.exists()},
+        ended_at=evaluation.counts.horizon,
+    )
     journal.events = events
     journal.ledger = bills(scenario, rows)
     journal.findings = findings

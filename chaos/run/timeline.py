@@ -108,9 +108,10 @@ class FaultTimeline:
 
     async def restore_all(self) -> None:
         """Restore every fault still in effect, newest first; never raises."""
+        intended = self.clock.offset()
         for name in reversed(list(self.active)):
             try:
-                await self._restore(name, intended=None)
+                await self._restore(name, intended=intended)
             except Exception as exc:  # keep restoring the others
                 log.error("restore failed", fault=name, error=str(exc))
 
@@ -146,7 +147,7 @@ class FaultTimeline:
             raise FaultActionFailed(f"fault {name} was {_past(step.action)} but is not in effect when read back")
         self._event(fault, step.action, step.offset, step, acknowledged)
 
-    async def _restore(self, name: str, *, intended: float | None) -> None:
+    async def _restore(self, name: str, *, intended: float) -> None:
         fault = self.live[name]
         try:
             await fault.restore()
@@ -160,7 +161,7 @@ class FaultTimeline:
         self,
         fault: LiveFault,
         action: FaultAction,
-        intended: float | None,
+        intended: float,
         step: FaultStep | None,
         at: float,
         *,
@@ -174,7 +175,7 @@ class FaultTimeline:
             fault=fault.fault.name,
             kind=fault.fault.kind.value,
             action=action,
-            t_intended=self.clock.t0 + intended if intended is not None else at,
+            t_intended=self.clock.t0 + intended,
             t_actual=at,
             settings=settings,
             ok=error is None,

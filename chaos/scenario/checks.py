@@ -104,6 +104,9 @@ def _hosts(parts: Parts) -> Iterator[Issue]:
 def _urls(target: Target, stack: Stack) -> Iterator[tuple[Loc, str]]:
     if target.url is not None:
         yield ("target", "url"), target.url
+    version = target.version
+    if version is not None and version.url is not None and not version.url.startswith("/"):
+        yield ("target", "version", "url"), version.url
     for key in ("toxiproxy", "providers_admin"):
         url = getattr(stack, key)
         if url is not None:

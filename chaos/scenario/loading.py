@@ -3,10 +3,12 @@
 Problems read ``file:line:column: path: message``. Type errors come from pydantic and
 are located through the source map; checks that span several parts of the scenario
 (``checks.py``) run on every part that is valid (``parts.py``), so both kinds are
-reported at once. Overrides (``--set load.duration=20s``) apply to the data before
+reported at once. Overrides (``--set load.users=40``) apply to the data before
 validation, so an overridden value is checked like a written one; a problem in a value
 an override wrote is located at the override (``--set PATH=VALUE: path: message``), and
-one an override caused elsewhere names it.
+one an override caused elsewhere names it. A scale (``--scale 0.4``, ``scaling.py``)
+applies to the valid scenario, whose cross-part checks then run again on the scaled
+timeline, their problems located at ``--scale``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from chaos.scenario.checks import check_scenario
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import ABORT_KEYS, EXPECTATION_KEYS
 from chaos.scenario.parts import Parts
+from chaos.scenario.scaling import scale_scenario
 from chaos.scenario.units import STRICT_UNITS
 from chaos.scenario.yamlsource import Loc, SourceMap, YamlProblem, parse_value, parse_yaml, read_text
 
@@ -42,24 +45,34 @@ class ScenarioFile:
     text: str
     scenario: Scenario
     overrides: tuple[str, ...] = ()
+    scale: float = 1.0
 
     def resolve(self, relative: Path) -> Path:
         """Paths in a scenario are relative to the scenario file's folder."""
         return relative if relative.is_absolute() else self.path.parent / relative
 
 
-def load_scenario(path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
-    """Read, parse, override and validate; raises ``ScenarioError`` with every problem."""
-    return scenario_from_text(_read(path), path, overrides)
+def load_scenario(path: Path, overrides: Sequence[str] = (), scale: float = 1.0) -> ScenarioFile:
+    """Read, parse, override, validate and scale; raises ``ScenarioError`` with every problem."""
+    return scenario_from_text(_read(path), path, overrides, scale)
 
 
-def scenario_from_text(text: str, path: Path, overrides: Sequence[str] = ()) -> ScenarioFile:
+def scenario_from_text(text: str, path: Path, overrides: Sequence[str] = (), scale: float = 1.0) -> ScenarioFile:
     """Validate ``text`` as if read from ``path`` (its folder anchors relative paths)."""
     source = str(path)
     data, source_map = parse_mapping(text, source, "a scenario", "starts with version: 1", "version, name, ...")
     data, overridden = apply_overrides(data, overrides, source)
     scenario = validate(data, source_map, source, overridden, base_dir=path.parent)
-    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides))
+    if scale != 1:
+        scenario = scale_scenario(scenario, scale)
+        where = f"--scale {scale:g}"
+        problems = [
+            Problem(where, None, None, format_loc(issue.loc), issue.message)
+            for issue in check_scenario(Parts.of(scenario), path.parent)
+        ]
+        if problems:
+            raise ScenarioError(problems, source=source)
+    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides), scale=scale)
 
 
 def read_mapping(path: Path, what: str, empty_hint: str, keys_hint: str) -> tuple[str, dict[str, Any], SourceMap]:

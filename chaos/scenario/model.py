@@ -43,6 +43,26 @@ class ServedBy(Strict):
         return self
 
 
+class TargetVersion(Strict):
+    """Where the version of the system under test is read, once it is ready (recorded in
+    the journal's versions as ``target``)."""
+
+    command: list[str] | None = Field(
+        None, min_length=1, description="A command; its output's first line (`python` means chaos's interpreter)."
+    )
+    url: str | None = Field(None, description="A path on the target (e.g. /version) or a URL; its body's first line.")
+    json_field: str | None = Field(None, alias="json", description="With url: a top-level field of a JSON answer.")
+    header: str | None = Field(None, description="A response header of the target's health check.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TargetVersion:
+        if sum(source is not None for source in (self.command, self.url, self.header)) != 1:
+            raise ValueError("give exactly one of command, url or header")
+        if self.json_field is not None and self.url is None:
+            raise ValueError("json reads a field of the answer of url: give url")
+        return self
+
+
 class Target(Strict):
     """The system under test: started by the run (local) or reached at a URL (staging)."""
 
@@ -71,6 +91,9 @@ class Target(Strict):
     )
     degraded_header: str = Field(
         "x-degraded", description="Header by which the target marks cached/canned answers (default x-degraded)."
+    )
+    version: TargetVersion | None = Field(
+        None, description="How to read the system under test's version (default: not read)."
     )
 
     @field_validator("health")
@@ -226,6 +249,12 @@ class Scenario(Strict):
             "Not judged after a restore when no other fault is active (default 10s: retries and breakers calm down; "
             "recovery is timed in it)."
         ),
+    )
+    min_segment: Duration = Field(
+        1.0,
+        gt=0,
+        description="A segment shorter than this is not judged; faults meant to start (or stop) together whose "
+        "actual times differ by less are cut together (default 1s).",
     )
     slos: dict[str, Slo] = Field(min_length=1)
     alerts: list[AlertRule] = Field(

@@ -176,6 +176,9 @@ class ServedByExpectation(Strict):
         return self
 
 
+RECOVERY_WINDOW = 5  # seconds of traffic a recovered share (recovers_to) is read over
+
+
 class RecoversToExpectation(Strict):
     recovers_to: Name
     within: Duration

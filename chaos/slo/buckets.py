@@ -1,8 +1,9 @@
 """Per-second series for the live view and the reports' charts.
 
-Requests are counted in the second they were sent (the same rule that places them in
-segments); billed cost in the second the provider received the request; quantiles are
-exact nearest ranks over the successful requests of each second.
+Requests are counted in the second where the table judges them (``chaos.slo.placement``):
+requests, failures and latencies where SLO ratios place them, who served and degraded
+answers where shares place them; billed cost in the second the provider received the
+call; quantiles are exact nearest ranks over the successful requests of each second.
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ def grouped_nearest_rank(groups: Ints, values: Floats, count: int, percentiles: 
 def build_buckets(frame: Frame) -> Buckets:
     count = max(1, math.ceil(frame.horizon))
     requests = frame.requests
-    second = np.clip(np.floor(requests.sent).astype(np.int64), 0, count - 1)
+    second = np.clip(np.floor(frame.placed).astype(np.int64), 0, count - 1)
+    share_second = np.clip(np.floor(frame.share_placed).astype(np.int64), 0, count - 1)
 
-    def per_second(mask: np.ndarray) -> list[int]:
-        return [int(n) for n in np.bincount(second[mask], minlength=count)[:count]]
+    def per_second(mask: np.ndarray, at: Ints = second) -> list[int]:
+        return [int(n) for n in np.bincount(at[mask], minlength=count)[:count]]
 
     ok = ~requests.failed
     streams = ok & (requests.kind == KIND_CODE[RequestKind.CHAT_STREAM.value])
@@ -60,14 +62,14 @@ def build_buckets(frame: Frame) -> Buckets:
         t=list(range(count)),
         requests=per_second(np.ones(len(requests), dtype=np.bool_)),
         failures=per_second(requests.failed),
-        degraded=per_second(requests.degraded),
+        degraded=per_second(requests.degraded, share_second),
         ttft_p50=_optional(ttft[0]),
         ttft_p95=_optional(ttft[1]),
         e2e_p50=_optional(e2e[0]),
         e2e_p95=_optional(e2e[1]),
         e2e_p99=_optional(e2e[2]),
-        served_by_target=_served(frame, second, count, ledger=False),
-        served_by_ledger=_served_by_ledger(frame, second, row_second, count),
+        served_by_target=_served(frame, share_second, count, ledger=False),
+        served_by_ledger=_served(frame, share_second, count, ledger=True),
         cost_usd=[float(x) for x in cost],
         faults=[_active(frame, t) for t in range(count)],
     )
@@ -80,19 +82,6 @@ def _served(frame: Frame, second: Ints, count: int, *, ledger: bool) -> dict[str
         mask = codes == code
         if mask.any():
             series[name] = [int(n) for n in np.bincount(second[mask], minlength=count)[:count]]
-    return series
-
-
-def _served_by_ledger(frame: Frame, second: Ints, row_second: Ints, count: int) -> dict[str, list[int]]:
-    if frame.ids_propagated:
-        return _served(frame, second, count, ledger=True)
-    ledger = frame.ledger
-    ok = ledger.billable & (ledger.status >= 200) & (ledger.status < 300)
-    series = {}
-    for code, name in enumerate(frame.providers):
-        mask = ok & (ledger.provider == code)
-        if mask.any():
-            series[name] = [int(n) for n in np.bincount(row_second[mask], minlength=count)[:count]]
     return series
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter, is_
 from typing import TypeVar, cast
 
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from chaos.kinds import LoadEventKind
 from chaos.records import FaultEvent, Record, dump_record
 from chaos.scenario.model import Scenario
+from chaos.slo.attribution import attribute
 from chaos.slo.data import NONE, Codes, Floats, Ints, Ledger, ProxySeries, Requests, RunData
 from chaos.slo.ids import RequestIndex
 from chaos.slo.wire import (
@@ -70,6 +71,7 @@ class RunDataBuilder:
         self._ledger_seq: list[NDArray[np.int64]] = []
         self._faults: list[FaultEvent] = []
         self._proxies: list[Proxy] = []
+        self._last = -math.inf  # the latest time any record carries (epoch seconds)
 
     def add_chunk(self, chunk: Lines) -> None:
         """Whole JSON lines of any of the run's files; raises ``wire.BadRecord``."""
@@ -89,6 +91,7 @@ class RunDataBuilder:
 
     def _add_ended(self, ended: list[Ended]) -> set[str]:
         values = field_values(ended, Ended)
+        self._later(values["t_ended"])
         ids = values["id"]
         self._index.add(ids)
         self._ended.append(ended_columns(values, self._served))
@@ -98,6 +101,7 @@ class RunDataBuilder:
         """Keep the sent records whose end is not in the same chunk: most ends are, the
         others mostly come in the next one (kept ones are let go then), and ``build``
         keeps those whose end never came."""
+        self._later(record.t_sent for record in sent)
         if self._pending and ended_ids:
             self._pending = [record for record in self._pending if record.id not in ended_ids]
         ids = list(map(_ID, sent))
@@ -107,6 +111,7 @@ class RunDataBuilder:
 
     def _add_rows(self, rows: list[Row]) -> None:
         values = field_values(rows, Row)
+        self._later(values["t_end"])
         ids = values["request_id"]
         ledger = ledger_columns(values, self._provider_code, self._index.rows(ids))
         for offset in np.flatnonzero(ledger.has_id & (ledger.request == NONE)).tolist():
@@ -115,7 +120,15 @@ class RunDataBuilder:
         self._ledger.append(ledger)
         self._ledger_rows += len(rows)
 
+    def _later(self, times: Iterable[float]) -> None:
+        """Note the times of records read: the latest is where a killed run's timeline ends."""
+        self._last = max(chain((self._last,), times))
+
     def _add_other(self, record: object) -> None:
+        if isinstance(record, Load | Proxy):
+            self._later((record.t,))
+        elif isinstance(record, Fault):
+            self._later((record.t_actual,))
         if isinstance(record, Load):
             if record.event == LoadEventKind.START.value and self._t0 is None:
                 self._t0 = record.t
@@ -150,16 +163,20 @@ class RunDataBuilder:
         requests = _concat(Requests, self._ended)
         t0 = self._t0 if self._t0 is not None else float(requests.sent.min(initial=math.inf))
         t0 = t0 if math.isfinite(t0) else 0.0
-        for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t):
+        for column in (requests.sent, requests.headers, requests.first_token, requests.ended, ledger.t, ledger.t_end):
             to_offsets(column, t0)
         seq = np.concatenate(self._ledger_seq) if self._ledger_seq else np.empty(0, dtype=np.int64)
         if np.any(seq[1:] < seq[:-1]):  # rows are written in order, but may be read out of it
             ledger = ledger.take(np.argsort(seq, kind="stable"))
-        requests = replace(requests, ledger_served=_ledger_served(ledger, len(requests)))
+        serving, attribution = attribute(requests, ledger, _serving_rows(ledger, len(requests)))
+        requests = replace(
+            requests, serving_row=serving, ledger_served=_providers_of(ledger, serving), attribution=attribution
+        )
         return RunData(
             providers=self._providers,
             t0=t0,
             stopped=None if self._stopped is None else round(self._stopped - t0, 6),
+            last_record=round(self._last - t0, 6) if math.isfinite(self._last) else 0.0,
             requests=requests,
             ledger=ledger,
             faults=tuple(sorted(self._faults, key=lambda event: event.t_actual)),
@@ -209,14 +226,19 @@ def to_offsets(epochs: Floats, t0: float) -> None:
     np.round(epochs, 6, out=epochs)
 
 
-def _ledger_served(ledger: Ledger, n_requests: int) -> Codes:
-    """Per request, the provider of its last (in ledger order) 2xx non-canary row."""
-    served = np.full(n_requests, NONE, dtype=np.int16)
-    rows = np.flatnonzero((ledger.status >= 200) & (ledger.status < 300) & ledger.billable & (ledger.request >= 0))
+def _serving_rows(ledger: Ledger, n_requests: int) -> Ints:
+    """Per request, the last (in ledger order) serving call carrying its id, or NONE."""
+    rows = np.flatnonzero(ledger.serving & (ledger.request >= 0))
     last = np.full(n_requests, NONE, dtype=np.int64)
     np.maximum.at(last, ledger.request[rows], rows)  # no sort, and none of its copies
-    answered = np.flatnonzero(last != NONE)
-    served[answered] = ledger.provider[last[answered]]
+    return last
+
+
+def _providers_of(ledger: Ledger, rows: Ints) -> Codes:
+    """The provider of each row of ``rows`` (NONE for NONE)."""
+    served = np.full(len(rows), NONE, dtype=np.int16)
+    answered = np.flatnonzero(rows != NONE)
+    served[answered] = ledger.provider[rows[answered]]
     return served
 
 

@@ -28,6 +28,11 @@ KIND_CODE = {kind.value: code for code, kind in enumerate(KINDS)}
 NONE = -1
 EVAL_PASS, EVAL_FAIL = 1, 0
 
+# How the call that served a request was found (``Requests.attribution``): NONE when none
+# was; by the request id it carried; or by time (``chaos.slo.attribution``), with one
+# candidate call, several at one provider, or several at more than one provider.
+BY_ID, BY_TIME, BY_TIME_SEVERAL, BY_TIME_PROVIDERS = 0, 1, 2, 3
+
 
 @dataclass(frozen=True, eq=False)
 class Requests:
@@ -42,7 +47,10 @@ class Requests:
     served: Codes  # provider named by the target's answer, or NONE
     degraded: Bools
     eval_pass: Codes  # EVAL_PASS, EVAL_FAIL, or NONE (not an eval, or no answer)
-    ledger_served: Codes  # provider of the last 2xx ledger row with this id, or NONE
+    stopped: Bools  # ended by the load's stop grace (recorded as a timeout)
+    serving_row: Ints  # the ledger row of the call that served it, or NONE
+    ledger_served: Codes  # that row's provider, or NONE
+    attribution: Codes  # how that row was found: BY_ID, BY_TIME..., or NONE
 
     def __len__(self) -> int:
         return len(self.sent)
@@ -55,16 +63,18 @@ class Requests:
     def in_flight(self) -> Bools:
         return np.isnan(self.ended)
 
-    def resolved(self, now: float, grace: float) -> Requests:
-        """The requests as judged at ``now``: those in flight for longer than ``grace``
-        count as failed (timed out) ending at ``now``; younger ones are left out."""
+    def resolved(self, now: float, grace: float) -> tuple[Bools, Requests]:
+        """The requests as judged at ``now``, and which of these rows they are: those in
+        flight for longer than ``grace`` count as failed (timed out) ending at ``now``;
+        younger ones are left out."""
         in_flight = self.in_flight
         overdue = in_flight & (self.sent <= now - grace)
-        kept = self.take(~in_flight | overdue)
+        kept_mask = ~in_flight | overdue
+        kept = self.take(kept_mask)
         if not overdue.any():
-            return kept
+            return kept_mask, kept
         late = kept.in_flight
-        return replace(
+        return kept_mask, replace(
             kept,
             ended=np.where(late, now, kept.ended),
             failed=kept.failed | late,
@@ -76,12 +86,14 @@ class Requests:
 class Ledger:
     """One row per request a provider received (canary rows included, marked)."""
 
-    t: Floats
+    t: Floats  # received
+    t_end: Floats
     provider: Codes  # index into the scenario's providers, or NONE for an unknown one
     status: Codes
+    completed: Bools  # the provider sent its whole answer (CallEnd.COMPLETED)
     input_tokens: Ints
     output_tokens: Ints
-    request: NDArray[np.int64]  # row of Requests with this request id, or NONE
+    request: NDArray[np.int64]  # row of Requests with this request id (or served by time), or NONE
     has_id: Bools  # the row carried a request id (matched or not)
     canary: Bools
 
@@ -95,6 +107,12 @@ class Ledger:
     def billable(self) -> Bools:
         """Rows that count for cost and attempts: every row but the target's canaries."""
         return ~self.canary
+
+    @property
+    def serving(self) -> Bools:
+        """Calls that served a user request: 2xx answers sent whole, canaries apart (a
+        stream the client abandoned is billed 200, and served nobody)."""
+        return (self.status >= 200) & (self.status < 300) & self.completed & self.billable
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,6 +145,7 @@ class RunData:
     providers: tuple[str, ...]
     t0: float  # epoch seconds of t = 0
     stopped: float | None  # offset at which load stopped, if it did
+    last_record: float  # offset of the latest time any record carries (0 with none)
     requests: Requests
     ledger: Ledger
     faults: tuple[FaultEvent, ...]

@@ -47,7 +47,7 @@ def evaluate(
     findings: Sequence[Finding] = (),
 ) -> Evaluation:
     """Everything the run showed, and its verdict."""
-    frame = build_frame(scenario, data)
+    frame = build_frame(scenario, data, stopped_early=aborted is not None)
     seconds = math.ceil(frame.horizon)
     by_name = slis(scenario)
     signals = {name: signal(sli, frame.requests, seconds + 1) for name, sli in by_name.items()}
@@ -107,7 +107,9 @@ def overall(
     baseline_gate_failed: bool,
 ) -> Overall:
     if aborted is not None:
-        return _overall(RunVerdict.ABORTED, f"aborted by {aborted.rule}: {aborted.reason}")
+        had_failed = _with(slos, Verdict.FAIL) + _with(expectations, Verdict.FAIL)
+        before = f"failed before the abort: {_listed(had_failed)}" if had_failed else "nothing had failed before it"
+        return _overall(RunVerdict.ABORTED, f"aborted by {aborted.rule}: {aborted.reason}; {before}")
     if baseline_gate_failed:
         failed = ", ".join(f"{r.slo}" for r in slos if r.segment == BASELINE and r.verdict is Verdict.FAIL)
         return _overall(
@@ -144,8 +146,10 @@ def _counts(frame: Frame) -> Counts:
     return Counts(
         requests=len(data.requests),
         in_flight_at_end=int(data.requests.in_flight.sum()),
+        cut_by_stop=len(frame.cut_segment),
         ledger_rows=len(data.ledger),
         canary_rows=int(data.ledger.canary.sum()),
         load_end=frame.load_end,
         horizon=frame.horizon,
+        last_record=data.last_record,
     )

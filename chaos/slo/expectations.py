@@ -21,6 +21,7 @@ from chaos.records import Finding
 from chaos.scenario.base import Severity
 from chaos.scenario.faults import Down
 from chaos.scenario.objectives import (
+    RECOVERY_WINDOW,
     DegradedShareExpectation,
     DetectExpectation,
     Expectation,
@@ -37,8 +38,6 @@ from chaos.slo.alerts import Firing
 from chaos.slo.frame import DEGRADED, Frame
 from chaos.slo.results import ExpectationResult
 from chaos.wilson import Verdict, judge_ratio, wilson_interval
-
-RECOVERY_WINDOW = 5  # seconds of traffic a recovered share is read over
 
 
 @dataclass(frozen=True)
@@ -108,23 +107,18 @@ def _share_result(
 
 def _served_by(context: Context, expectation: ServedByExpectation) -> ExpectationResult:
     frame = context.frame
-    segments = segments_for(frame.timeline, expectation.during)
-    inside = frame.requests_in(segments)
+    inside = frame.shares_in(segments_for(frame.timeline, expectation.during))
     bounds = (expectation.at_least, expectation.at_most)
     if expectation.served_by == DEGRADED:
-        good, total = int((frame.requests.degraded & inside).sum()), int(inside.sum())
-    elif frame.ledger_source(expectation.source) and not frame.ids_propagated:
-        rows = frame.served_rows(frame.rows_in(segments))
-        good, total = rows.get(expectation.served_by, 0), sum(rows.values())
+        good = int((frame.requests.degraded & inside).sum())
     else:
-        counts = frame.served_counts(inside, ledger=frame.ledger_source(expectation.source))
-        good, total = counts.get(expectation.served_by, 0), int(inside.sum())
-    return _share_result(expectation, f"during {expectation.during}", (good, total), *bounds)
+        good = frame.served_counts(inside, ledger=frame.ledger_source(expectation.source)).get(expectation.served_by, 0)
+    return _share_result(expectation, f"during {expectation.during}", (good, int(inside.sum())), *bounds)
 
 
 def _degraded_share(context: Context, expectation: DegradedShareExpectation) -> ExpectationResult:
     frame = context.frame
-    inside = frame.requests_in(segments_for(frame.timeline, expectation.during))
+    inside = frame.shares_in(segments_for(frame.timeline, expectation.during))
     good, total = int((frame.requests.degraded & inside).sum()), int(inside.sum())
     bounds = expectation.degraded_share
     return _share_result(expectation, "judged", (good, total), bounds.at_least, bounds.at_most)
@@ -160,17 +154,11 @@ def _recovers_to(context: Context, expectation: RecoversToExpectation) -> Expect
 
 
 def _served_per_second(frame: Frame, provider: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per second of start: ``(served by provider, served by anyone or failed)``."""
+    """Per second, where shares place requests: ``(served by provider, every request)``."""
     seconds = math.ceil(frame.horizon) + RECOVERY_WINDOW + 1
     code = frame.providers.index(provider)
-    if frame.ledger_source(Source.AUTO) and not frame.ids_propagated:
-        ledger = frame.ledger
-        ok = ledger.billable & (ledger.status >= 200) & (ledger.status < 300)
-        second = np.clip(np.floor(ledger.t[ok]).astype(np.int64), 0, seconds - 1)
-        who = ledger.provider[ok].astype(np.int64)
-    else:
-        second = np.clip(np.floor(frame.requests.sent).astype(np.int64), 0, seconds - 1)
-        who = frame.served_codes(ledger=frame.ledger_source(Source.AUTO))
+    second = np.clip(np.floor(frame.share_placed).astype(np.int64), 0, seconds - 1)
+    who = frame.served_codes(ledger=frame.ledger_source(Source.AUTO))
     return np.bincount(second[who == code], minlength=seconds), np.bincount(second, minlength=seconds)
 
 

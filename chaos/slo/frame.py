@@ -1,9 +1,11 @@
 """A run seen through its timeline: what every judgement reads.
 
-The timeline is cut at the faults' actual injections and restores; each request belongs
-to the segment of its start; requests still in flight at the end of the stop grace count
-as timed out. Ledger rows are priced by the scenario and placed in the segment of the
-user request carrying their id, or by their own time when no request matches.
+The timeline is cut at the faults' actual injections and restores; each request is
+placed by the rules of ``chaos.slo.placement`` (one placement for SLO ratios, one for
+who-served and degraded shares); requests still in flight at the end of the stop grace
+count as timed out. Ledger rows are priced by the scenario and placed in the segment of
+the user request they served or were made for, or by their own time when no request
+matches.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import Source
 from chaos.segments import Segment, Timeline, Window, cut_timeline, fault_windows
 from chaos.slo.data import NONE, Bools, Floats, Ints, Ledger, Requests, RunData
+from chaos.slo.placement import last_calls, onsets, ratio_placement, share_placement
 
 FAILED = "failed"
 DEGRADED = "degraded"
@@ -32,10 +35,14 @@ class Frame:
     timeline: Timeline
     windows: tuple[Window, ...]
     restored: frozenset[str]  # faults with a restore event (the others ran until load end)
-    load_end: float  # offset at which load stopped (or was to stop)
-    horizon: float  # the end of observation: load end plus the stop grace
-    requests: Requests  # as judged: overdue in-flight requests are timeouts
-    segment: Ints  # per request: index into ``segments``, or NONE when not judged
+    load_end: float  # offset at which load stopped (its STOP record, or a killed run's last record)
+    horizon: float  # the end of the judged timeline: load end plus the stop grace (none when killed)
+    requests: Requests  # as judged: overdue in-flight requests are timeouts; those cut by the stop left out
+    cut_segment: Ints  # per request cut by the stop (a kill, an abort's stop grace): its segment, or NONE
+    placed: Floats  # per request: where SLO ratios judge it (its send time, or a fault's onset)
+    share_placed: Floats  # per request: where shares count it (its serving call, or its send time)
+    segment: Ints  # per request, for SLO ratios: index into ``segments``, or NONE when not judged
+    share_segment: Ints  # per request, for who-served and degraded shares, likewise
     ledger_segment: Ints  # per ledger row, likewise
     ledger_cost: Floats  # per ledger row, USD (0 for canaries)
 
@@ -52,7 +59,22 @@ class Frame:
         return self.data.providers
 
     def requests_in(self, segments: Sequence[Segment]) -> Bools:
+        """Requests that SLO ratios judge in ``segments``."""
         return np.isin(self.segment, self._indices(segments))
+
+    def shares_in(self, segments: Sequence[Segment]) -> Bools:
+        """Requests that who-served and degraded shares count in ``segments``."""
+        return np.isin(self.share_segment, self._indices(segments))
+
+    @property
+    def moved_in(self) -> Bools:
+        """Requests judged at a fault's onset rather than at their send time."""
+        moved: Bools = (self.segment != NONE) & (self.placed != self.requests.sent)
+        return moved
+
+    def cut_in(self, segments: Sequence[Segment]) -> int:
+        """Requests cut by the stop that would have been judged in ``segments``."""
+        return int(np.isin(self.cut_segment, self._indices(segments)).sum())
 
     def rows_in(self, segments: Sequence[Segment]) -> Bools:
         return np.isin(self.ledger_segment, self._indices(segments))
@@ -63,12 +85,6 @@ class Frame:
 
     def window(self, fault: str) -> Window | None:
         return next((window for window in self.windows if window.fault == fault), None)
-
-    @property
-    def ids_propagated(self) -> bool:
-        """Whether the target passes request ids on to its providers (any row matched)."""
-        ledger = self.ledger
-        return bool(np.any((ledger.request >= 0) & ledger.billable))
 
     def ledger_source(self, source: Source) -> bool:
         """Whether "who served" comes from the ledger for this source."""
@@ -89,14 +105,6 @@ class Frame:
         counts = np.bincount(self.served_codes(ledger=ledger)[mask], minlength=len(self.served_names))
         return {name: int(n) for name, n in zip(self.served_names, counts, strict=True) if n}
 
-    def served_rows(self, mask: Bools) -> dict[str, int]:
-        """2xx non-canary ledger rows of ``mask`` per provider: who served, by time, when
-        the target does not pass request ids on."""
-        ledger = self.ledger
-        rows = mask & ledger.billable & (ledger.status >= 200) & (ledger.status < 300) & (ledger.provider >= 0)
-        counts = np.bincount(ledger.provider[rows], minlength=len(self.providers))
-        return {name: int(n) for name, n in zip(self.providers, counts, strict=True) if n}
-
 
 def served_names(providers: Sequence[str]) -> tuple[str, ...]:
     """What a served code means: each provider, then unknown, degraded, failed."""
@@ -115,18 +123,25 @@ def served_codes(requests: Requests, providers: int, *, ledger: bool) -> Ints:
     return codes
 
 
-def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) -> Frame:
+def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None, stopped_early: bool = False) -> Frame:
     """The frame at the end of the run, or at ``now`` (an offset) for a check made while
-    it runs: then load is taken to end at ``now`` and nothing after it is judged."""
+    it runs: then load is taken to end at ``now`` and nothing after it is judged.
+
+    A run with no STOP record was killed: its judged timeline ends at its last record,
+    with no stop grace. A run killed or ``stopped_early`` (aborted) cut the requests
+    still in flight when it stopped, and those its stop grace ended: they are counted
+    apart, never as failures of the target. A run that ran its course gave them the
+    stop grace: they timed out."""
     grace = stop_grace(scenario)
-    if now is None:
-        load_end = data.stopped if data.stopped is not None else scenario.load.duration
-        horizon = load_end + grace
-        timeline_grace = grace
-    else:
+    timeline_grace = 0.0
+    if now is not None:
         load_end = horizon = now
-        timeline_grace = 0.0
-    windows = tuple(fault_windows(data.faults, data.t0, load_end))
+    elif data.stopped is None:
+        load_end = horizon = data.last_record
+        stopped_early = True
+    else:
+        load_end, horizon, timeline_grace = data.stopped, data.stopped + grace, grace
+    windows = tuple(fault_windows(data.faults, data.t0, load_end, together=scenario.min_segment))
     timeline = cut_timeline(
         windows,
         order=[fault.name for fault in scenario.faults],
@@ -134,12 +149,22 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
         load_end=load_end,
         settle=scenario.settle,
         stop_grace=timeline_grace,
+        min_segment=scenario.min_segment,
     )
-    requests = data.requests.resolved(horizon, grace)
+    everyone = data.requests
+    sent_judged = segment_of(timeline, everyone.sent) != NONE
+    calls = last_calls(data.ledger, len(everyone), len(data.providers))
+    placed = ratio_placement(everyone, calls, onsets(scenario, windows, data.faults), sent_judged)
+    share_placed = share_placement(everyone, data.ledger)
+    segment = np.where(sent_judged, segment_of(timeline, placed), NONE)
+    share_segment = np.where(sent_judged, segment_of(timeline, share_placed), NONE)
     ledger = data.ledger
-    fault_starts = sorted({window.start for window in windows})
-    request_placed = placement(data.requests.sent, data.requests.ended, fault_starts)
-    placed_at = np.where(ledger.request >= 0, request_placed[np.maximum(ledger.request, 0)], ledger.t)
+    made_for = ledger.request >= 0
+    ledger_segment = np.where(made_for, segment[np.where(made_for, ledger.request, 0)], segment_of(timeline, ledger.t))
+    cut = (everyone.in_flight | everyone.stopped) if stopped_early else np.zeros(len(everyone), dtype=np.bool_)
+    survivors = np.flatnonzero(~cut)
+    kept, requests = everyone.take(survivors).resolved(horizon, grace)
+    rows = survivors[kept]
     return Frame(
         scenario=scenario,
         data=data,
@@ -149,28 +174,14 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None) 
         load_end=load_end,
         horizon=horizon,
         requests=requests,
-        segment=segment_of(timeline, placement(requests.sent, requests.ended, fault_starts)),
-        ledger_segment=segment_of(timeline, placed_at),
+        cut_segment=segment[cut],
+        placed=placed[rows],
+        share_placed=share_placed[rows],
+        segment=segment[rows],
+        share_segment=share_segment[rows],
+        ledger_segment=ledger_segment,
         ledger_cost=ledger_costs(scenario, data.providers, data.ledger),
     )
-
-
-def placement(sent: Floats, ended: Floats, fault_starts: Sequence[float]) -> Floats:
-    """Where each request is judged: at its start, unless it was still in flight when a
-    fault started; then at that fault's start (the first one it lived through).
-
-    A stream cut by a fault that began while it was answering failed because of that
-    fault: counting it in the segment before would blame the baseline for the fault, and
-    leaving it out would hide a failure. Requests still in flight at the end count as
-    ending at infinity."""
-    if not fault_starts:
-        return sent
-    starts = np.asarray(fault_starts, dtype=np.float64)
-    finish = np.where(np.isnan(ended), np.inf, ended)
-    following = np.searchsorted(starts, sent, side="right")
-    first = starts[np.minimum(following, len(starts) - 1)]
-    lived_through = (following < len(starts)) & (first <= finish)
-    return np.where(lived_through, first, sent)
 
 
 def segment_of(timeline: Timeline, offsets: Floats) -> Ints:

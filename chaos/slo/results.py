@@ -63,16 +63,27 @@ class Percentiles(Result):
     p99_ok: float | None
 
 
+class TimeAttribution(Result):
+    """Requests whose serving call was found by time: it carried no request id."""
+
+    requests: int
+    several_calls: int = Field(description="Of those, with more than one candidate call.")
+    several_providers: int = Field(description="Of those, with candidates at more than one provider: a guess.")
+
+
 class SegmentSummary(Result):
-    """The SLIs of one segment, whatever the SLOs ask."""
+    """The SLIs of one segment, whatever the SLOs ask. Requests are placed as SLO ratios
+    place them; the shares (degraded, served by), as shares place them."""
 
     name: str
     faults: list[str]
     spans: list[tuple[float, float]]
     requests: int
+    moved_in: int = Field(description="Requests in flight at a fault's onset, judged here (and counted in requests).")
+    cut_by_stop: int = Field(description="Requests a kill or an abort's stop cut: counted apart, not judged.")
     failed: int
     availability: float | None = Field(description="Not failed (and not degraded when degraded: bad).")
-    degraded_share: float | None
+    degraded_share: float | None = Field(description="Of the requests counted here by where they were served.")
     eval_pass_rate: float | None = Field(description="Of eval requests that got an answer.")
     ttft: Percentiles = Field(description="Streamed requests.")
     e2e: Percentiles
@@ -80,7 +91,7 @@ class SegmentSummary(Result):
     cost_per_request_usd: float | None = Field(description="Billed cost per answered request.")
     served_by_target: dict[str, float] = Field(description="Shares by the target's answer (failed, degraded, ...).")
     served_by_ledger: dict[str, float] = Field(description="Shares by the providers' ledger.")
-    ledger_by_time: bool = Field(description="The ledger shares count rows by time (no request ids reached it).")
+    attributed_by_time: TimeAttribution = Field(description="Of the ledger shares, requests matched to a call by time.")
 
 
 class LatencyFigures(Result):
@@ -177,11 +188,15 @@ class Overall(Result):
 
 class Counts(Result):
     requests: int
-    in_flight_at_end: int = Field(description="Counted as timed out.")
+    in_flight_at_end: int = Field(description="No end record when the judged timeline ended.")
+    cut_by_stop: int = Field(
+        description="Requests a kill or an abort's stop cut (in flight then, or ended by the stop grace): not judged."
+    )
     ledger_rows: int
     canary_rows: int
-    load_end: float
-    horizon: float
+    load_end: float = Field(description="When the load stopped (its STOP record, or a killed run's last record).")
+    horizon: float = Field(description="The end of the judged timeline: load end plus the stop grace, if it had one.")
+    last_record: float = Field(description="The latest time any record carries.")
 
 
 class Evaluation(Result):

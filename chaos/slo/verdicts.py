@@ -17,10 +17,10 @@ from chaos.scenario.base import DegradedPolicy
 from chaos.scenario.objectives import CostSlo, LatencyMetric, LatencySlo
 from chaos.scenario.selection import judged_in
 from chaos.segments import OVERALL, Segment
-from chaos.slo.data import KIND_CODE, Bools, Floats
+from chaos.slo.data import BY_TIME, BY_TIME_PROVIDERS, BY_TIME_SEVERAL, KIND_CODE, Bools, Floats
 from chaos.slo.frame import Frame
 from chaos.slo.percentiles import nearest_rank, reported
-from chaos.slo.results import CostFigures, LatencyFigures, Percentiles, SegmentSummary, SloResult
+from chaos.slo.results import CostFigures, LatencyFigures, Percentiles, SegmentSummary, SloResult, TimeAttribution
 from chaos.slo.sli import Sli, latency_values
 from chaos.wilson import Verdict, judge_ratio, wilson_interval
 
@@ -113,34 +113,36 @@ def _cost_figures(
 def summarise(frame: Frame, segment: Segment) -> SegmentSummary:
     requests = frame.requests
     inside = frame.requests_in([segment])
-    n = int(inside.sum())
+    shared = frame.shares_in([segment])
+    n, n_shared = int(inside.sum()), int(shared.sum())
     failed = requests.failed & inside
     bad = failed | (requests.degraded & inside) if frame.scenario.degraded is DegradedPolicy.BAD else failed
     answered_evals = inside & (requests.eval_pass >= 0)
-    rows = frame.rows_in([segment])
     cost = _cost_figures(frame, [segment], max_usd=None, total_max=None)
-    if frame.ids_propagated:
-        by_ledger, ledger_total = frame.served_counts(inside, ledger=True), n
-    else:
-        by_ledger = frame.served_rows(rows)
-        ledger_total = sum(by_ledger.values())
     streams = inside & (requests.kind == KIND_CODE[RequestKind.CHAT_STREAM.value])
+    by_time = requests.attribution[shared]
     return SegmentSummary(
         name=segment.name,
         faults=list(segment.faults),
         spans=list(segment.spans),
         requests=n,
+        moved_in=int((frame.moved_in & inside).sum()),
+        cut_by_stop=frame.cut_in([segment]),
         failed=int(failed.sum()),
         availability=_share(n - int(bad.sum()), n),
-        degraded_share=_share(int((requests.degraded & inside).sum()), n),
+        degraded_share=_share(int((requests.degraded & shared).sum()), n_shared),
         eval_pass_rate=_share(int((requests.eval_pass[answered_evals] == 1).sum()), int(answered_evals.sum())),
         ttft=percentiles(latency_values(LatencyMetric.TTFT, requests)[streams]),
         e2e=percentiles(latency_values(LatencyMetric.E2E, requests)[inside]),
         cost_usd=cost.total_usd,
         cost_per_request_usd=cost.per_request_usd,
-        served_by_target=_shares(frame.served_counts(inside, ledger=False), n),
-        served_by_ledger=_shares(by_ledger, ledger_total),
-        ledger_by_time=not frame.ids_propagated,
+        served_by_target=_shares(frame.served_counts(shared, ledger=False), n_shared),
+        served_by_ledger=_shares(frame.served_counts(shared, ledger=True), n_shared),
+        attributed_by_time=TimeAttribution(
+            requests=int((by_time >= BY_TIME).sum()),
+            several_calls=int((by_time >= BY_TIME_SEVERAL).sum()),
+            several_providers=int((by_time == BY_TIME_PROVIDERS).sum()),
+        ),
     )
 
 

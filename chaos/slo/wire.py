@@ -22,7 +22,7 @@ from typing import Any, Literal
 import msgspec
 import numpy as np
 
-from chaos.kinds import FaultAction, LoadEventKind
+from chaos.kinds import CallEnd, FaultAction, LoadEventKind
 from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ints, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]
@@ -45,6 +45,7 @@ class Ended(msgspec.Struct, tag_field="record", tag="ended", gc=False):
     served_by: str | None = None
     degraded: str | None = None
     eval_pass: bool | None = None
+    stopped: bool = False
 
 
 class Load(msgspec.Struct, tag_field="record", tag="load", gc=False):
@@ -66,8 +67,10 @@ class Fault(msgspec.Struct, tag_field="record", tag="fault"):
 
 class Row(msgspec.Struct, tag_field="record", tag="ledger", gc=False):
     t: float
+    t_end: float
     provider: str
     status: int
+    end: Literal["completed", "client_disconnected", "failed"]
     seq: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -158,8 +161,8 @@ def field_values(records: Sequence[msgspec.Struct], kind: type[msgspec.Struct]) 
 
 
 def ended_columns(ended: Fields, served: Mapping[str, int]) -> Requests:
-    """Requests from the ``fields`` of their end records (epoch seconds; ``ledger_served``
-    left unknown)."""
+    """Requests from the ``fields`` of their end records (epoch seconds; who served them
+    by the ledger left unknown)."""
     count = len(ended["id"])
     return Requests(
         sent=np.array(ended["t_sent"], dtype=np.float64),
@@ -171,7 +174,10 @@ def ended_columns(ended: Fields, served: Mapping[str, int]) -> Requests:
         served=_codes(served, ended["served_by"]),
         degraded=np.fromiter(map(is_not, ended["degraded"], repeat(None)), dtype=np.bool_, count=count),
         eval_pass=_codes(_EVAL_CODE, ended["eval_pass"]),
+        stopped=np.array(ended["stopped"], dtype=np.bool_),
+        serving_row=np.full(count, NONE, dtype=np.int64),
         ledger_served=np.full(count, NONE, dtype=np.int16),
+        attribution=np.full(count, NONE, dtype=np.int16),
     )
 
 
@@ -194,7 +200,10 @@ def sent_columns(sent: Sequence[Sent]) -> Requests:
         served=np.full(count, NONE, dtype=np.int16),
         degraded=np.zeros(count, dtype=np.bool_),
         eval_pass=np.full(count, NONE, dtype=np.int16),
+        stopped=np.zeros(count, dtype=np.bool_),
+        serving_row=np.full(count, NONE, dtype=np.int64),
         ledger_served=np.full(count, NONE, dtype=np.int16),
+        attribution=np.full(count, NONE, dtype=np.int16),
     )
 
 
@@ -205,8 +214,10 @@ def ledger_columns(rows: Fields, provider_code: Mapping[str, int], request: Ints
     count = len(ids)
     return Ledger(
         t=np.array(rows["t"], dtype=np.float64),
+        t_end=np.array(rows["t_end"], dtype=np.float64),
         provider=_codes(provider_code, rows["provider"]),
         status=np.array(rows["status"], dtype=np.int16),
+        completed=np.fromiter(map(CallEnd.COMPLETED.value.__eq__, rows["end"]), dtype=np.bool_, count=count),
         input_tokens=np.array(rows["input_tokens"], dtype=np.int64),
         output_tokens=np.array(rows["output_tokens"], dtype=np.int64),
         request=np.full(count, NONE, dtype=np.int64) if request is None else request,

@@ -87,16 +87,16 @@ def test_plan_prints_the_timeline_the_segments_and_what_cannot_be_decided(capsys
 
 
 def test_plan_json_is_machine_readable(capsys):
-    assert main(["plan", "--json", "--set", "load.users=10", OUTAGE]) == 0  # too few users to decide 99.5%
+    assert main(["plan", "--json", "--set", "load.users=10", OUTAGE]) == 0  # too few users to decide 99%
     plan = json.loads(capsys.readouterr().out)
     assert [segment["name"] for segment in plan["segments"]] == ["baseline", "primary-503", "recovery"]
     assert plan["faults"][0]["steps"][0] == {
-        "offset": 28.0,
+        "offset": 30.0,
         "action": "inject",
         "settings": {"rate": "100%", "status": 503},
         "active": True,
     }
-    assert any("765" in warning for warning in plan["warnings"])
+    assert any("99% needs 381" in warning for warning in plan["warnings"])
 
 
 def test_plan_of_an_invalid_file_exits_2(capsys):

@@ -37,11 +37,18 @@ def test_a_scenario_becomes_the_config_of_its_load(tmp_path: Path) -> None:
     assert cfg.served_by.provider("") is None
     assert cfg.eval_set == (ROOT / "scenarios" / "evals" / "general.jsonl").resolve()
     assert (cfg.mix.chat_stream, cfg.mix.chat, cfg.mix.eval) == (0.6, 0.3, 0.1)
-    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration, cfg.shape.kind) == (90, 45, 100, "constant")
+    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration, cfg.shape.kind) == (100, 100, 100, "constant")
     assert (cfg.client_timeout, cfg.max_tokens, cfg.wait.min, cfg.wait.max) == (20, 48, 0.2, 0.8)
     assert cfg.stop_grace == pytest.approx(1.5 * (0.5 + 48 / 80 + 0.1))  # the slowest provider's p99, padded
     assert cfg.records.is_absolute()
     assert LoadConfig.model_validate_json(cfg.model_dump_json()) == cfg
+
+
+def test_a_scaled_scenario_loads_as_long_as_scaled_at_the_same_pace(tmp_path: Path) -> None:
+    scenario = load_scenario(OUTAGE, scale=0.4)
+    cfg = LoadConfig.from_scenario(scenario, target_url="http://127.0.0.1:9000", records=tmp_path / "r", run_id="r")
+    assert (cfg.shape.users, cfg.shape.spawn_rate, cfg.shape.duration) == (100, 100, 40)
+    assert (cfg.client_timeout, cfg.wait.min, cfg.wait.max) == (20, 0.2, 0.8)
 
 
 def test_an_explicit_served_by_map_wins_over_names_and_models(tmp_path: Path) -> None:

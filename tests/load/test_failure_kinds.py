@@ -61,7 +61,9 @@ def test_a_refused_connection_is_recorded_as_refused(tmp_path: Path) -> None:
     assert records.event(LoadEventKind.SUMMARY).detail["failures"] == len(records.ended)
 
 
-def test_requests_still_in_flight_after_the_stop_grace_end_as_timeouts(tmp_path: Path, target: TargetServer) -> None:
+def test_requests_still_in_flight_after_the_stop_grace_end_as_timeouts_marked_stopped(
+    tmp_path: Path, target: TargetServer
+) -> None:
     target.target.settings.ttft = 30.0
     cfg = config(
         tmp_path,
@@ -79,5 +81,6 @@ def test_requests_still_in_flight_after_the_stop_grace_end_as_timeouts(tmp_path:
         assert ended.error_kind is ErrorKind.TIMEOUT
         assert ended.error is not None
         assert "stop grace" in ended.error
+        assert ended.stopped  # the stop's doing: the verdict of an aborted run does not blame the target
         assert 0.5 <= ended.t_ended - stop < 0.5 + 1.5
     assert records.event(LoadEventKind.SUMMARY).detail["requests"] == 3

@@ -37,6 +37,21 @@ class Scripted:
             headers={"Authorization": "Bearer k", "x-request-id": request_id},
         )
 
+    def stream_giving_up(self, provider: str, request_id: str, after: float = 0.1) -> bool:
+        """Stream from ``provider``, leaving when no byte has come for ``after`` seconds (a
+        gateway's stream timeout); whether the stream ended."""
+        body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 5, "stream": True}
+        headers = {"Authorization": "Bearer k", "x-request-id": request_id}
+        url = f"{self.mock.url(provider)}/chat/completions"
+        try:
+            with self.http.stream(
+                "POST", url, json=body, headers=headers, timeout=httpx.Timeout(5, read=after)
+            ) as answer:
+                answer.read()
+        except httpx.ReadTimeout:
+            return False
+        return True
+
     def retry_with_waits(self, request_id: str, waits: list[float]) -> None:
         """Call ``oai``; after each failure wait the next of ``waits`` and call again."""
         for wait in [*waits, None]:
@@ -71,6 +86,22 @@ def fails_over_with_a_circuit_breaker(client: Scripted) -> None:
             continue
         failures += 1
         client.call("anth", request_id)  # the fallback, for this request and while the breaker is open
+        time.sleep(0.05)
+
+
+def keeps_streaming_from_a_stalling_provider(client: Scripted) -> None:
+    for index in range(30):
+        client.stream_giving_up("oai", f"user-{index}")
+        time.sleep(0.05)
+
+
+def stops_streaming_from_a_stalling_provider(client: Scripted) -> None:
+    failures = 0
+    for index in range(12):
+        if failures < 5 and client.stream_giving_up("oai", f"user-{index}"):
+            continue
+        failures += 1
+        client.call("anth", f"user-{index}")
         time.sleep(0.05)
 
 
@@ -120,6 +151,14 @@ CASES = [
         backs_off_exponentially,
     ),
     Case("hammering_failed_provider", {"http_error": {"status": 503}}, hammers, fails_over_with_a_circuit_breaker),
+    # Every stream answers 200, sends a token, then stalls: a gateway that gives up on
+    # each and calls again at once hammers it as surely as one that gets 503s.
+    Case(
+        "hammering_failed_provider",
+        {"slow_tokens": {"inter_token": "2s"}},
+        keeps_streaming_from_a_stalling_provider,
+        stops_streaming_from_a_stalling_provider,
+    ),
 ]
 
 

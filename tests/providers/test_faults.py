@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import time
@@ -231,3 +232,48 @@ def test_openai_rate_limit_headers_and_error_shape_on_429(mock: Mock) -> None:
     assert answer.headers["retry-after"] == "3"
     assert answer.headers["x-ratelimit-limit-requests"]
     assert json.loads(answer.text)["error"]["code"] == "rate_limit_exceeded"
+
+
+def wait_for_rows(mock: Mock, count: int) -> list[dict[str, object]]:
+    """The ledger once it holds ``count`` rows (a row is billed when its call ends)."""
+    deadline = time.monotonic() + 5
+    while len(rows := mock.ledger()) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return rows
+
+
+def test_the_ledger_says_how_each_call_ended_from_the_providers_side(mock: Mock) -> None:
+    """Whole answers are completed; an error, a cut stream and a hang are failed; a client
+    that leaves a healthy stream midway disconnected, and the row bills what was sent."""
+    assert chat(mock, "oai", stream=True).status_code == 200
+    assert chat(mock, "anth").status_code == 200
+    mock.behave("cut", "anth", "stream_cut", {"mode": "truncate", "after_tokens": 2})
+    assert chat(mock, "anth", stream=True).status_code == 200
+    mock.behave("down", "oai", "http_error", {"status": 503})
+    assert chat(mock, "oai").status_code == 503
+    mock.behave("hang", "anth", "hang", {}, ttl_s=60)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            f"{mock.url('anth')}/v1/messages",
+            json={"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]},
+            headers=ANTHROPIC_HEADERS,
+            timeout=0.3,
+        )
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 40, "stream": True}
+    with httpx.stream(
+        "POST", f"{mock.url('paced')}/chat/completions", json=body, headers=OPENAI_HEADERS, timeout=10
+    ) as response:
+        deltas = (json.loads(line[6:])["choices"][0]["delta"] for line in response.iter_lines() if line[6:7] == "{")
+        tokens = list(itertools.islice((delta for delta in deltas if delta.get("content")), 3))
+    assert len(tokens) == 3
+    ends = [(row["provider"], row["status"], row["end"]) for row in wait_for_rows(mock, 6)]
+    assert ends == [
+        ("oai", 200, "completed"),
+        ("anth", 200, "completed"),
+        ("anth", 200, "failed"),
+        ("oai", 503, "failed"),
+        ("anth", 499, "failed"),
+        ("paced", 200, "client_disconnected"),
+    ]
+    left = mock.ledger()[-1]
+    assert 3 <= left["output_tokens"] < 40  # what was sent before the client left

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from chaos.errors import ChaosError
 from chaos.evals import EvalCase, load_eval_set
-from chaos.kinds import ClientFinding
+from chaos.kinds import CallEnd, ClientFinding
 from chaos.providers.admin_models import StoredBehaviour
 from chaos.providers.behaviours import BehaviourError, Behaviours
 from chaos.providers.findings import Thresholds, client_findings
@@ -195,6 +195,7 @@ def row(
         "stream": False,
         "status": status,
         "request_id": request_id,
+        "end": "completed" if 200 <= status < 300 else "client_disconnected" if status == 499 else "failed",
         **extra,
     }
     return LedgerRow.model_validate(fields)
@@ -272,6 +273,7 @@ def test_calls_in_flight_when_a_streak_ends_are_not_hammering() -> None:
             model="m",
             stream=False,
             status=503,
+            end=CallEnd.FAILED,
             request_id=f"f{i}",
         )
         for i in range(5)
@@ -285,12 +287,23 @@ def test_calls_in_flight_when_a_streak_ends_are_not_hammering() -> None:
             model="m",
             stream=False,
             status=503,
+            end=CallEnd.FAILED,
             request_id=f"c{i}",
         )
         for i in range(35)
     ]
     probe = [
-        LedgerRow(t=5.5, t_end=5.5, provider="p", endpoint="/", model="m", stream=False, status=503, request_id="probe")
+        LedgerRow(
+            t=5.5,
+            t_end=5.5,
+            provider="p",
+            endpoint="/",
+            model="m",
+            stream=False,
+            status=503,
+            end=CallEnd.FAILED,
+            request_id="probe",
+        )
     ]
     assert client_findings(failing + in_flight + probe) == []
     late = [
@@ -302,6 +315,7 @@ def test_calls_in_flight_when_a_streak_ends_are_not_hammering() -> None:
             model="m",
             stream=False,
             status=503,
+            end=CallEnd.FAILED,
             request_id=f"l{i}",
         )
         for i in range(5)
@@ -320,6 +334,7 @@ def test_calls_after_the_providers_own_retry_after_are_not_hammering() -> None:
             model="m",
             stream=False,
             status=429,
+            end=CallEnd.FAILED,
             retry_after_s=1.0,
             request_id=f"f{i}",
         )
@@ -334,8 +349,33 @@ def test_calls_after_the_providers_own_retry_after_are_not_hammering() -> None:
             model="m",
             stream=False,
             status=200,
+            end=CallEnd.COMPLETED,
             request_id=f"a{i}",
         )
         for i in range(10)
     ]
     assert client_findings(limited + after_the_wait) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "end"),
+    [(200, "client_disconnected"), (499, "client_disconnected"), (200, "failed")],
+    ids=["abandoned-stream", "abandoned-before-an-answer", "cut-stream"],
+)
+def test_a_client_that_keeps_calling_a_provider_whose_calls_it_abandons_or_that_cuts_them_is_hammering(
+    status: int, end: str
+) -> None:
+    """Five calls that never completed (the gateway gave up on a slow stream, or the
+    provider cut it), then ten more within the cool-down: a provider that times out or
+    cuts streams is a failing provider, even when its status said 200."""
+    streak = [row(i, i * 0.1, status, request_id=f"s{i}", end=end) for i in range(5)]
+    more = [row(10 + i, 1.5 + i * 0.1, status, request_id=f"m{i}", end=end) for i in range(10)]
+    (finding,) = client_findings(streak + more)
+    assert finding.kind is ClientFinding.HAMMERING_FAILED_PROVIDER
+    completed = [r.model_copy(update={"end": CallEnd.COMPLETED, "status": 200}) for r in streak + more]
+    assert client_findings(completed) == []
+
+
+def test_a_call_again_right_after_an_abandoned_one_is_a_retry_without_backoff() -> None:
+    rows = [row(1, 0.0, 200, end="client_disconnected"), row(2, 0.12, 200)]
+    assert kinds(rows) == {ClientFinding.NO_BACKOFF}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chaos import __version__
 from chaos.journal import Journal, RunStatus
 from chaos.kinds import FaultAction
 from tests.run.harness import FALLBACK, chaos_run, restored_every_injection, unnamed_files
@@ -65,6 +66,7 @@ def test_a_gateway_without_fallback_fails_on_availability_during_the_outage(tmp_
     assert journal.scenario_text == FALLBACK.read_text()  # as written: the secret a ${...} reference
     assert journal.overrides == [BROKEN_FALLBACK]
     assert {"chaos", "python", "locust", "toxiproxy"} <= set(journal.versions)
+    assert journal.versions["target"] == __version__  # target.version: the gateway's /healthz says it
     assert journal.t0 is not None
     assert journal.started_at < journal.t0 < (journal.ended_at or 0)
     assert [(e.fault, e.action) for e in journal.events] == [

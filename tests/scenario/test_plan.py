@@ -84,7 +84,8 @@ def test_estimate_is_users_over_response_plus_wait():
 
 
 def test_warns_when_so_few_requests_cannot_decide_an_objective():
-    plan = build_plan(scenario(faults=[fault("a", 20, 10)]))
+    # Inflated answers change nobody's latency: 8 req/s throughout
+    plan = build_plan(scenario(faults=[fault("a", 20, 10, token_inflation={"factor": 2})]))
     needs = {(n.slo, n.segment): n for n in plan.needs}
     availability = needs[("availability", "a")]
     assert availability.needed == 765
@@ -110,6 +111,17 @@ def test_alert_rule_that_can_never_fire_is_reported():
     )
     (alert,) = plan.alerts
     assert "can never fire for eval_pass_rate: a 90% objective burns at most 10x" in alert.problems
+
+
+def test_an_abort_rule_with_a_trailing_window_is_said_to_reach_back_before_a_fault():
+    """below 80% over 10 s: at a fault's onset the window still holds 10 s from before it,
+    so a total outage trips the rule 2 s after it at the earliest (the real runs: 2-4 s)."""
+    plan = build_plan(scenario(abort=[{"slo": "availability", "below": 0.8, "over": 10}, {"max_cost_usd": 5}]))
+    assert plan.aborts == (
+        "slo availability below 80% over 10s: checked every second over the last 10s, so after a fault's onset "
+        "the window still holds up to 10s from before it; a total outage trips it 2s after its onset at the earliest",
+        "max_cost_usd 5: the money billed so far, checked every second",
+    )
 
 
 def test_ramp_reaches_its_last_value_on_the_last_update():
@@ -160,3 +172,72 @@ def test_steps_apply_settings_in_order_and_inject_the_base_first():
         (30, FaultAction.UPDATE, 3.0, 0.2),
         (40, FaultAction.RESTORE, 3.0, 0.2),
     ]
+
+
+TWO_PROVIDERS = {
+    "primary": {"api": "openai", "model": "m", "latency": {"ttft": 0.5, "jitter": 0.1, "tokens_per_s": 50}},
+    # 0.25 s + 50 tokens at 100/s = 0.75 s: with the 1 s wait, 20 users make 20 / 1.75 req/s
+    "secondary": {"api": "openai", "model": "n", "latency": {"ttft": 0.25, "jitter": 0.05, "tokens_per_s": 100}},
+}
+
+
+def rates(plan):
+    return {s.name: s.requests / (s.end - s.start) for s in plan.spans if s.judged}
+
+
+def test_a_provider_taken_out_by_a_fault_is_replaced_by_the_next_in_the_plan():
+    plan = build_plan(scenario(providers=TWO_PROVIDERS, faults=[fault("a", 20, 20, http_error={"status": 503})]))
+    assert rates(plan) == {
+        "baseline": pytest.approx(8.0),
+        "a": pytest.approx(20 / 1.75),
+        "recovery": pytest.approx(8.0),
+    }
+
+
+def test_a_partial_fault_moves_its_share_and_a_flap_only_while_on():
+    half = fault("a", 20, 20, http_error={"status": 503, "rate": 0.5})
+    plan = build_plan(scenario(providers=TWO_PROVIDERS, faults=[half]))
+    assert rates(plan)["a"] == pytest.approx(20 / (0.5 * 1.5 + 0.5 * 0.75 + 1))
+    flap = {**fault("a", 20, 20, http_error={"status": 503}), "schedule": {"flap": {"on": 5, "off": 5}}}
+    plan = build_plan(scenario(providers=TWO_PROVIDERS, faults=[flap]))
+    assert rates(plan)["a"] == pytest.approx((8.0 + 20 / 1.75) / 2)
+
+
+def test_with_every_provider_out_users_cycle_on_their_think_time():
+    down = {"name": "a", "at": 20, "for": 20, "network": {"provider": "primary", "toxic": "down"}}
+    plan = build_plan(scenario(faults=[down]))
+    assert rates(plan)["a"] == pytest.approx(20 / 1.0)  # answered at once; the mean wait is 1 s
+
+
+def test_a_quota_serves_its_rate_and_moves_the_rest():
+    quota = fault("a", 20, 20, rate_limit={"rpm": 120})  # 2 req/s of the 8 the load asks for
+    plan = build_plan(scenario(providers=TWO_PROVIDERS, faults=[quota]))
+    moved = 1 - 2 / 8
+    assert rates(plan)["a"] == pytest.approx(20 / ((1 - moved) * 1.5 + moved * 0.75 + 1))
+
+
+def test_no_request_starts_in_the_stop_grace():
+    plan = build_plan(scenario())
+    (grace,) = [s for s in plan.spans if s.name == "grace"]
+    assert grace.requests == 0
+
+
+def test_the_requests_in_flight_at_an_onset_are_not_counted_for_the_segment_before():
+    plan = build_plan(scenario(faults=[fault("a", 20, 10, token_inflation={"factor": 2})]))
+    needs = {(n.slo, n.segment): n for n in plan.needs}
+    # 20 users each waiting 1.5 s of their 2.5 s cycle: 12 in flight at 20 s
+    assert needs[("availability", "baseline")].expected == pytest.approx(80 - 12)
+    assert needs[("availability", "recovery")].expected == pytest.approx(400)  # a restore moves nobody
+
+
+def test_an_expectation_the_run_ends_too_early_to_decide_is_warned_about():
+    late = scenario(
+        faults=[fault("a", 20, 55, token_inflation={"factor": 2})],
+        expect=[
+            {"recovers_to": "primary", "within": "15s"},
+            {"detect": "page", "slo": "availability", "during": "a", "within": "80s"},
+        ],
+    )
+    warnings = build_plan(late).warnings
+    assert any(w.startswith("recovers_to primary: the load runs 15s after a is restored") for w in warnings)
+    assert any(w.startswith("detect page on availability: the load ends 1m10s after a starts") for w in warnings)

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos.kinds import ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
+from chaos.kinds import CallEnd, ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
 from chaos.records import FaultEvent, LedgerRow, LoadEvent, ProxyCounters, Record, RequestEnded, RequestSent
 from chaos.scenario.model import Scenario
 from chaos.slo.builder import RunDataBuilder
@@ -65,12 +65,16 @@ class Run:
         error: ErrorKind = ErrorKind.HTTP_5XX,
         ends: bool = True,
         request_id: str | None = None,
+        stopped: bool = False,
     ) -> str:
-        """One request sent at ``sent``; ``ends=False`` leaves it in flight (no end record)."""
+        """One request sent at ``sent``; ``ends=False`` leaves it in flight (no end record);
+        ``stopped`` ends it as the load does one still in flight when its stop grace ran out."""
         request_id = request_id or f"r{next(self._ids)}"
         stream = kind is RequestKind.CHAT_STREAM
         common = {"id": request_id, "kind": kind, "endpoint": "/v1/chat/completions", "stream": stream}
         self.records.append(RequestSent(**common, t_sent=T0 + sent))
+        if stopped:
+            ok, error = False, ErrorKind.TIMEOUT
         if ends:
             first = sent + (ttft if ttft is not None else duration)
             self.records.append(
@@ -80,13 +84,14 @@ class Run:
                     t_headers=T0 + sent + 0.01 if ok else None,
                     t_first_token=T0 + first if ok else None,
                     t_ended=T0 + sent + duration,
-                    status=200 if ok else 503,
+                    status=200 if ok else None if stopped else 503,
                     outcome=Outcome.OK if ok else Outcome.FAILED,
                     error_kind=None if ok else error,
                     served_by=served if ok else None,
                     degraded=degraded,
                     eval_pass=eval_pass if ok else None,
                     eval_id="q" if kind is RequestKind.EVAL else None,
+                    stopped=stopped,
                 )
             )
         return request_id
@@ -111,13 +116,17 @@ class Run:
         input_tokens: int = 0,
         output_tokens: int = 0,
         canary: bool = False,
+        duration: float = 0.1,
+        end: CallEnd | None = None,
     ) -> None:
+        """A call the provider received at ``t`` and ended ``duration`` later (completed
+        for a 2xx, failed otherwise, unless ``end`` says)."""
         seq = sum(isinstance(record, LedgerRow) for record in self.records) + 1
         self.records.append(
             LedgerRow(
                 seq=seq,
                 t=T0 + t,
-                t_end=T0 + t + 0.1,
+                t_end=T0 + t + duration,
                 provider=provider,
                 endpoint="/v1/chat/completions",
                 model="m",
@@ -127,6 +136,7 @@ class Run:
                 output_tokens=output_tokens,
                 request_id=request_id,
                 canary=canary,
+                end=end or (CallEnd.COMPLETED if 200 <= status < 300 else CallEnd.FAILED),
             )
         )
 

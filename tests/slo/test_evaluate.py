@@ -39,6 +39,17 @@ def test_verdict_precedence_aborted_fail_inconclusive_pass(judged, aborted, gate
     assert (result.verdict, result.exit_code) == expected
 
 
+def test_an_aborted_verdict_names_what_had_failed_before_the_abort():
+    slos = [slo(Verdict.FAIL, "primary-503"), slo(Verdict.PASS), slo(Verdict.INCONCLUSIVE, "recovery")]
+    result = overall(slos, [expectation(Verdict.FAIL)], aborted=ABORTED, baseline_gate_failed=False)
+    assert result.reason == (
+        "aborted by max_cost_usd 5: billed $6; failed before the abort: availability in primary-503; "
+        "recovers_to: primary"
+    )
+    clean = overall([slo(Verdict.PASS)], [], aborted=ABORTED, baseline_gate_failed=False)
+    assert clean.reason == "aborted by max_cost_usd 5: billed $6; nothing had failed before it"
+
+
 def test_a_failed_gate_reads_inconclusive_baseline_with_the_slos_that_failed():
     result = overall([slo(Verdict.FAIL)], [], aborted=None, baseline_gate_failed=True)
     assert result.reason.startswith("baseline: ")
@@ -77,6 +88,7 @@ def test_an_evaluation_round_trips_through_json():
     run.many(10, 100, 500)
     run.fault("outage", 40, 50)
     run.many(40, 50, 20, ok=False)
+    run.stop(100)
     evaluation = evaluate(sc, run.data(sc), aborted=ABORTED)
     text = evaluation.model_dump_json()
     assert Evaluation.model_validate_json(text) == evaluation

@@ -51,6 +51,7 @@ def timelines(draw):
             "load_end": load_end,
             "settle": draw(st.integers(0, 20)),
             "stop_grace": draw(st.integers(0, 10)),
+            "min_segment": draw(st.sampled_from([0, 1, 5])),
         },
     )
 
@@ -106,6 +107,7 @@ def judged(run: Run):
 def test_adding_a_failed_request_never_improves_any_sli(existing, at, kind, ends):
     run = Run()
     run.fault("f", 50, 70)
+    run.stop(100)
     for sent, duration, ok, request_kind, degraded, passed in existing:
         run.request(
             sent,

@@ -49,6 +49,7 @@ def test_segments_follow_the_actual_times_not_the_intended_ones():
     run.request(20.3)
     run.request(30.45)
     run.request(30.55)
+    run.stop(100)
     evaluation = evaluate(sc, run.data(sc))
     assert [(s.name, s.start, s.end) for s in evaluation.spans[1:4]] == [
         ("baseline", 10, 20.25),
@@ -59,15 +60,17 @@ def test_segments_follow_the_actual_times_not_the_intended_ones():
 
 
 def test_a_request_in_flight_when_a_fault_starts_is_judged_with_that_fault() -> None:
-    """Sent at 19.8 s and cut at 20.3 s by the fault that began at 20 s: the fault's
-    failure, not the baseline's. One that ended at 19.95 s stays in the baseline."""
+    """Sent at 19.8 s and cut at 20.3 s by the network fault that began at 20 s (a toxic
+    acts on live connections): the fault's failure, not the baseline's. One that ended at
+    19.95 s stays in the baseline."""
     sc = scenario()
     run = Run()
-    run.fault("a", 20, 30)
+    run.fault("a", 20, 30, kind="network")
     run.request(19.7, duration=0.25)
     run.request(19.8, duration=0.5, ok=False)
     run.request(25.0)
     run.request(29.9, duration=5.0)  # in flight at the restore: still the fault's, by its start
+    run.stop(100)
     evaluation = evaluate(sc, run.data(sc))
     assert {s.name: (s.requests, s.failed) for s in evaluation.segments} == {
         "baseline": (1, 0),
@@ -85,7 +88,7 @@ def test_a_fault_without_a_restore_lasts_until_the_load_stops_and_ramps_do_not_c
         run_id="r", fault="b", kind="k", action=FaultAction.INJECT, t_intended=T0, t_actual=T0 + 1, ok=False
     )
     late = FaultEvent(run_id="r", fault="c", kind="k", action=FaultAction.INJECT, t_intended=T0, t_actual=T0 + 95)
-    assert fault_windows([*events, failed, late], T0, 90.0) == [Window("a", 20.0, 90.0)]
+    assert fault_windows([*events, failed, late], T0, 90.0, together=1.0) == [Window("a", 20.0, 90.0)]
 
 
 def test_requests_still_in_flight_at_the_end_time_out_in_their_own_segment():
@@ -113,4 +116,53 @@ def test_faults_meant_together_are_cut_together() -> None:
         event("a", FaultAction.RESTORE, 60.0, 60.006),
         event("b", FaultAction.RESTORE, 60.0, 60.013),
     ]
-    assert fault_windows(events, T0, 90.0) == [Window("a", 30.004, 60.013), Window("b", 30.004, 60.013)]
+    assert fault_windows(events, T0, 90.0, together=1.0) == [Window("a", 30.004, 60.013), Window("b", 30.004, 60.013)]
+
+
+def test_a_segment_shorter_than_the_scenario_s_minimum_is_not_judged() -> None:
+    """The real run: ``a`` and ``b`` injected together at 12 s; on an abort at 17.38 s the
+    restores went one by one, each recorded at its own time, so ``a`` alone made a segment
+    from 17.381 s to 17.385 s, judged on the 3 requests sent in it: availability FAIL 0/3.
+    Shorter than the minimum (``min_segment``, 1 s by default), it is not judged."""
+    sc = scenario()
+    run = Run()
+    run.many(10, 17.3, 73)
+    run.records += [
+        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.INJECT, t_intended=T0 + 12, t_actual=T0 + t)
+        for f, t in (("a", 12.0), ("b", 12.01))
+    ] + [
+        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.RESTORE, t_intended=T0 + t, t_actual=T0 + t)
+        for f, t in (("b", 17.381), ("a", 17.385))
+    ]
+    for sent in (17.382, 17.383, 17.384):
+        run.request(sent, duration=0.01, ok=False)
+    run.stop(17.4)
+    evaluation = evaluate(sc, run.data(sc))
+    assert [(s.name, s.start, s.end, s.judged) for s in evaluation.spans[2:4]] == [
+        ("a+b", 12.0, 17.381, True),
+        ("short", 17.381, 17.385, False),
+    ]
+    assert {r.segment for r in evaluation.slos} == {"baseline", "a+b"}
+
+
+def test_a_fault_that_landed_late_cuts_the_timeline_at_its_own_start() -> None:
+    """Meant together at 20 s: ``b`` landed 0.4 s after ``a`` (within the minimum segment:
+    cut together), ``c`` 3 s after it (cut at its own start, as DESIGN.md says); their
+    restores, meant together at 40 s, within 20 ms of each other, cut together."""
+
+    def event(fault: str, action: FaultAction, intended: float, actual: float) -> FaultEvent:
+        return FaultEvent(
+            run_id="r", fault=fault, kind="network", action=action, t_intended=T0 + intended, t_actual=T0 + actual
+        )
+
+    events = [
+        event("a", FaultAction.INJECT, 20.0, 20.01),
+        event("b", FaultAction.INJECT, 20.0, 20.41),
+        event("c", FaultAction.INJECT, 20.0, 23.0),
+        *(event(f, FaultAction.RESTORE, 40.0, 40.0 + i / 100) for i, f in enumerate("abc")),
+    ]
+    assert fault_windows(events, T0, 90.0, together=1.0) == [
+        Window("a", 20.01, 40.02),
+        Window("b", 20.01, 40.02),
+        Window("c", 23.0, 40.02),
+    ]

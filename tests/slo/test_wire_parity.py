@@ -14,7 +14,7 @@ import msgspec
 import pytest
 from pydantic import BaseModel
 
-from chaos.kinds import ClientFinding, ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
+from chaos.kinds import CallEnd, ClientFinding, ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
 from chaos.records import (
     AnyRecord,
     FaultEvent,
@@ -62,6 +62,7 @@ EVERY_FIELD: list[BaseModel] = [
         eval_id="q1",
         eval_pass=False,
         worker="w1",
+        stopped=True,
     ),
     LoadEvent(event=LoadEventKind.WORKER_LOST, t=12.0, worker="w2", detail={"why": "heartbeat"}),
     FaultEvent(
@@ -84,6 +85,7 @@ EVERY_FIELD: list[BaseModel] = [
         model="m",
         stream=True,
         status=429,
+        end=CallEnd.CLIENT_DISCONNECTED,
         fault="a+b",
         retry_after_s=2.0,
         input_tokens=11,

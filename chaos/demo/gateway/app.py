@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from chaos import __version__
 from chaos.demo.gateway.config import Break, GatewayConfig
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.router import Degraded, Router, Served, Unavailable
@@ -62,6 +63,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     upstream = Upstream(
         connect_timeout=config.tuning.connect_timeout if timed else None,
         read_timeout=config.tuning.total_timeout if timed else None,
+        forward_request_id=config.tuning.forward_request_id,
     )
     quality = None
     if config.eval_set is not None and config.works(Break.QUALITY_GUARD):
@@ -89,6 +91,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "status": "ok",
+            "version": __version__,
             "providers": [p.name for p in router.config.providers],
             "breakers": {name: breaker.state.value for name, breaker in router.breakers.items()},
             "demoted": [p.name for p in router.config.providers if router.quality and router.quality.demoted(p.name)],

@@ -76,6 +76,9 @@ class Tuning:
     canary_min_samples: int = 3
     canary_threshold: float = 0.7
     canary_restore: int = 12  # canaries in a row that must pass to undo a demotion
+    # Pass each request's x-request-id on to its providers. LiteLLM's proxy does not: with
+    # false the gateway behaves like it, and the ledger attributes its calls by time.
+    forward_request_id: bool = True
 
 
 @dataclass(frozen=True)

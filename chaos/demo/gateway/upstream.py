@@ -77,8 +77,10 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-def _request(provider: ProviderConfig, chat: Chat) -> tuple[str, dict[str, str], dict[str, Any]]:
-    headers = {"x-request-id": chat.request_id, "content-type": "application/json"}
+def _request(provider: ProviderConfig, chat: Chat, *, forward_id: bool) -> tuple[str, dict[str, str], dict[str, Any]]:
+    headers = {"content-type": "application/json"}
+    if forward_id:
+        headers["x-request-id"] = chat.request_id
     if chat.canary:
         headers["x-chaos-canary"] = "1"
     if provider.api == "anthropic":
@@ -109,8 +111,9 @@ class Upstream:
     """Streams chats from providers over one pooled HTTP client (aiohttp: far less per-request
     work than httpx, which matters when the gateway is the busiest process of a run)."""
 
-    def __init__(self, *, connect_timeout: float | None, read_timeout: float | None) -> None:
+    def __init__(self, *, connect_timeout: float | None, read_timeout: float | None, forward_request_id: bool) -> None:
         self._timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout)
+        self._forward_id = forward_request_id
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -124,21 +127,24 @@ class Upstream:
             await self._session.close()
 
     def open(self, provider: ProviderConfig, chat: Chat) -> AbstractAsyncContextManager[Stream]:
-        return _Opening(self._client(), provider, chat)
+        return _Opening(self._client(), provider, chat, forward_id=self._forward_id)
 
 
 class _Opening:
     """``async with upstream.open(...) as stream``: the response is closed on exit, which
     is how a stream is cut short (the provider sees the disconnect and bills what it sent)."""
 
-    def __init__(self, client: aiohttp.ClientSession, provider: ProviderConfig, chat: Chat) -> None:
+    def __init__(
+        self, client: aiohttp.ClientSession, provider: ProviderConfig, chat: Chat, *, forward_id: bool
+    ) -> None:
         self._client = client
         self._provider = provider
         self._chat = chat
+        self._forward_id = forward_id
         self._response: aiohttp.ClientResponse | None = None
 
     async def __aenter__(self) -> Stream:
-        url, headers, body = _request(self._provider, self._chat)
+        url, headers, body = _request(self._provider, self._chat, forward_id=self._forward_id)
         try:
             response = await self._client.post(url, headers=headers, data=json.dumps(body))
         except TimeoutError as exc:

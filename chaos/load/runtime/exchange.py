@@ -76,7 +76,7 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalCase | Non
     except gevent.Timeout:
         trace.fail(ErrorKind.TIMEOUT, f"no complete answer within the client timeout ({config.client_timeout:g}s)")
     except gevent.GreenletExit as exc:
-        trace.fail(ErrorKind.TIMEOUT, "still in flight when the stop grace ran out")
+        trace.cut_by_stop()
         reraise = exc
     except (OSError, HTTPParseError, AgentError) as exc:
         trace.fail(*classify(exc))

@@ -1,0 +1,90 @@
+"""Runs that did not end by themselves: killed (no STOP record: the judged timeline ends
+at the last record) or aborted (stopped early). Requests the stop cut are counted apart,
+never as failures of the target. Hand-made runs, hand-computed answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chaos.slo.evaluate import evaluate
+from chaos.slo.results import AbortDecision
+from chaos.wilson import Verdict
+from tests.slo.slo_runs import Run, scenario
+
+PAGE = {"severity": "page", "factor": 2.5, "long": "10s", "short": "2s", "min_samples": 5}
+KILLED = AbortDecision(rule="killed", reason="the run stopped before it finished its journal", at=25.6)
+
+
+def killed_run() -> Run:
+    """Ten requests a second from 10 s, each 0.5 s long; the run was killed at 25.6 s: the
+    five sent at 25.15-25.55 s have no end record, and nothing was recorded after 25.6 s.
+    The primary answers 503 from 20 s (``outage``, never restored): the gateway falls over."""
+    run = Run()
+    for index in range(156):
+        sent = 10.05 + index / 10
+        run.request(sent, duration=0.5, ends=sent + 0.5 <= 25.6, served="secondary" if sent >= 20 else "primary")
+    run.fault("outage", 20)
+    run.ledger(25.6, "secondary", duration=0.0)  # the last record
+    return run
+
+
+def test_a_killed_run_is_judged_until_its_last_record() -> None:
+    """The real run: killed at 25.6 s of a 100 s scenario. Judged as if the load had run
+    on, its 51 requests in flight became timeouts (availability FAIL 715/766); here the
+    timeline ends at 25.6 s and the five in flight at the kill are cut by it."""
+    sc = scenario(alerts=[PAGE])
+    evaluation = evaluate(sc, killed_run().data(sc), aborted=KILLED)
+    assert (evaluation.counts.load_end, evaluation.counts.horizon) == (25.6, 25.6)
+    assert (evaluation.counts.in_flight_at_end, evaluation.counts.cut_by_stop) == (5, 5)
+    assert [(s.name, s.start, s.end) for s in evaluation.spans] == [
+        ("warmup", 0, 10),
+        ("baseline", 10, 20),
+        ("outage", 20, 25.6),
+    ]
+    outage = next(s for s in evaluation.segments if s.name == "outage")
+    assert (outage.requests, outage.failed, outage.cut_by_stop) == (51, 0, 5)
+    availability = next(r for r in evaluation.slos if r.segment == "outage")
+    assert (availability.good, availability.total) == (51, 51)
+    assert len(evaluation.buckets.t) == 26
+    assert evaluation.alerts == []
+
+
+def test_alerts_never_fire_after_the_last_record_of_a_killed_run() -> None:
+    """Twenty requests in flight at the kill: left in flight, they would count as bad
+    in every window after it, and a page would fire 10 s after every process had died."""
+    run = Run()
+    run.many(10, 30, 200, duration=0.25)
+    run.many(29.5, 29.9, 20, ends=False)
+    run.ledger(30.5, "primary", duration=0.0)  # the last record
+    sc = scenario(alerts=[PAGE], slos={"availability": {"objective": "90%"}})
+    evaluation = evaluate(sc, run.data(sc), aborted=KILLED)
+    assert evaluation.alerts == []
+    assert (evaluation.counts.horizon, evaluation.counts.cut_by_stop) == (30.5, 20)
+
+
+@pytest.mark.parametrize(
+    ("aborted", "total", "cut", "verdict"),
+    [
+        (AbortDecision(rule="slo availability below 80% over 10s", reason="...", at=50.0), 500, 6, Verdict.PASS),
+        (None, 506, 0, Verdict.INCONCLUSIVE),
+    ],
+    ids=["aborted", "ran-its-course"],
+)
+def test_requests_cut_by_an_abort_s_stop_grace_are_counted_apart(
+    aborted: AbortDecision | None, total: int, cut: int, verdict: Verdict
+) -> None:
+    """Six requests still in flight when the load's stop grace ran out: after an abort
+    the stop came early, while their answers were on their way (the real run's were 3.5 s
+    off), so they are cut by the stop, not failures of the target. At the end of a run
+    that ran its course, the grace was long enough: they are timeouts (DESIGN.md)."""
+    run = Run()
+    run.many(10, 50, 500, duration=0.05)
+    run.many(49, 50, 6, stopped=True, duration=5.0)
+    run.stop(50)
+    sc = scenario(load={"duration": 50.0})
+    evaluation = evaluate(sc, run.data(sc), aborted=aborted)
+    (availability,) = evaluation.slos
+    assert (availability.good, availability.total, evaluation.counts.cut_by_stop) == (500, total, cut)
+    assert evaluation.segments[0].cut_by_stop == cut
+    assert availability.verdict is verdict
