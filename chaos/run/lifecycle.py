@@ -27,7 +27,7 @@ import structlog
 
 from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
-from chaos.journal import Journal, RunStatus, bills, versions, write_journal
+from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
 from chaos.load.launch import stop_deadline
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
@@ -37,6 +37,7 @@ from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
 from chaos.run.version import target_version
 from chaos.rundir import RunDir
+from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
 from chaos.slo.evaluate import evaluate
@@ -61,21 +62,20 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
     """Run ``loaded`` in the run directory ``path``; returns the final journal (also written there)."""
     scenario = loaded.scenario
     run_dir = RunDir(path)
-    journal = Journal(
+    start = RunStart(
         run_id=run_id,
-        status=RunStatus.RUNNING,
         scenario_name=scenario.name,
         scenario_path=str(loaded.path),
-        scenario_text=loaded.text,
         overrides=list(loaded.overrides),
         scale=loaded.scale,
         environment=scenario.environment.value,
         started_at=time.time(),
-        versions=versions(),
     )
+    journal = Journal.starting(start, loaded.text, versions())
     state = RunState()
     collector: Collector | None = None
     with _signals(asyncio.current_task(), state) as received:
+        write_start(path, start, loaded.text)
         write_journal(path, journal)
         try:
             async with _stack(loaded, run_dir, run_id) as stack:
@@ -102,7 +102,7 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
             state.aborted = AbortDecision(rule="signal", reason=reason, at=_offset(state))
         except EnvironmentProblem as exc:
             journal.problems.append(exc.message + (f"\n{exc.hint}" if exc.hint else ""))
-            journal.status = RunStatus.FAILED
+            journal.status = RunStatus.FAILED if state.t0 is not None else RunStatus.NOT_STARTED
             if state.t0 is None:  # nothing was measured: an environment error, not a verdict
                 _unjudged(run_dir, journal, exc.message, exc.exit_code)
                 raise
@@ -173,7 +173,7 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
         else:
             extra = {}
             if loaded.scenario.load.eval_set is not None:
-                extra["CHAOS_EVAL_SET"] = str(loaded.resolve(loaded.scenario.load.eval_set).resolve())
+                extra[contract.EVAL_SET] = str(loaded.resolve(loaded.scenario.load.eval_set).resolve())
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
             endpoints = await exits.enter_async_context(local)
             children = local.children

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from chaos.errors import quote
 from chaos.kinds import RequestKind
+from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
 from chaos.scenario.model import Stack, Target
@@ -53,6 +54,7 @@ _WARMUP_INPUTS: tuple[Loc, ...] = tuple(("load", key) for key in ("users", "spaw
 def check_scenario(parts: Parts, base_dir: Path) -> list[Issue]:
     checks = (
         _environment,
+        _placeholders,
         _hosts,
         _faults,
         _windows,
@@ -99,6 +101,25 @@ def _hosts(parts: Parts) -> Iterator[Issue]:
         elif "${" not in host and host not in allowed:
             message = f"host {quote(host)} is not in safety.allowed_hosts ({', '.join(allowed)})"
             yield Issue(loc, message, (("safety", "allowed_hosts"),))
+
+
+def _placeholders(parts: Parts) -> Iterator[Issue]:
+    """``{port}``, ``{provider.NAME.url}``, ... in the start command and the target's env."""
+    target, load = parts.target, parts.load
+    if target is None or load is None or parts.provider_names is None:
+        return
+    # A provider that is invalid itself is still a name: it hides no field here.
+    priced = {
+        name: name not in parts.providers or parts.providers[name].price is not None for name in parts.provider_names
+    }
+    names = contract.available(priced, eval_set=load.eval_set is not None)
+    because: tuple[Loc, ...] = (("providers",),)
+    for index, arg in enumerate(target.start or []):
+        for message in contract.check_placeholders(arg, names):
+            yield Issue(("target", "start", index), message, because)
+    for key, value in target.env.items():
+        for message in contract.check_placeholders(value, names):
+            yield Issue(("target", "env", key), message, because)
 
 
 def _urls(target: Target, stack: Stack) -> Iterator[tuple[Loc, str]]:

@@ -78,6 +78,11 @@ class Target(Strict):
         Api.OPENAI,
         description="The wire format the load speaks to the target (default openai, what most gateways take).",
     )
+    provider_api: Api | None = Field(
+        None,
+        description="The one wire format the target speaks to its providers: every provider is served in it "
+        "(default: each provider's own api).",
+    )
     model: str = Field(
         "gateway", description="The model name the load asks the target for (default gateway: the target routes it)."
     )
@@ -272,6 +277,20 @@ class Scenario(Strict):
         if isinstance(data, dict) and "slos" in data:
             return {**data, "slos": infer_slis(data["slos"])}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _serve_providers_in_the_target_api(cls, data: Any) -> Any:
+        """``target.provider_api`` is every provider's api: the one place that applies it."""
+        target = data.get("target") if isinstance(data, dict) else None
+        api = target.get("provider_api") if isinstance(target, dict) else None
+        providers = data.get("providers")
+        if api not in {member.value for member in Api} or not isinstance(providers, dict):
+            return data  # an api that is not one is refused at target.provider_api
+        served = {
+            name: {**entry, "api": api} if isinstance(entry, dict) else entry for name, entry in providers.items()
+        }
+        return {**data, "providers": served}
 
     def fault(self, name: str) -> Fault:
         return next(fault for fault in self.faults if fault.name == name)
