@@ -16,8 +16,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chaos.records import FaultAction, FaultEvent
+from chaos.kinds import FaultAction
+
+if TYPE_CHECKING:  # the plan cuts the timeline without building the record models
+    from chaos.records import FaultEvent
 
 BASELINE = "baseline"  # judged, before the first fault
 RECOVERY = "recovery"  # judged, fault-free after a fault (and its settle)

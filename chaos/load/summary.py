@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chaos.records import LoadEvent, LoadEventKind, Outcome, RequestEnded, RequestSent, parse_record
+from chaos.kinds import LoadEventKind, Outcome
+from chaos.records import LoadEvent, RequestEnded, RequestSent, parse_record
 
 
 @dataclass

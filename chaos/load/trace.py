@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from chaos.records import ErrorKind, Outcome, RequestEnded, RequestKind, RequestSent
+from chaos.kinds import ErrorKind, Outcome, RequestKind
+from chaos.records import RequestEnded, RequestSent
 
 
 @dataclass(slots=True)

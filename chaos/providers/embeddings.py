@@ -17,10 +17,10 @@ import msgspec
 import numpy as np
 from aiohttp import web
 
+from chaos.kinds import CallEnd
 from chaos.providers.requests import EmbeddingRequest
 from chaos.providers.text import seed_of
 from chaos.providers.wire import JSON_TYPE
-from chaos.records import CallEnd
 
 if TYPE_CHECKING:
     from chaos.providers.provider import Outcome

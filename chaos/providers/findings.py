@@ -37,7 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
-from chaos.records import CallEnd, ClientFinding, Finding, LedgerRow
+from chaos.kinds import CallEnd, ClientFinding
+from chaos.records import Finding, LedgerRow
 
 NON_RETRYABLE = frozenset({400, 401, 403, 404, 413, 422})
 

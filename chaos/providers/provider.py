@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
+from chaos.kinds import CallEnd
 from chaos.providers.anthropic_wire import AnthropicWire
 from chaos.providers.behaviours import Behaviours, Decision
 from chaos.providers.config import ProviderSpec
@@ -43,7 +44,6 @@ from chaos.providers.streaming import stream_reply
 from chaos.providers.text import filler_tokens, seed_of, split_tokens
 from chaos.providers.tools import choose_tool, tool_arguments
 from chaos.providers.wire import JSON_TYPE, Reply, ToolCall, Wire, retry_headers
-from chaos.records import CallEnd
 from chaos.scenario.base import Api
 from chaos.scenario.faults import RateLimit
 

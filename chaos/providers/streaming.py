@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from chaos.kinds import CallEnd
 from chaos.providers.wire import SSE_HEADERS, Frames, Reply, Wire
-from chaos.records import CallEnd
 from chaos.scenario.faults import CutMode, StreamCut
 
 if TYPE_CHECKING:

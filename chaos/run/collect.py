@@ -10,8 +10,9 @@ from __future__ import annotations
 import structlog
 
 from chaos.errors import ChaosError
+from chaos.kinds import LoadEventKind
 from chaos.providers.admin_client import AdminClient
-from chaos.records import LedgerRow, LoadEvent, LoadEventKind, ProxyCounters, dump_record, parse_record
+from chaos.records import LedgerRow, LoadEvent, ProxyCounters, dump_record, parse_record
 from chaos.run.jsonl import JsonlTail, JsonlWriter
 from chaos.rundir import RunDir
 from chaos.slo.live import LiveMonitor

@@ -22,7 +22,8 @@ import structlog
 
 from chaos.errors import ChaosError, EnvironmentProblem
 from chaos.faults import FaultContext, LiveFault, live_fault
-from chaos.records import FaultAction, FaultEvent
+from chaos.kinds import FaultAction
+from chaos.records import FaultEvent
 from chaos.run.jsonl import JsonlWriter
 from chaos.scenario.model import Scenario
 from chaos.scenario.timeline import FaultStep, fault_steps

@@ -15,7 +15,7 @@ class Strict(BaseModel):
     """Unknown keys are errors, models are immutable, aliases are what YAML spells, and a
     number is finite (``.inf`` and ``.nan`` are refused; each field states its range)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, defer_build=True)
 
 
 # Ranges several models share: what one machine's load generator can drive.

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ValidationError
 
 from chaos.errors import quote
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule

@@ -31,7 +31,7 @@ Requests are counted by when they start. Measured against the runs of the librar
 
 from __future__ import annotations
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario.faults import (
     BandwidthToxic,
     Container,

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from chaos.records import ClientFinding, RequestKind
+from chaos.kinds import ClientFinding, RequestKind
 from chaos.scenario.base import Name, Severity, Strict
 from chaos.scenario.units import Duration, Money, Percent, format_duration
 

@@ -9,7 +9,7 @@ segment in which it is active), a segment (``baseline``, ``recovery``, ``a+b``),
 
 from __future__ import annotations
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import CostSlo, EvalPassRateSlo, LatencyMetric, LatencySlo, RatioSlo, Slo
 from chaos.segments import JOINED_BY, OVERALL, Segment, Timeline

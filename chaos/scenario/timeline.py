@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from chaos.scenario.faults import Fault, FaultSpec
 from chaos.scenario.units import STRICT_UNITS, parse_duration
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario.base import MAX_SPAWN_RATE, MAX_USERS, MIN_SPAWN_RATE, Strict
 from chaos.scenario.units import Duration, Percent, format_percent
 

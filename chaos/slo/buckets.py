@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario.objectives import LatencyMetric
 from chaos.slo.data import KIND_CODE, Floats, Ints
 from chaos.slo.frame import Frame

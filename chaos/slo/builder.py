@@ -18,7 +18,8 @@ from typing import TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from chaos.records import FaultEvent, LoadEventKind, Record, dump_record
+from chaos.kinds import LoadEventKind
+from chaos.records import FaultEvent, Record, dump_record
 from chaos.scenario.model import Scenario
 from chaos.slo.attribution import attribute
 from chaos.slo.data import NONE, Codes, Floats, Ints, Ledger, ProxySeries, Requests, RunData

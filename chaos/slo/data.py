@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from chaos.records import FaultEvent, RequestKind
+from chaos.kinds import RequestKind
+from chaos.records import FaultEvent
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from chaos.scenario.estimate import stop_grace
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import Source

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field
 
-from chaos.records import LoadEventKind, Record, dump_record
+from chaos.kinds import LoadEventKind
+from chaos.records import Record, dump_record
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import AvailabilitySlo, LatencyMetric, MaxCostRule, SloBelowRule
 from chaos.scenario.selection import counted_kinds

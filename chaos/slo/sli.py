@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario.base import DegradedPolicy
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import AvailabilitySlo, EvalPassRateSlo, LatencyMetric, LatencySlo, RatioSlo

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.scenario.base import DegradedPolicy
 from chaos.scenario.objectives import CostSlo, LatencyMetric, LatencySlo
 from chaos.scenario.selection import judged_in

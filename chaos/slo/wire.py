@@ -22,7 +22,7 @@ from typing import Any, Literal
 import msgspec
 import numpy as np
 
-from chaos.records import CallEnd, FaultAction, LoadEventKind
+from chaos.kinds import CallEnd, FaultAction, LoadEventKind
 from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ints, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from chaos.cli import main
+from chaos.scenario.loading import load_scenario
+from chaos.scenario.plan import build_plan
 from chaos.scenario.schema import scenario_schema
+from chaos.scenario.units import format_duration
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTAGE = str(ROOT / "scenarios" / "provider-outage.yaml")
@@ -49,20 +52,38 @@ def test_bad_set_is_a_located_error(capsys, override, message):
     assert message in capsys.readouterr().err
 
 
-def test_plan_prints_segments_faults_and_warnings(capsys):
+def tables(out: str) -> dict[str, list[list[str]]]:
+    """The console's tables by the first word of their title: each row's cells, in order."""
+    found: dict[str, list[list[str]]] = {}
+    title = None
+    for line in out.splitlines():
+        if line.startswith("│") and title is not None:
+            found[title].append([cell.strip() for cell in line.strip().strip("│").split("│")])
+        elif line.strip() and line[0] not in "┏┃┡└":
+            title = line.split()[0]
+            found[title] = []
+    return found
+
+
+def test_plan_prints_the_timeline_the_segments_and_what_cannot_be_decided(capsys):
     assert main(["plan", "--set", "load.users=10", OUTAGE]) == 0  # too few users to decide 99.5%
     out = capsys.readouterr().out
-    for text in (
-        "baseline",
-        "primary-503",
-        "recovery",
-        "settle",
-        "warmup",
-        "grace",
-        "cannot pass",
-        "page 14.4x 30s/5s",
-    ):
-        assert text in out
+    plan = build_plan(load_scenario(Path(OUTAGE), ["load.users=10"]).scenario)
+    shown = tables(out)
+    assert [row[:4] for row in shown["Timeline"]] == [
+        [format_duration(span.start), format_duration(span.end), span.name, "yes" if span.judged else "no"]
+        for span in plan.spans
+    ]
+    assert [span.name for span in plan.spans] == ["warmup", "baseline", "primary-503", "settle", "recovery", "grace"]
+    assert [row[0] for row in shown["Segments"]] == ["baseline", "primary-503", "recovery"]
+    undecidable = [(row[0], row[1]) for row in shown["Can"] if row[-1] == "cannot pass"]
+    assert ("availability", "primary-503") in undecidable
+    assert undecidable == [(need.slo, need.segment) for need in plan.needs if not need.decidable]
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert [warning.split(":")[1].strip() for warning in warnings[: len(undecidable)]] == [
+        f"{slo} in {segment}" for slo, segment in undecidable
+    ]
+    assert ["page 14.4x 30s/5s", "availability, ttft_p95, e2e_p99", "ok"] in shown["Burn-rate"]
 
 
 def test_plan_json_is_machine_readable(capsys):

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chaos.kinds import LoadEventKind
 from chaos.load.config import LoadConfig, ShapeConfig
 from chaos.load.launch import LoadCommand, free_port, locust_command, run_deadline
-from chaos.records import LoadEvent, LoadEventKind, RequestEnded, RequestSent, parse_record
+from chaos.records import LoadEvent, RequestEnded, RequestSent, parse_record
 from chaos.rundir import RunDir
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, Wait
 

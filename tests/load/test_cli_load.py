@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from chaos.cli import main
+from chaos.kinds import ErrorKind, Outcome, RequestKind
 from chaos.load.summary import summarize
-from chaos.records import ErrorKind, Outcome, RequestEnded, RequestKind, RequestSent, dump_record
+from chaos.records import RequestEnded, RequestSent, dump_record
 from chaos.rundir import RunDir
 from tests.load.helpers import EVALS, Records
 from tests.load.target import TargetServer

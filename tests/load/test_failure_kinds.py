@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from chaos.kinds import ErrorKind, LoadEventKind, Outcome, RequestKind
 from chaos.load.config import ShapeConfig
 from chaos.load.launch import free_port
-from chaos.records import ErrorKind, LoadEventKind, Outcome, RequestKind
 from chaos.scenario.base import Api
 from tests.load.helpers import config, run
 from tests.load.locustfiles.fault_plan import STREAMED, WHOLE

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from chaos.kinds import LoadEventKind, Outcome, RequestKind
 from chaos.load.config import ShapeConfig
-from chaos.records import LoadEventKind, Outcome, RequestKind
 from chaos.scenario.base import Api
 from chaos.scenario.traffic import Shape, Stage
 from tests.load.helpers import ROOT, LoadProcess, config, run

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from chaos.kinds import LoadEventKind
 from chaos.load.config import ShapeConfig
 from chaos.load.launch import stop_deadline
-from chaos.records import LoadEventKind
 from tests.load.helpers import LoadProcess, config, worker_pids
 from tests.load.target import TargetServer
 

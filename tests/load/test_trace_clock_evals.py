@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from chaos.kinds import ErrorKind, LoadEventKind, Outcome, RequestKind
 from chaos.load.clock import ClockOffset, rebase
 from chaos.load.trace import Trace
-from chaos.records import ErrorKind, LoadEvent, LoadEventKind, Outcome, RequestKind
+from chaos.records import LoadEvent
 
 
 def trace(**kwargs: object) -> Trace:

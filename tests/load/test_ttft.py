@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from chaos.kinds import RequestKind
 from chaos.load.config import ShapeConfig
-from chaos.records import RequestKind
 from chaos.scenario.base import Api
 from tests.load.helpers import config, run
 from tests.load.target import TargetServer

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from chaos.providers.admin_models import LEASE_TOKEN_HEADER
 from chaos.records import LedgerRow
@@ -54,15 +55,20 @@ def test_invalid_behaviours_are_refused_with_every_problem(mock: Mock) -> None:
     assert mock.put("bad name!", {"provider": "oai", "hang": {}}).status_code == 400
 
 
-def test_a_behaviour_expires_after_its_ttl_and_a_put_refreshes_it(mock: Mock) -> None:
-    mock.behave("short", "oai", "http_error", {"status": 503}, ttl_s=1)
-    assert chat(mock).status_code == 503
-    time.sleep(0.6)
-    mock.behave("short", "oai", "http_error", {"status": 503}, ttl_s=1)  # a heartbeat
-    time.sleep(0.6)
-    assert chat(mock).status_code == 503  # 1.2 s after the first PUT, still on
-    time.sleep(1.0)
-    assert chat(mock).status_code == 200  # nobody restored it
+def test_the_server_expires_a_behaviour_by_its_ttl_and_a_put_refreshes_it(mock: Mock) -> None:
+    """The TTL's arithmetic is pinned with a fake clock (test_units); here the server's own
+    clock runs it: a PUT moves the expiry, and the behaviour acts until then, not after."""
+    mock.behave("short", "oai", "http_error", {"status": 503}, ttl_s=2)
+    first = httpx.get(f"{mock.admin}/behaviours/short").json()
+    mock.behave("short", "oai", "http_error", {"status": 503}, ttl_s=2)  # a heartbeat
+    refreshed = httpx.get(f"{mock.admin}/behaviours/short").json()
+    assert refreshed["expires_at"] == pytest.approx(refreshed["updated_at"] + 2)
+    assert refreshed["expires_at"] > first["expires_at"]
+    deadline = time.time() + 15
+    while chat(mock).status_code == 503 and time.time() < deadline:  # nobody restores it
+        time.sleep(0.05)
+    assert time.time() >= refreshed["expires_at"]  # never before its expiry (one clock: this machine's)
+    assert chat(mock).status_code == 200
     assert httpx.get(f"{mock.admin}/behaviours").json()["behaviours"] == []
     assert httpx.get(f"{mock.admin}/behaviours/short").status_code == 404
 

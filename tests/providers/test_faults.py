@@ -28,8 +28,23 @@ def chat(
     return httpx.post(f"{mock.url(provider)}/chat/completions", json=body, headers=OPENAI_HEADERS, timeout=10)
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504, 529, 400, 401, 404, 413])
-def test_http_error_answers_in_each_providers_shape(mock: Mock, status: int) -> None:
+# Anthropic's error type for each status (docs.anthropic.com, "Errors"); a 5xx it does not
+# name is an api_error.
+ANTHROPIC_TYPES = {
+    500: "api_error",
+    502: "api_error",
+    503: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    413: "request_too_large",
+}
+
+
+@pytest.mark.parametrize(("status", "anthropic_type"), ANTHROPIC_TYPES.items())
+def test_http_error_answers_in_each_providers_shape(mock: Mock, status: int, anthropic_type: str) -> None:
     mock.behave("err-o", "oai", "http_error", {"status": status, "retry_after": "2s"})
     mock.behave("err-a", "anth", "http_error", {"status": status, "message": "custom words"})
     openai_answer, anthropic_answer = chat(mock, "oai"), chat(mock, "anth")
@@ -41,9 +56,7 @@ def test_http_error_answers_in_each_providers_shape(mock: Mock, status: int) -> 
     body = anthropic_answer.json()
     assert body["type"] == "error"
     assert body["error"]["message"] == "custom words"
-    assert body["error"]["type"] == {529: "overloaded_error", 404: "not_found_error", 401: "authentication_error"}.get(
-        status, body["error"]["type"]
-    )
+    assert body["error"]["type"] == anthropic_type
     assert all(row["fault"] in ("err-o", "err-a") and row["output_tokens"] == 0 for row in mock.ledger())
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from chaos.errors import ChaosError
 from chaos.evals import EvalCase, load_eval_set
+from chaos.kinds import CallEnd, ClientFinding
 from chaos.providers.admin_models import StoredBehaviour
 from chaos.providers.behaviours import BehaviourError, Behaviours
 from chaos.providers.findings import Thresholds, client_findings
@@ -19,7 +20,7 @@ from chaos.providers.ledger import Ledger, LedgerQuery
 from chaos.providers.quotas import Window
 from chaos.providers.text import count_tokens, filler_tokens, split_tokens
 from chaos.providers.tools import Tool, choose_tool, tool_arguments
-from chaos.records import CallEnd, ClientFinding, LedgerRow
+from chaos.records import LedgerRow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 
 from chaos.journal import Journal, read_journal
-from chaos.records import FaultAction, FaultEvent
+from chaos.kinds import FaultAction
+from chaos.records import FaultEvent
 from chaos.rundir import RunDir
 from chaos.stack.processes import terminate
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from chaos.journal import Journal, RunStatus, read_journal
-from chaos.records import FaultAction, RequestEnded, RequestSent, parse_record
+from chaos.kinds import FaultAction
+from chaos.records import RequestEnded, RequestSent, parse_record
 from chaos.rundir import RunDir
 from chaos.slo.results import Evaluation, SegmentSummary
 from tests.run.harness import FALLBACK, chaos_cli, chaos_run, start_run

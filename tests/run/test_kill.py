@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from chaos.journal import RunStatus, read_journal
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from chaos.run.timeline import TTL_GRACE_S
 from chaos.scenario.loading import load_scenario
 from tests.run.conftest import StagingStack

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chaos.records import FaultAction, FaultEvent
+from chaos.kinds import FaultAction
+from chaos.records import FaultEvent
 from chaos.run.guard import live_span
 from chaos.scenario.plan import timeline
 from chaos.slo.evaluate import evaluate

@@ -9,7 +9,7 @@ import pytest
 
 from chaos import __version__
 from chaos.journal import Journal, RunStatus
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from tests.run.harness import FALLBACK, chaos_run, restored_every_injection, unnamed_files
 
 pytestmark = pytest.mark.e2e

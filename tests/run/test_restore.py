@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from chaos.faults import FaultContext, LiveFault
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from chaos.run.jsonl import JsonlWriter
 from chaos.run.timeline import Clock, FaultTimeline
 from chaos.scenario.faults import FaultSpec

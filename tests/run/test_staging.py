@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chaos.journal import RunStatus, read_journal
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from chaos.run.context import LiveStatus
 from chaos.run.lifecycle import new_run_id, run_scenario
 from chaos.scenario.loading import load_scenario

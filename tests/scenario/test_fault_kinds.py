@@ -15,6 +15,7 @@ from chaos.providers.admin_client import AdminClient
 from chaos.scenario.faults import BEHAVIOURS, Fault, FaultKind, FaultSpec, ProviderBehaviour
 from chaos.scenario.loading import load_scenario
 from chaos.scenario.model import Scenario
+from chaos.slo.placement import IN_FLIGHT_REACH
 from chaos.toxiproxy.client import ToxiproxyClient
 
 EVERY_KIND = Path(__file__).parent / "valid" / "every-kind.yaml"
@@ -67,3 +68,7 @@ def test_every_kind_is_carried_out_by_a_run_or_refused_before_it_starts(every_ki
 
 async def _nothing(proxy: str, down: bool) -> None:
     return None
+
+
+def test_the_verdict_knows_which_in_flight_requests_every_kind_can_affect() -> None:
+    assert set(IN_FLIGHT_REACH) == set(FaultKind)

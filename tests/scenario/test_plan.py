@@ -2,7 +2,7 @@
 
 import pytest
 
-from chaos.records import FaultAction
+from chaos.kinds import FaultAction
 from chaos.scenario.model import Scenario
 from chaos.scenario.plan import build_plan
 from chaos.scenario.timeline import fault_steps

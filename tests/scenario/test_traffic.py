@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from chaos.errors import ScenarioError
+from chaos.kinds import RequestKind
 from chaos.load.config import ShapeConfig
-from chaos.records import RequestKind
 from chaos.scenario import estimate
 from chaos.scenario.loading import scenario_from_text
 from chaos.scenario.traffic import Bursts, Shape

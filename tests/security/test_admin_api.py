@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chaos.kinds import FaultAction
 from chaos.providers.admin_client import AdminClient, AdminRefused
 from chaos.providers.admin_models import ADMIN_TOKEN_ENV
-from chaos.records import FaultAction
 from chaos.stack.processes import terminate
 from tests.providers.conftest import CONFIG, JSON, Mock, start_providers
 from tests.providers.test_faults import chat

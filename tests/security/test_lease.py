@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from chaos.journal import RunStatus
+from chaos.kinds import FaultAction
 from chaos.providers.admin_models import LEASE_TOKEN_HEADER
-from chaos.records import FaultAction
 from tests.run.conftest import StagingStack
 from tests.run.harness import FALLBACK, JSON, assert_no_secret, chaos_cli, restored_every_injection, start_run
 

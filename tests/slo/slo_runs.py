@@ -11,21 +11,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos.records import (
-    CallEnd,
-    ErrorKind,
-    FaultAction,
-    FaultEvent,
-    LedgerRow,
-    LoadEvent,
-    LoadEventKind,
-    Outcome,
-    ProxyCounters,
-    Record,
-    RequestEnded,
-    RequestKind,
-    RequestSent,
-)
+from chaos.kinds import CallEnd, ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
+from chaos.records import FaultEvent, LedgerRow, LoadEvent, ProxyCounters, Record, RequestEnded, RequestSent
 from chaos.scenario.model import Scenario
 from chaos.slo.builder import RunDataBuilder
 from chaos.slo.data import RunData

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from chaos.records import ClientFinding, Finding
+from chaos.kinds import ClientFinding
+from chaos.records import Finding
 from chaos.slo.evaluate import evaluate
 from chaos.slo.results import ExpectationResult
 from chaos.wilson import Verdict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.slo.live import LiveMonitor, should_abort
 from tests.slo.slo_runs import T0, Run, scenario
 

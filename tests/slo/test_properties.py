@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.segments import Window, cut_timeline
 from chaos.slo.buckets import grouped_nearest_rank
 from chaos.slo.evaluate import evaluate

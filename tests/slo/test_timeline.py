@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.records import FaultAction, FaultEvent
+from chaos.kinds import FaultAction
+from chaos.records import FaultEvent
 from chaos.segments import Window, fault_windows
 from chaos.slo.evaluate import evaluate
 from tests.slo.slo_runs import T0, Run, scenario

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.records import RequestKind
+from chaos.kinds import RequestKind
 from chaos.slo.evaluate import evaluate
 from chaos.slo.results import RunVerdict, SloResult
 from chaos.wilson import Verdict

@@ -14,21 +14,15 @@ import msgspec
 import pytest
 from pydantic import BaseModel
 
+from chaos.kinds import CallEnd, ClientFinding, ErrorKind, FaultAction, LoadEventKind, Outcome, RequestKind
 from chaos.records import (
     AnyRecord,
-    CallEnd,
-    ClientFinding,
-    ErrorKind,
-    FaultAction,
     FaultEvent,
     Finding,
     LedgerRow,
     LoadEvent,
-    LoadEventKind,
-    Outcome,
     ProxyCounters,
     RequestEnded,
-    RequestKind,
     RequestSent,
     dump_record,
 )

@@ -25,10 +25,11 @@ from geventhttpclient.useragent import ConnectionError as AgentError
 from locust.contrib.fasthttp import FastResponse
 
 from chaos.evals import EvalCase
+from chaos.kinds import ErrorKind, Outcome, RequestKind
 from chaos.load.sse import MalformedStream, SseDecoder
 from chaos.load.trace import Trace
 from chaos.load.wire import error_message
-from chaos.records import ErrorKind, Outcome, RequestEnded, RequestKind
+from chaos.records import RequestEnded
 
 if TYPE_CHECKING:
     from chaos.load.runtime.users import LLMUser

@@ -24,8 +24,9 @@ from locust.env import Environment
 from locust.rpc.protocol import Message
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
+from chaos.kinds import LoadEventKind
 from chaos.load.clock import ClockOffset, rebase
-from chaos.records import LoadEvent, LoadEventKind, RequestEnded, RequestSent, dump_record
+from chaos.records import LoadEvent, RequestEnded, RequestSent, dump_record
 
 LoadRecord = RequestSent | RequestEnded | LoadEvent
 

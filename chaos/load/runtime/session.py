@@ -37,11 +37,12 @@ from locust.shape import LoadTestShape
 
 from chaos.envrefs import Resolver
 from chaos.errors import ChaosError
+from chaos.kinds import LoadEventKind
 from chaos.load.config import CONFIG_ENV, LoadConfig
 from chaos.load.runtime.recorder import FileRecorder, MasterHub, Recorder, WorkerRecorder
 from chaos.load.runtime.users import ChatMixUser, LLMUser
 from chaos.load.wire import Wire
-from chaos.records import LoadEvent, LoadEventKind
+from chaos.records import LoadEvent
 from chaos.stack.parent import die_with_parent
 
 _WORKER_EXIT_WAIT = 5.0  # seconds the master waits for its local workers to exit

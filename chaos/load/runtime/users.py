@@ -16,9 +16,10 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 from chaos.evals import EvalCase
+from chaos.kinds import RequestKind
 from chaos.load.prompts import CHAT_PROMPTS
 from chaos.load.runtime.exchange import exchange
-from chaos.records import RequestEnded, RequestKind
+from chaos.records import RequestEnded
 
 if TYPE_CHECKING:
     from chaos.load.runtime.session import LoadRuntime
