@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 
-.PHONY: install demo test test-fast test-e2e lint bench bench-smoke lock clean
+.PHONY: install demo test test-fast test-e2e lint bench bench-smoke lock litellm litellm-demo clean
 
 install: $(STAMP)
 
@@ -27,8 +27,24 @@ lock: $(STAMP)
 
 # The headline scenario against the demo gateway: live view, verdict, run directory in runs/.
 demo: $(STAMP)
+	@echo "chaos is $(BIN)/chaos: run 'source $(BIN)/activate' to type plain chaos"
 	$(BIN)/chaos validate scenarios/*.yaml
 	$(BIN)/chaos run scenarios/provider-outage.yaml
+
+# LiteLLM's proxy beside chaos, in a venv of its own (examples/litellm/README.md), from its lock.
+LITELLM_VENV := .venv-litellm
+LITELLM_STAMP := $(LITELLM_VENV)/.installed
+litellm: $(LITELLM_STAMP)
+
+$(LITELLM_STAMP): pyproject.toml requirements/litellm.lock
+	test -x $(LITELLM_VENV)/bin/python || $(PYTHON) -m venv $(LITELLM_VENV)
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/litellm.lock
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(LITELLM_STAMP)
+
+# The walkthrough as its README has it.
+litellm-demo: $(LITELLM_STAMP)
+	$(LITELLM_VENV)/bin/chaos run examples/litellm/provider-outage.yaml
 
 test: test-fast test-e2e
 
@@ -51,4 +67,4 @@ bench-smoke: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --smoke
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LITELLM_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

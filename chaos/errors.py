@@ -55,12 +55,18 @@ class Problem:
     path: str
     message: str
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
+        """``file:line:column``, as much of it as is known."""
         where = self.source
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        where = self.where
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:

@@ -1,10 +1,14 @@
 """The run record: what happened, every figure, and the versions that produced them.
 
 ``journal.json`` in the run directory is written when the run starts, at t = 0 and at
-the end, always atomically (a reader never sees half a file). The raw files beside it
-(records, fault events, ledger, proxy counters) are flushed line by line as things
-happen, so ``chaos report`` can rebuild a journal from them for a run that was killed.
-Secrets stay ``${ENV}`` references: the journal holds the scenario as written.
+the end, always atomically (a reader never sees half a file), readable by anyone like
+the files beside it (0644). It opens with the verdict; every epoch time in it has its
+ISO 8601 spelling beside it (``started_at_iso``). The raw files beside it (records,
+fault events, ledger, proxy counters) are flushed line by line as things happen, and
+the scenario as written is copied there with how the run was started (``scenario.yaml``,
+``run.json``), so ``chaos report`` can rebuild a journal from them for a run that was
+killed, or whose journal was lost. Secrets stay ``${ENV}`` references: the journal holds
+the scenario as written.
 """
 
 from __future__ import annotations
@@ -12,18 +16,21 @@ from __future__ import annotations
 import os
 import platform
 import tempfile
+from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from chaos import __version__
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 from chaos.slo.results import Evaluation, RunVerdict
+
+FILE_MODE = 0o644  # like the files beside it: the record is for the people who read it
 
 
 class RunStatus(StrEnum):
@@ -32,6 +39,7 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
     FAILED = "failed"  # the environment broke; the journal says why
     REBUILT = "rebuilt"  # rebuilt from raw files after the run was killed
+    NOT_STARTED = "not_started"  # stopped before its load started (the target did not come up, ...): nothing to judge
 
 
 class ProviderBill(BaseModel):
@@ -51,6 +59,21 @@ class ProviderBill(BaseModel):
     canary_requests: int = 0
 
 
+class RunStart(BaseModel):
+    """``run.json``: how a run was started, written before anything else; with the scenario
+    copy beside it, what a journal is rebuilt from when ``journal.json`` was lost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    scenario_name: str
+    scenario_path: str = Field(description="Where the scenario was read (its folder anchors relative paths).")
+    overrides: list[str] = Field(default_factory=list, description="--set and target overrides, in order.")
+    scale: float = Field(1.0, description="The factor the timeline was scaled by (chaos run --scale).")
+    environment: str
+    started_at: float
+
+
 class Rebuilt(BaseModel):
     """How ``chaos report`` rebuilt a journal from the run directory's raw files."""
 
@@ -67,9 +90,12 @@ class Rebuilt(BaseModel):
 class Journal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    verdict: RunVerdict | None = Field(None, description="None while the run is going.")
+    reason: str | None = None
+    exit_code: int | None = None
+    status: RunStatus
     schema_version: Literal[1] = 1
     run_id: str
-    status: RunStatus
     scenario_name: str
     scenario_path: str
     scenario_text: str = Field(description="The scenario as written (secrets are ${ENV} references).")
@@ -79,6 +105,7 @@ class Journal(BaseModel):
     started_at: float
     t0: float | None = Field(None, description="Epoch seconds of the start of load: t = 0 of every offset.")
     ended_at: float | None = None
+    problems: list[str] = Field(default_factory=list, description="What went wrong with the environment, if anything.")
     versions: dict[str, str]
     endpoints: dict[str, str] = Field(default_factory=dict)
     events: list[FaultEvent] = Field(default_factory=list)
@@ -90,10 +117,42 @@ class Journal(BaseModel):
     )
     evaluation: Evaluation | None = None
     rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
-    verdict: RunVerdict | None = Field(None, description="None while the run is going.")
-    reason: str | None = None
-    exit_code: int | None = None
-    problems: list[str] = Field(default_factory=list, description="What went wrong with the environment, if anything.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_iso_spellings(cls, data: Any) -> Any:
+        """The ``*_iso`` fields are written for people; the epoch floats are the record."""
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if key not in _ISO_FIELDS}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _with_iso_spellings(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        spelled: dict[str, Any] = {}
+        for key, value in data.items():
+            spelled[key] = value
+            if key in _EPOCH_FIELDS:
+                spelled[f"{key}_iso"] = iso(value) if isinstance(value, float | int) else None
+        return spelled
+
+    @classmethod
+    def starting(cls, start: RunStart, scenario_text: str, versions: dict[str, str]) -> Journal:
+        return cls(
+            status=RunStatus.RUNNING,
+            scenario_text=scenario_text,
+            versions=versions,
+            **start.model_dump(),
+        )
+
+
+_EPOCH_FIELDS = ("started_at", "t0", "ended_at")
+_ISO_FIELDS = frozenset(f"{key}_iso" for key in _EPOCH_FIELDS)
+
+
+def iso(epoch: float) -> str:
+    """``1765089323.2067`` -> ``2025-12-07T06:35:23.207Z``."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def versions(toxiproxy: str | None = None) -> dict[str, str]:
@@ -131,11 +190,22 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
 
 def write_journal(run_dir: Path, journal: Journal) -> Path:
     """Write ``journal.json`` atomically: a temporary file in the same folder, then rename."""
-    path = RunDir(run_dir).journal
-    fd, temporary = tempfile.mkstemp(prefix=".journal-", suffix=".json", dir=run_dir)
+    return _write_atomically(RunDir(run_dir).journal, journal.model_dump_json(indent=2))
+
+
+def write_start(run_dir: Path, start: RunStart, scenario_text: str) -> None:
+    """``scenario.yaml`` and ``run.json``: what a journal can be rebuilt from."""
+    files = RunDir(run_dir)
+    _write_atomically(files.scenario_copy, scenario_text)
+    _write_atomically(files.run_start, start.model_dump_json(indent=2))
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide the record from the people it is for
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(journal.model_dump_json(indent=2))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
@@ -147,3 +217,10 @@ def write_journal(run_dir: Path, journal: Journal) -> Path:
 
 def read_journal(run_dir: Path) -> Journal:
     return Journal.model_validate_json(RunDir(run_dir).journal.read_text(encoding="utf-8"))
+
+
+def read_start(run_dir: Path) -> tuple[RunStart, str]:
+    """``run.json`` and the scenario copy; raises ``OSError`` or ``ValueError``."""
+    files = RunDir(run_dir)
+    start = RunStart.model_validate_json(files.run_start.read_text(encoding="utf-8"))
+    return start, files.scenario_copy.read_text(encoding="utf-8")

@@ -1,6 +1,8 @@
 """A run directory, and the name of every file in it: the one place those names are spelled.
 
     journal.json          the run record (``chaos.journal``), written atomically
+    scenario.yaml         the scenario as written, byte for byte (a journal is rebuilt from it)
+    run.json              how the run was started: run id, scenario path, overrides, start time
     records.jsonl         each request sent and ended, and the load's own events (the recorder)
     events.jsonl          each fault action, intended and actual time (the orchestrator)
     ledger.jsonl          what each provider received and billed (pulled from the admin API)
@@ -32,6 +34,14 @@ class RunDir:
     @property
     def journal(self) -> Path:
         return self.path / "journal.json"
+
+    @property
+    def scenario_copy(self) -> Path:
+        return self.path / "scenario.yaml"
+
+    @property
+    def run_start(self) -> Path:
+        return self.path / "run.json"
 
     @property
     def records(self) -> Path:

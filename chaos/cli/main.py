@@ -52,9 +52,16 @@ def cli(ctx: click.Context, log_json: bool | None, log_level: str) -> None:
 
 
 def _register() -> None:
-    from chaos.cli import load, providers, proxy, run, scenario
+    from chaos.cli import init, load, providers, proxy, run, scenario
 
-    for command in (*scenario.COMMANDS, *run.COMMANDS, *providers.COMMANDS, *proxy.COMMANDS, *load.COMMANDS):
+    for command in (
+        *init.COMMANDS,
+        *scenario.COMMANDS,
+        *run.COMMANDS,
+        *providers.COMMANDS,
+        *proxy.COMMANDS,
+        *load.COMMANDS,
+    ):
         cli.add_command(command)
 
 

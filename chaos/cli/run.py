@@ -8,30 +8,47 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import click
 
 from chaos.cli.main import Options
-from chaos.cli.scenario import SET_HELP, scale_option
-from chaos.errors import ChaosError, ExitCode
+from chaos.cli.scenario import SET_HELP, overrides_from, scale_option, target_options
+from chaos.errors import ChaosError, ExitCode, ScenarioError
+
+if TYPE_CHECKING:
+    from chaos.journal import Journal
+    from chaos.scenario.loading import ScenarioFile
 
 
-@click.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-@scale_option
-@click.option(
+RUNS_DIR_OPTION = click.option(
     "--runs-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("runs"),
     show_default=True,
     help="Where run directories are created.",
 )
-@click.option("--live/--no-live", default=None, help="The live view (default: on a terminal).")
+LIVE_OPTION = click.option("--live/--no-live", default=None, help="The live view (default: on a terminal).")
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@scale_option
+@target_options
+@RUNS_DIR_OPTION
+@LIVE_OPTION
 @click.pass_obj
 def run(
-    options: Options, file: Path, *, overrides: tuple[str, ...], scale: float, runs_dir: Path, live: bool | None
+    options: Options,
+    /,
+    file: Path,
+    *,
+    overrides: tuple[str, ...],
+    scale: float,
+    runs_dir: Path,
+    live: bool | None,
+    **target: Any,
 ) -> int:
     """Run the scenario FILE and judge it: did the fallback paths and the SLOs hold?
 
@@ -46,23 +63,103 @@ def run(
     For a shorter run (in CI), --scale 0.4 plays the same timeline at 40% of its length;
     `chaos plan --scale 0.4 FILE` says first whether every SLO can still be decided.
     """
+    from chaos.scenario.loading import load_scenario
+
+    loaded = load_scenario(file, overrides_from(target, overrides), scale)
+    journal = _run_one(options, loaded, _run_dir(runs_dir, loaded), live, last=True)
+    return journal.exit_code if journal.exit_code is not None else int(ExitCode.ABORTED)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP + " Applies to every scenario.")
+@scale_option
+@target_options
+@RUNS_DIR_OPTION
+@LIVE_OPTION
+@click.pass_obj
+def suite(
+    options: Options,
+    /,
+    files: tuple[Path, ...],
+    *,
+    overrides: tuple[str, ...],
+    scale: float,
+    runs_dir: Path,
+    live: bool | None,
+    **target: Any,
+) -> int:
+    """Run scenario FILES one after the other against one target, then print one table:
+    scenario -> verdict -> what failed.
+
+    Point library scenarios at your own gateway with the target options (or --target
+    FILE): nothing is copied. Every scenario is validated before the first one runs.
+    Ctrl-C stops the suite after restoring the current run's faults. The exit code is the
+    worst verdict's: 3 aborted > 1 fail > 4 inconclusive > 0 pass (2 if one could not run).
+    """
+    from chaos.journal import RunStatus
+    from chaos.report.console import console
+    from chaos.report.console_suite import SuiteRow, render_suite, suite_exit_code
+    from chaos.scenario.loading import load_scenario
+
+    applied = overrides_from(target, overrides)
+    problems, loaded = [], []
+    for path in files:
+        try:
+            loaded.append(load_scenario(path, applied, scale))
+        except ScenarioError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise ChaosError("\n".join(problems) + "\nnothing ran: fix these first")
+    rows: list[SuiteRow] = []
+    for index, scenario in enumerate(loaded):
+        click.echo(f"suite: {index + 1}/{len(loaded)} {scenario.path}")
+        run_dir = _run_dir(runs_dir, scenario)
+        try:
+            journal = _run_one(options, scenario, run_dir, live, last=index == len(loaded) - 1)
+        except ChaosError as exc:  # this one could not run (its target did not start, ...): the next may
+            click.echo(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""), err=True)
+            rows.append(SuiteRow.unrun(scenario, exc, str(run_dir) if run_dir.exists() else None))
+            continue
+        except KeyboardInterrupt:  # before this run took the signals over: nothing of it to restore
+            rows += [SuiteRow.skipped(rest) for rest in loaded[index:]]
+            break
+        rows.append(SuiteRow.of(scenario, journal, str(run_dir)))
+        if journal.status is RunStatus.INTERRUPTED:
+            rows += [SuiteRow.skipped(rest) for rest in loaded[index + 1 :]]
+            break
+    render_suite(rows, console())
+    return suite_exit_code(rows)
+
+
+def _run_dir(runs_dir: Path, loaded: ScenarioFile) -> Path:
+    from chaos.run.lifecycle import new_run_id
+
+    return runs_dir.resolve() / f"{loaded.scenario.name}-{new_run_id()}"  # absolute: children run elsewhere
+
+
+def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool | None, *, last: bool) -> Journal:
+    """One run of ``loaded`` in ``run_dir`` to its journal, its verdict printed. Once the
+    ``last`` run of the command is judged, signals are ignored until the process exits."""
     import asyncio  # here, not at the top: every other command starts faster without it
+    import os
 
     from chaos import logs
+    from chaos.envrefs import Resolver
     from chaos.faults import unsupported_faults
+    from chaos.load.config import resolve_headers
     from chaos.report.console import console
     from chaos.report.console_run import render_run
     from chaos.report.live import LiveView
-    from chaos.run.lifecycle import new_run_id, run_scenario
+    from chaos.run.lifecycle import run_scenario
     from chaos.rundir import RunDir
-    from chaos.scenario.loading import load_scenario
 
-    loaded = load_scenario(file, overrides, scale)
     unsupported = unsupported_faults(loaded.scenario)
     if unsupported:
         raise ChaosError("this scenario cannot be run yet:\n" + "\n".join(unsupported))
-    run_id = new_run_id()
-    run_dir = runs_dir.resolve() / f"{loaded.scenario.name}-{run_id}"  # children run elsewhere
+    # Headers every request would fail to send are refused before anything starts.
+    resolve_headers(loaded.scenario.target.headers, Resolver(os.environ))
+    run_id = run_dir.name.removeprefix(f"{loaded.scenario.name}-")
     run_dir.mkdir(parents=True, exist_ok=False)
     interactive = sys.stdout.isatty() if live is None else live
     out = console()
@@ -70,20 +167,20 @@ def run(
         tee = _Tee(log_file, None if interactive else sys.stderr)
         logs.configure(json_lines=True, level=options.log_level, stream=cast(TextIO, tee))
         out.print(f"run {run_id}: {loaded.scenario.name} -> {run_dir}")
-        with _signals() as judged:
+        with _signals(keep_ignored=last) as judged:
             with LiveView(out, interactive=interactive) as view:
                 journal = asyncio.run(run_scenario(loaded, run_dir, run_id, watch=view))
                 judged()
             render_run(journal, out, str(run_dir))
-    return journal.exit_code if journal.exit_code is not None else int(ExitCode.ABORTED)
+    return journal
 
 
 @contextlib.contextmanager
-def _signals() -> Iterator[Callable[[], None]]:
+def _signals(*, keep_ignored: bool) -> Iterator[Callable[[], None]]:
     """Until the run takes SIGINT and SIGTERM over (it restores whatever it started),
     SIGTERM stops the command as Ctrl-C does; once the run is judged (``judged()``), both
-    are ignored until the process exits, so that its exit code is the journal's. The
-    handlers are put back only when the run was not judged."""
+    are ignored, so that its exit code is the journal's: until the process exits when
+    ``keep_ignored`` (the command's last run), else until the block ends."""
     signums = (signal.SIGINT, signal.SIGTERM)
     previous = {signum: signal.getsignal(signum) for signum in signums}
     done = False
@@ -101,7 +198,7 @@ def _signals() -> Iterator[Callable[[], None]]:
     try:
         yield judged
     finally:
-        if not done:
+        if not (done and keep_ignored):
             for signum, handler in previous.items():
                 signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
@@ -128,6 +225,12 @@ class _Tee(io.TextIOBase):
 @click.option("--scenario", type=click.Path(path_type=Path, dir_okay=False), help="Take the URLs from its stack:.")
 @click.option("--toxiproxy", help="Toxiproxy API URL.")
 @click.option("--providers-admin", help="Mock providers' admin API URL.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also break the lease (the run's, or with --all whoever holds it) before it lapses: for a run that died. "
+    "A live run whose lease is broken stops, restores its faults and ends aborted.",
+)
 @click.pass_obj
 def reset(
     options: Options,
@@ -137,18 +240,24 @@ def reset(
     scenario: Path | None,
     toxiproxy: str | None,
     providers_admin: str | None,
+    force: bool,
 ) -> int:
     """Clear what a run left behind in an environment: its provider behaviours, its
-    toxics, the proxies it disabled, its lease. Scoped to one run (--run), or --all."""
+    toxics, the proxies it disabled, and with --force its lease. Scoped to one run
+    (--run), or --all. CHAOS_ADMIN_TOKEN, if set, is sent to the providers' admin API."""
     import asyncio
+    import os
 
+    from chaos.providers.admin_models import admin_token
     from chaos.run.reset import reset_environment, urls_from
 
     if (run_id is None) == (not everything):
         raise click.UsageError("give --run RUN_ID or --all")
     admin_url, toxiproxy_url = urls_from(scenario, toxiproxy=toxiproxy, providers_admin=providers_admin)
     options.configure_logging()
-    report = asyncio.run(reset_environment(admin_url, toxiproxy_url, run_id=run_id))
+    report = asyncio.run(
+        reset_environment(admin_url, toxiproxy_url, run_id=run_id, force=force, admin_token=admin_token(os.environ))
+    )
     for line in report:
         click.echo(line)
     return int(ExitCode.PASS)
@@ -159,17 +268,19 @@ def reset(
 @click.option("--rebuild", is_flag=True, help="Judge the raw records again, even if the journal is complete.")
 def report(run_dir: Path, rebuild: bool) -> int:
     """Show the verdict of the run in RUN_DIR; rebuild its journal from the raw records
-    if the run was killed before it could finish it (or with --rebuild)."""
-    from chaos.journal import RunStatus, read_journal
+    if the run was killed before it could finish it, if journal.json was lost (from the
+    scenario.yaml and run.json the run kept beside it), or with --rebuild.
+
+    Exit codes as chaos run's; 2 when there is nothing to judge."""
     from chaos.report.console import console
     from chaos.report.console_run import render_run
-    from chaos.run.rebuild import rebuild_journal
+    from chaos.run.rebuild import journal_to_show
 
-    journal = read_journal(run_dir)
-    if rebuild or journal.status is RunStatus.RUNNING:
-        journal = rebuild_journal(run_dir, journal)
+    journal, note = journal_to_show(run_dir, rebuild=rebuild)
+    if note:
+        click.echo(note, err=True)
     render_run(journal, console(), str(run_dir))
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.INVALID)
 
 
-COMMANDS = (run, reset, report)
+COMMANDS = (run, suite, reset, report)

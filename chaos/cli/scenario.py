@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from chaos.errors import ExitCode, ScenarioError
+from chaos.scenario.overlay import SERVED_BY_FORMS, Override, TargetOverlay
 
 SET_HELP = "Override a value before validation, e.g. --set load.users=40 or --set faults[0].at=35s (repeatable)."
 SCALE_HELP = (
@@ -20,23 +23,67 @@ scale_option = click.option(
     "--scale", type=click.FloatRange(min=0, min_open=True, max=100), default=1.0, show_default=True, help=SCALE_HELP
 )
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+_APIS = click.Choice(["openai", "anthropic"])
+
+
+def target_options(command: _F) -> _F:
+    """Your gateway under any scenario: the target laid over it (``chaos.scenario.overlay``)."""
+    options = [
+        click.option(
+            "--target",
+            "target_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="A target file merged over the scenario: its target: (and environment:, stack:, safety:).",
+        ),
+        click.option(
+            "--target-start",
+            metavar="CMD",
+            help='Start your gateway with CMD instead, e.g. "node gw.js --port {port}" ({port}, '
+            "{provider.NAME.url}, ... are filled in by the run).",
+        ),
+        click.option("--target-url", metavar="URL", help="Your gateway, already running at URL (no start command)."),
+        click.option("--target-api", type=_APIS, help="The wire format your gateway takes from clients."),
+        click.option("--provider-api", type=_APIS, help="The one wire format your gateway speaks to providers."),
+        click.option("--served-by", metavar="SPEC", help=f"How your gateway names who served: {SERVED_BY_FORMS}."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def overrides_from(options: dict[str, Any], sets: tuple[str, ...]) -> list[str | Override]:
+    """The target overlay from ``target_options``' values (taken out of ``options``), then
+    the ``--set`` overrides: what ``load_scenario`` applies, in order."""
+    overlay = TargetOverlay(
+        file=options.pop("target_file"),
+        start=options.pop("target_start"),
+        url=options.pop("target_url"),
+        api=options.pop("target_api"),
+        provider_api=options.pop("provider_api"),
+        served_by=options.pop("served_by"),
+    )
+    return [*overlay.overrides(), *sets]
+
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @scale_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document for machines.")
-def validate(files: tuple[Path, ...], overrides: tuple[str, ...], scale: float, as_json: bool) -> int:
+@target_options
+def validate(files: tuple[Path, ...], overrides: tuple[str, ...], scale: float, as_json: bool, **target: Any) -> int:
     """Check scenario FILES; print every problem, located as file:line:column.
 
     Exit 0 when every file is valid, 2 otherwise.
     """
     from chaos.scenario.loading import load_scenario
 
+    applied = overrides_from(target, overrides)
     results = []
     for path in files:
         try:
-            loaded = load_scenario(path, overrides, scale)
+            loaded = load_scenario(path, applied, scale)
         except ScenarioError as exc:
             results.append({"path": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]})
             if not as_json:
@@ -64,7 +111,8 @@ def validate(files: tuple[Path, ...], overrides: tuple[str, ...], scale: float, 
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @scale_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(file: Path, overrides: tuple[str, ...], scale: float, as_json: bool) -> int:
+@target_options
+def plan(file: Path, overrides: tuple[str, ...], scale: float, as_json: bool, **target: Any) -> int:
     """Show what a run of FILE would do, and warn about SLOs it cannot decide.
 
     Segments with their offsets (warm-up, settle and stop grace shown as not judged),
@@ -75,7 +123,7 @@ def plan(file: Path, overrides: tuple[str, ...], scale: float, as_json: bool) ->
     from chaos.scenario.loading import load_scenario
     from chaos.scenario.plan import build_plan
 
-    loaded = load_scenario(file, overrides, scale)
+    loaded = load_scenario(file, overrides_from(target, overrides), scale)
     built = build_plan(loaded.scenario, scale=scale)
     if as_json:
         from chaos.report.plan import plan_as_dict

@@ -8,10 +8,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from chaos.journal import Journal
-from chaos.slo.results import Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
+from chaos.journal import Journal, RunStatus
+from chaos.slo.results import Counts, Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
 
-_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
+STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
 
 
 def render_run(journal: Journal, out: Console, run_dir: str) -> None:
@@ -22,23 +22,16 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     if evaluation is None:
         out.print(_verdict_line(journal))
         return
-    counts = evaluation.counts
     if journal.rebuilt is not None:
         files = ", ".join(f"{name} ({records} records)" for name, records in journal.rebuilt.files.items())
         out.print(f"rebuilt: {journal.rebuilt.reason}; from {files}; judged until {journal.rebuilt.ended_at:.1f}s")
-    if counts.cut_by_stop:
-        unfinished = f"{counts.cut_by_stop} cut by the stop, not judged"
-    else:
-        unfinished = f"{counts.in_flight_at_end} still in flight at the end, counted as timed out"
-    out.print(
-        f"{counts.requests} requests ({unfinished}), "
-        f"{counts.ledger_rows} provider calls billed, {counts.canary_rows} canary calls"
-    )
+    out.print(_counts(evaluation))
     out.print(_slo_table(evaluation))
     if evaluation.expectations:
         out.print(_expectations(evaluation))
     if evaluation.responses:
         out.print(_responses(evaluation.responses))
+        out.print(RESPONSE_LEGEND, style="dim")
     if evaluation.alerts:
         fired = ", ".join(f"{a.rule} on {a.slo} at {a.fired_at:.0f}s" for a in evaluation.alerts)
         out.print(f"alerts fired: {fired}")
@@ -47,14 +40,49 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     out.print(_verdict_line(journal))
 
 
+RESPONSE_LEGEND = (
+    "detect: the first page alert; mitigate: availability over 10 s back within its objective while the fault "
+    "lasts; recover: every SLO back within its objective for the settle time after the restore. "
+    "not needed: the SLOs never left their objectives; never: not within the run."
+)
+
+
+def _counts(evaluation: Evaluation) -> str:
+    """Why the figures below count fewer requests than were sent."""
+    counts = evaluation.counts
+    judged = sum(segment.requests for segment in evaluation.segments)
+    return (
+        f"{counts.requests} requests sent, {judged} of them judged in {len(evaluation.segments)} segments "
+        "(the warm-up, the settle after a restore and the stop grace are not judged; each SLO counts the "
+        "requests it measures: TTFT streamed ones, eval pass rate eval questions); "
+        f"{_unfinished(counts)}. "
+        f"{counts.ledger_rows} provider calls billed (retries and fallbacks included), "
+        f"{counts.canary_rows} canary calls apart."
+    )
+
+
+def _unfinished(counts: Counts) -> str:
+    if counts.cut_by_stop:
+        return f"{counts.cut_by_stop} cut by the stop, not judged"
+    return f"{counts.in_flight_at_end} still in flight at the end, counted as timed out"
+
+
 def _verdict_line(journal: Journal) -> str:
     verdict = journal.verdict or RunVerdict.ERROR
-    style = _STYLE.get(verdict, "bold red")
+    style = STYLE.get(verdict, "bold red")
+    if journal.status is RunStatus.NOT_STARTED:
+        reason = journal.reason or ""
+        return f"[{style}]not started[/{style}]: {reason} (nothing ran, nothing to judge) exit {journal.exit_code}"
     return f"[{style}]verdict: {verdict.upper()}[/{style}] ({journal.reason or ''}) exit {journal.exit_code}"
 
 
 def _cell(result: SloResult) -> str:
-    style = _STYLE[result.verdict.value]
+    style = STYLE[result.verdict.value]
+    return f"{slo_figure(result)}\n[{style}]{result.verdict.value}[/{style}]"
+
+
+def slo_figure(result: SloResult) -> str:
+    """``99.12% of 841, p95 1.21s``: the good share of the requests it counted, and the figure."""
     if result.cost is not None:
         per = result.cost.per_request_usd
         figure = f"${per:.4f}/req" if per is not None else f"${result.cost.total_usd:.4f} total"
@@ -66,7 +94,7 @@ def _cell(result: SloResult) -> str:
             figure += f", p{result.latency.percentile:g} failed"
     else:
         figure = "no data"
-    return f"{figure}\n[{style}]{result.verdict.value}[/{style}]"
+    return figure
 
 
 def _slo_table(evaluation: Evaluation) -> Table:
@@ -96,7 +124,7 @@ def _expectations(evaluation: Evaluation) -> Table:
     for column in ("expectation", "verdict", "why"):
         table.add_column(column)
     for result in evaluation.expectations:
-        style = _STYLE[result.verdict.value]
+        style = STYLE[result.verdict.value]
         table.add_row(result.expectation, f"[{style}]{result.verdict.value}[/{style}]", result.reason)
     return table
 

@@ -46,12 +46,17 @@ class LiveView:
                 "progress",
                 elapsed=round(status.elapsed, 1),
                 segment=status.segment,
-                rps=summary.rps if summary else None,
-                availability=summary.availability if summary else None,
-                ttft_p95_ok=summary.ttft_p95_ok if summary else None,
-                served_by=summary.served_by if summary else None,
+                rps=round(summary.rps, 1) if summary else None,
+                availability=_round(summary.availability, 4) if summary else None,
+                ttft_p95_ok_s=_round(summary.ttft_p95_ok, 3) if summary else None,
+                served_by={name: round(share, 3) for name, share in summary.served_by.items()} if summary else None,
                 alerts=summary.alerts if summary else None,
+                billed_usd_simulated=round(summary.cost_usd, 4) if summary else None,
             )
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def _table(status: LiveStatus) -> Table:
@@ -65,7 +70,7 @@ def _table(status: LiveStatus) -> Table:
     table.add_column("TTFT p95 ok (10 s)", justify="right")
     table.add_column("served by")
     table.add_column("alerts firing")
-    table.add_column("billed", justify="right")
+    table.add_column("billed (simulated)", justify="right")
     if summary is None:
         table.add_row(status.segment, "-", "-", "-", "-", "-", "-")
         return table

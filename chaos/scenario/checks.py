@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from chaos.errors import quote
 from chaos.records import RequestKind
+from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
 from chaos.scenario.model import Stack, Target
@@ -46,6 +47,7 @@ class Issue(NamedTuple):
 
 
 _SERVED_BY_EXTRA = ("degraded",)
+MAX_SCHEDULE_CHANGES = 10_000
 # What the end of the warm-up (``Load.judged_from``) is computed from.
 _WARMUP_INPUTS: tuple[Loc, ...] = tuple(("load", key) for key in ("users", "spawn_rate", "warmup", "shape"))
 
@@ -53,6 +55,7 @@ _WARMUP_INPUTS: tuple[Loc, ...] = tuple(("load", key) for key in ("users", "spaw
 def check_scenario(parts: Parts, base_dir: Path) -> list[Issue]:
     checks = (
         _environment,
+        _placeholders,
         _hosts,
         _faults,
         _windows,
@@ -99,6 +102,25 @@ def _hosts(parts: Parts) -> Iterator[Issue]:
         elif "${" not in host and host not in allowed:
             message = f"host {quote(host)} is not in safety.allowed_hosts ({', '.join(allowed)})"
             yield Issue(loc, message, (("safety", "allowed_hosts"),))
+
+
+def _placeholders(parts: Parts) -> Iterator[Issue]:
+    """``{port}``, ``{provider.NAME.url}``, ... in the start command and the target's env."""
+    target, load = parts.target, parts.load
+    if target is None or load is None or parts.provider_names is None:
+        return
+    # A provider that is invalid itself is still a name: it hides no field here.
+    priced = {
+        name: name not in parts.providers or parts.providers[name].price is not None for name in parts.provider_names
+    }
+    names = contract.available(priced, eval_set=load.eval_set is not None)
+    because: tuple[Loc, ...] = (("providers",),)
+    for index, arg in enumerate(target.start or []):
+        for message in contract.check_placeholders(arg, names):
+            yield Issue(("target", "start", index), message, because)
+    for key, value in target.env.items():
+        for message in contract.check_placeholders(value, names):
+            yield Issue(("target", "env", key), message, because)
 
 
 def _urls(target: Target, stack: Stack) -> Iterator[tuple[Loc, str]]:
@@ -156,6 +178,8 @@ def _windows(parts: Parts) -> Iterator[Issue]:
                 "ramp-up plus load.warmup); faults start after a baseline is measured"
             )
             yield Issue((*loc, "at"), message, _WARMUP_INPUTS)
+        if fault.schedule is not None:
+            yield from _schedule_size(fault.schedule, fault.end(load.duration) - fault.at, (*loc, "schedule"))
 
 
 def _schedule(fault: Fault, schedule: Schedule, fault_loc: Loc) -> Iterator[Issue]:
@@ -192,6 +216,23 @@ def _schedule(fault: Fault, schedule: Schedule, fault_loc: Loc) -> Iterator[Issu
             yield Issue(step_loc, f"a step sets at least one of: {', '.join(params)}")
         for key, value in settings.items():
             yield from _setting(spec, params, what, {key: value}, (*step_loc, key))
+
+
+def _schedule_size(schedule: Schedule, window: float, loc: Loc) -> Iterator[Issue]:
+    """A schedule changes its fault at most ``MAX_SCHEDULE_CHANGES`` times: each change is
+    a request to the environment, and the plan lists every one."""
+    if schedule.ramp is not None:
+        changes, knob = window / schedule.every, "every"
+    elif schedule.flap is not None:
+        changes, knob = 2 * window / (schedule.flap.on + schedule.flap.off), "flap.on and flap.off"
+    else:
+        return
+    if changes > MAX_SCHEDULE_CHANGES:
+        message = (
+            f"changes the fault about {changes:.3g} times in its {format_duration(window)} window; "
+            f"at most {MAX_SCHEDULE_CHANGES:,} (lengthen {knob})"
+        )
+        yield Issue(loc, message)
 
 
 def _setting(spec: BaseModel, params: list[str], what: str, update: dict[str, Any], loc: Loc) -> Iterator[Issue]:

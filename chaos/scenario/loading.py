@@ -29,6 +29,7 @@ from chaos.errors import Problem, ScenarioError, quote
 from chaos.scenario.checks import check_scenario
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import ABORT_KEYS, EXPECTATION_KEYS
+from chaos.scenario.overlay import Override
 from chaos.scenario.parts import Parts
 from chaos.scenario.scaling import scale_scenario
 from chaos.scenario.units import STRICT_UNITS
@@ -52,16 +53,21 @@ class ScenarioFile:
         return relative if relative.is_absolute() else self.path.parent / relative
 
 
-def load_scenario(path: Path, overrides: Sequence[str] = (), scale: float = 1.0) -> ScenarioFile:
-    """Read, parse, override, validate and scale; raises ``ScenarioError`` with every problem."""
+def load_scenario(path: Path, overrides: Sequence[str | Override] = (), scale: float = 1.0) -> ScenarioFile:
+    """Read, parse, override (in order), validate and scale; raises ``ScenarioError`` with
+    every problem. An override is ``--set``'s ``PATH=VALUE``, or an ``Override`` that says
+    where it came from (a target file, a flag: ``chaos.scenario.overlay``)."""
     return scenario_from_text(_read(path), path, overrides, scale)
 
 
-def scenario_from_text(text: str, path: Path, overrides: Sequence[str] = (), scale: float = 1.0) -> ScenarioFile:
+def scenario_from_text(
+    text: str, path: Path, overrides: Sequence[str | Override] = (), scale: float = 1.0
+) -> ScenarioFile:
     """Validate ``text`` as if read from ``path`` (its folder anchors relative paths)."""
     source = str(path)
     data, source_map = parse_mapping(text, source, "a scenario", "starts with version: 1", "version, name, ...")
-    data, overridden = apply_overrides(data, overrides, source)
+    located = [Override(o, f"--set {o}") if isinstance(o, str) else o for o in overrides]
+    data, overridden = apply_overrides(data, located, source)
     scenario = validate(data, source_map, source, overridden, base_dir=path.parent)
     if scale != 1:
         scenario = scale_scenario(scenario, scale)
@@ -72,7 +78,8 @@ def scenario_from_text(text: str, path: Path, overrides: Sequence[str] = (), sca
         ]
         if problems:
             raise ScenarioError(problems, source=source)
-    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=tuple(overrides), scale=scale)
+    texts = tuple(override.text for override in located)
+    return ScenarioFile(path=path, text=text, scenario=scenario, overrides=texts, scale=scale)
 
 
 def read_mapping(path: Path, what: str, empty_hint: str, keys_hint: str) -> tuple[str, dict[str, Any], SourceMap]:
@@ -120,7 +127,7 @@ def validate_model(model: type[_M], data: dict[str, Any], source_map: SourceMap,
 
 
 def validate(
-    data: dict[str, Any], source_map: SourceMap, source: str, overridden: dict[Loc, str], *, base_dir: Path
+    data: dict[str, Any], source_map: SourceMap, source: str, overridden: dict[Loc, Override], *, base_dir: Path
 ) -> Scenario:
     """``data`` as a ``Scenario``; raises ``ScenarioError`` with every problem, structural and cross-field."""
     locator = _Locator(source, source_map, overridden)
@@ -144,15 +151,15 @@ _SET_PATH = re.compile(r"^[A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_][\w-]*(?:\[\d
 
 
 def apply_overrides(
-    data: dict[str, Any], overrides: Iterable[str], source: str
-) -> tuple[dict[str, Any], dict[Loc, str]]:
+    data: dict[str, Any], overrides: Iterable[Override], source: str
+) -> tuple[dict[str, Any], dict[Loc, Override]]:
     """``load.duration=20s`` or ``faults[0].at=5s`` set into a copy of ``data``."""
     problems: list[Problem] = []
-    overridden: dict[Loc, str] = {}
+    overridden: dict[Loc, Override] = {}
     for override in overrides:
-        path, sep, raw = override.partition("=")
+        path, sep, raw = override.text.partition("=")
         if not sep or not _SET_PATH.match(path):
-            problems.append(Problem("--set", None, None, override, "expected PATH=VALUE, e.g. load.duration=20s"))
+            problems.append(Problem("--set", None, None, override.text, "expected PATH=VALUE, e.g. load.duration=20s"))
             continue
         loc: Loc = tuple(
             int(part) if part.isdigit() else part for part in re.split(r"\.|\[|\]", path.replace("]", "")) if part
@@ -161,7 +168,7 @@ def apply_overrides(
             value = parse_value(raw)
             data = _set_in(data, loc, value)
         except (YamlProblem, _PathError) as exc:
-            problems.append(Problem(f"--set {override}", None, None, path, str(exc)))
+            problems.append(override.problem(path, str(exc)))
             continue
         overridden[loc] = override
     if problems:
@@ -212,7 +219,7 @@ def format_loc(loc: Loc) -> str:
 
 class _Locator:
     def __init__(
-        self, source: str, source_map: SourceMap, overridden: dict[Loc, str], root: type[BaseModel] = Scenario
+        self, source: str, source_map: SourceMap, overridden: dict[Loc, Override], root: type[BaseModel] = Scenario
     ) -> None:
         self.root = root
         self.source = source
@@ -225,19 +232,19 @@ class _Locator:
         the value at ``loc``, or a value the problem is ``because`` of)."""
         writer = self._writer(loc)
         if writer is not None:
-            return Problem(f"--set {writer}", None, None, format_loc(loc), message)
+            return writer.problem(format_loc(loc), message)
         behind = [
             override
             for path, override in self.overridden.items()
             if _under(loc, path) or any(_under(path, cause) or _under(cause, path) for cause in because)
         ]
         if behind:
-            message += "; with " + ", ".join(f"--set {override}" for override in behind)
+            message += "; with " + ", ".join(override.label for override in behind)
         mark = self.source_map.keys.get(loc) if key else None
         line, column = mark or self.source_map.value_mark(loc) or (None, None)
         return Problem(self.source, line, column, format_loc(loc), message)
 
-    def _writer(self, loc: Loc) -> str | None:
+    def _writer(self, loc: Loc) -> Override | None:
         """The override that wrote the value at ``loc``: one set at or above it, or one that
         made a mapping it lies in (their common part is not in the file)."""
         for path, override in self.overridden.items():

@@ -58,8 +58,19 @@ def judge(context: Context, expectation: Expectation) -> ExpectationResult:
 
 
 def describe(expectation: Expectation) -> str:
+    """The expectation as YAML's flow style writes it: ``retry_amplification: {max: 1.5}``."""
     data = expectation.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
-    return ", ".join(f"{key}: {value}" for key, value in data.items())
+    return ", ".join(f"{key}: {_flow(value)}" for key, value in data.items())
+
+
+def _flow(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _result(
@@ -144,7 +155,7 @@ def _recovers_to(context: Context, expectation: RecoversToExpectation) -> Expect
     if share_ok.any():
         took = float(at[share_ok][0]) - restore.end
         verdict = Verdict.PASS if took <= expectation.within else Verdict.FAIL
-        reason = f"{expectation.recovers_to} served {expectation.share:.0%} again {took:g}s after the restore"
+        reason = f"{expectation.recovers_to} served {expectation.share:.0%} again {took:.1f}s after the restore"
         return _result(expectation, verdict, reason, recovered_after=took, **figures)
     if restore.end + expectation.within + RECOVERY_WINDOW > frame.load_end:
         reason = f"the load ended before {expectation.within:g}s of traffic after the restore could be read"
@@ -257,7 +268,7 @@ def _detect(context: Context, expectation: DetectExpectation) -> ExpectationResu
     ]
     if detected:
         after = min(detected)
-        reason = f"a {expectation.detect.value} alert on {expectation.slo} fired {after:g}s after the injection"
+        reason = f"a {expectation.detect.value} alert on {expectation.slo} fired {after:.1f}s after the injection"
         return _result(expectation, Verdict.PASS, reason, detected_after=after)
     if deadline > frame.horizon:
         reason = f"the run ended before {expectation.within:g}s after the injection"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from chaos.scenario import contract
 from chaos.scenario.model import Scenario
 
 
@@ -27,15 +27,12 @@ class Endpoints:
     target_url: str
     routes: tuple[ProviderRoute, ...] = field(default=())
     toxiproxy_version: str | None = None
+    admin_token: str | None = field(default=None, repr=False)  # the admin API's CHAOS_ADMIN_TOKEN
+    leftovers: tuple[str, ...] = ()  # faults found that the run did not make (staging, when allowed)
 
     @property
     def proxy_names(self) -> dict[str, str]:
         return {route.name: route.proxy for route in self.routes}
-
-
-def env_name(provider: str) -> str:
-    """``primary-eu`` -> ``PRIMARY_EU``: upper-cased, other characters as ``_``."""
-    return re.sub(r"[^A-Z0-9]", "_", provider.upper())
 
 
 def base_url(api: str, host_port: str) -> str:
@@ -48,19 +45,14 @@ def target_environment(
 ) -> dict[str, str]:
     """The environment contract (DESIGN.md, "The target's environment") for a started target."""
     env = {
-        "CHAOS_PROVIDERS": ",".join(route.name for route in routes),
-        "CHAOS_TARGET_PORT": str(port),
-        "CHAOS_RUN_ID": run_id,
+        contract.PROVIDERS: ",".join(route.name for route in routes),
+        contract.TARGET_PORT: str(port),
+        contract.RUN_ID: run_id,
     }
     for route in routes:
-        prefix = f"CHAOS_PROVIDER_{env_name(route.name)}_"
-        env |= {
-            prefix + "URL": route.url,
-            prefix + "API": route.api,
-            prefix + "MODEL": route.model,
-            prefix + "API_KEY": "chaos-dummy-key",
-        }
+        fields = {"url": route.url, "api": route.api, "model": route.model, "api_key": "chaos-dummy-key"}
         price = scenario.providers[route.name].price
         if price is not None:
-            env |= {prefix + "PRICE_INPUT": f"{price.input:g}", prefix + "PRICE_OUTPUT": f"{price.output:g}"}
+            fields |= {"price_input": f"{price.input:g}", "price_output": f"{price.output:g}"}
+        env |= {contract.provider_variable(route.name, field): value for field, value in fields.items()}
     return {**env, **extra}

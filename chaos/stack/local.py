@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import sys
 import time
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -22,8 +24,11 @@ import yaml
 
 from chaos.envrefs import resolve
 from chaos.errors import EnvironmentProblem
+from chaos.providers.admin_models import ADMIN_TOKEN_ENV, admin_token
 from chaos.rundir import RunDir
+from chaos.scenario import contract
 from chaos.scenario.loading import ScenarioFile
+from chaos.scenario.model import Scenario
 from chaos.stack.endpoints import Endpoints, ProviderRoute, base_url, target_environment
 from chaos.stack.processes import Child, spawn, stop, wait_healthy, wait_ready_file
 from chaos.toxiproxy.client import ToxiproxyClient
@@ -60,6 +65,8 @@ class LocalStack:
         self.run_id = run_id
         self.target_env = target_env
         self.children: list[Child] = []
+        # The providers' admin API asks for it: nothing else on the host may switch this run's faults.
+        self.admin_token = admin_token(os.environ) or secrets.token_urlsafe(24)
         self._exits = AsyncExitStack()
 
     async def __aenter__(self) -> Endpoints:
@@ -90,6 +97,7 @@ class LocalStack:
             chaos_command(
                 "providers", "serve", "--config", str(self._providers_config()), "--ready-file", str(providers_ready)
             ),
+            env={**os.environ, ADMIN_TOKEN_ENV: self.admin_token},
         )
         began = time.monotonic()
         toxiproxy_url = await self._toxiproxy()
@@ -115,12 +123,13 @@ class LocalStack:
             target_url=scenario.target.url or "",
             routes=tuple(routes),
             toxiproxy_version=await client.version(),
+            admin_token=self.admin_token,
         )
         if scenario.target.start is not None:
             endpoints = await self._start_target(endpoints)
         health = f"{endpoints.target_url}{scenario.target.health}"
         target = next((child for child in self.children if child.name == "target"), None)
-        await wait_healthy(health, timeout=scenario.target.ready_timeout, child=target)
+        await wait_healthy(health, timeout=scenario.target.ready_timeout, child=target, setting="target.ready_timeout")
         # Where a slow start-up goes (each from the providers' spawn).
         log.info(
             "stack up",
@@ -158,12 +167,12 @@ class LocalStack:
         scenario = self.loaded.scenario
         assert scenario.target.start is not None
         port = free_port()
-        # The scenario's own target.env, its ${ENV} references resolved only here, at the
-        # last moment: the journal and the logs keep the references.
-        written = {name: resolve(value, os.environ) for name, value in scenario.target.env.items()}
-        contract = target_environment(scenario, endpoints.routes, port=port, run_id=self.run_id, extra=self.target_env)
-        env = {**os.environ, **written, **contract}
-        await self._spawn("target", start_command(scenario.target.start), env=env)
+        contract_env = target_environment(
+            scenario, endpoints.routes, port=port, run_id=self.run_id, extra=self.target_env
+        )
+        argv, written = started_target(scenario, contract_env, os.environ)
+        env = {**os.environ, **written, **contract_env}
+        await self._spawn("target", start_command(argv), env=env)
         log.info("target started", command=scenario.target.start, port=port)
         return Endpoints(
             admin_url=endpoints.admin_url,
@@ -171,7 +180,24 @@ class LocalStack:
             target_url=f"http://127.0.0.1:{port}",
             routes=endpoints.routes,
             toxiproxy_version=endpoints.toxiproxy_version,
+            admin_token=endpoints.admin_token,
         )
+
+
+def started_target(
+    scenario: Scenario, contract_env: Mapping[str, str], environ: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The target's argv and its own ``target.env``, their ``{placeholders}`` filled from the
+    contract and their ``${ENV}`` references resolved (the contract's variables included),
+    here, at the last moment: the journal and the logs keep what was written."""
+    assert scenario.target.start is not None
+    names = contract.of_scenario(scenario)
+    seen = {**environ, **contract_env}
+    argv = [contract.fill(arg, names, contract_env) for arg in scenario.target.start]
+    written = {
+        name: resolve(contract.fill(value, names, contract_env), seen) for name, value in scenario.target.env.items()
+    }
+    return argv, written
 
 
 def require_running(children: list[Child]) -> None:

@@ -141,17 +141,24 @@ async def wait_ready_file(child: Child, path: Path, *, timeout: float) -> dict[s
 
 
 async def wait_healthy(
-    url: str, *, timeout: float, child: Child | None = None, headers: Mapping[str, str] | None = None
+    url: str,
+    *,
+    timeout: float,
+    child: Child | None = None,
+    headers: Mapping[str, str] | None = None,
+    setting: str | None = None,
 ) -> None:
-    """Poll ``url`` until it answers 2xx; fail early if ``child`` exits."""
+    """Poll ``url`` until it answers 2xx; fail early if ``child`` exits. A failure names
+    the ``setting`` that holds ``timeout`` and the child's log."""
     deadline = time.monotonic() + timeout
     last = "no answer"
+    log = f"; its log: {child.log_path}" if child is not None else ""
     async with httpx.AsyncClient(timeout=2.0, headers=dict(headers or {})) as client:
         while time.monotonic() < deadline:
             if child is not None and not child.running:
                 raise EnvironmentProblem(
-                    f"{child.name} exited with code {child.process.returncode} before {url} answered",
-                    hint=f"its output ({child.log_path}):\n{child.log_tail()}",
+                    f"{child.name} exited with code {child.process.returncode} before {url} answered{log}",
+                    hint=f"its last lines:\n{child.log_tail()}",
                 )
             try:
                 response = await client.get(url)
@@ -162,5 +169,10 @@ async def wait_healthy(
                     return
                 last = f"HTTP {response.status_code}"
             await asyncio.sleep(0.1)
-    hint = f"its output ({child.log_path}):\n{child.log_tail()}" if child is not None else None
-    raise EnvironmentProblem(f"{url} did not answer 2xx within {timeout:g} s (last: {last})", hint=hint)
+    named = f" ({setting})" if setting else ""
+    hints = [f"if it needs longer to start, raise {setting} (e.g. --set {setting}=2m)"] if setting else []
+    if child is not None:
+        hints.append(f"its last lines:\n{child.log_tail()}")
+    hint = "\n".join(hints) or None
+    who = f"the {child.name} at " if child is not None else ""
+    raise EnvironmentProblem(f"{who}{url} did not answer 2xx within {timeout:g} s{named}, last: {last}{log}", hint=hint)

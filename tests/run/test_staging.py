@@ -30,7 +30,7 @@ def test_the_same_scenario_passes_in_staging_and_a_second_run_is_refused(staging
         assert f"leased by run {holder.run_id}" in second.stderr
         assert f"chaos reset --run {holder.run_id}" in second.stderr
         refused = second.journal
-        assert (refused.status, refused.verdict, refused.exit_code) == (RunStatus.FAILED, "error", 2)
+        assert (refused.status, refused.verdict, refused.exit_code) == (RunStatus.NOT_STARTED, "error", 2)
 
         finished = first.finish()
     assert finished.code == 0, finished.explain()
@@ -61,7 +61,7 @@ def test_preflight_names_the_url_that_is_down(staging: StagingStack, tmp_path: P
     assert message.format(port=port) in finished.stderr
     assert "Traceback" not in finished.stderr
     journal = finished.journal
-    assert (journal.status, journal.exit_code, journal.t0) == (RunStatus.FAILED, 2, None)
+    assert (journal.status, journal.exit_code, journal.t0) == (RunStatus.NOT_STARTED, 2, None)
     assert staging.leftovers().empty
 
 

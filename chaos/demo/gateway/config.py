@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from chaos.errors import EnvironmentProblem
-from chaos.stack.endpoints import env_name
+from chaos.scenario.contract import env_name
 
 
 class Break(StrEnum):
