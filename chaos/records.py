@@ -104,9 +104,7 @@ class LedgerRow(Record):
     model: str
     stream: bool
     status: int
-    end: CallEnd = Field(
-        description="How the call ended: only a completed call served a request (an abandoned stream is billed 200)."
-    )
+    end: CallEnd = Field(description="How the call ended, from the provider's side (see served).")
     fault: str | None = Field(None, description="The behaviours applied, by name, joined by +.")
     retry_after_s: float | None = Field(None, description="The Retry-After the answer carried, in seconds.")
     input_tokens: int = 0
@@ -116,6 +114,16 @@ class LedgerRow(Record):
     duration_s: float = 0.0
     canary: bool = Field(False, description="Marked x-chaos-canary: the target's own probes.")
     run_id: str | None = None
+
+    @property
+    def served(self) -> bool:
+        """Whether the call can have served a user request: a 2xx answer the provider
+        completed, or one its client stopped reading after tokens came (a gateway's cost
+        guard cuts an answer and relays it). A call its client left before any token (a
+        first-token timeout) served nobody, though it is billed 200; so did one a fault cut.
+        ``chaos.slo.data.Ledger.serving`` reads the columns the same way."""
+        answered = self.end is CallEnd.COMPLETED or (self.end is CallEnd.CLIENT_DISCONNECTED and self.output_tokens > 0)
+        return 200 <= self.status < 300 and answered
 
 
 class ProxyCounters(Record):

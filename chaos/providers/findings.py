@@ -4,9 +4,10 @@ Pure functions over ledger rows. Rows marked canary (the target's own probes) ar
 out. Retry findings are judged per (request id, provider), from the rows of one request
 id at one provider in the order they were received, so that failing over to another
 provider is never a finding; rows without a request id cannot show a retry. A *retry* is
-a row that follows a call of the same id at the same provider that did not complete (an
-error, a cut stream, or one the client abandoned: a 200 all the same); the *wait* before
-it runs from the end of that call to the receipt of the retry.
+a row that follows a call of the same id at the same provider that served nothing
+(``LedgerRow.served``: an error, a cut stream, or one the client left before any token,
+a 200 all the same); the *wait* before it runs from the end of that call to the receipt
+of the retry.
 
 - ``retry_after_ignored``: a retry came before the Retry-After of the answer before it
   had elapsed (less ``tolerance_s``).
@@ -17,9 +18,10 @@ it runs from the end of that call to the receipt of the retry.
   interval) and below ``backoff_cap_s``. Waits that honour a Retry-After are exempt.
 - ``hammering_failed_provider``: judged per provider over all its rows: once
   ``failure_streak`` calls in a row have failed (5xx, 429, a stream the provider cut, or
-  one the client gave up on, before any answer or midway: a provider that times out is
+  one the client gave up on before any token came: a provider that times out is
   failing), more than ``probes`` calls arrived within ``cooldown_s`` after the last of
-  them ended.
+  them ended. A stream its client stopped reading after tokens came is the client's
+  choice (a cost guard), not a failure of the provider.
   A client with a circuit breaker stops for a cool-down, then probes. Calls arriving in
   the first ``in_flight_s`` are not counted: a busy client had them on the wire before
   the failures reached it (forty concurrent users put forty calls in flight at once).
@@ -121,7 +123,7 @@ def _retry_findings(attempts: list[LedgerRow], limits: Thresholds) -> list[tuple
         found.append((ClientFinding.RETRY_STORM, f"request {request_id}: {len(attempts)} attempts"))
     waits: list[float | None] = []  # None: a wait that honoured Retry-After (exempt)
     for before, retry in pairwise(attempts):
-        if before.end is CallEnd.COMPLETED:
+        if before.served:
             waits.append(None)
             continue
         wait = retry.t - before.t_end
@@ -177,8 +179,6 @@ def _hammering(rows: list[LedgerRow], limits: Thresholds) -> list[tuple[list[str
 
 
 def _failed(row: LedgerRow) -> bool:
-    """A call that did not serve its client, for a reason that is not the client's own
-    request: any call that did not complete but a 4xx answer (429 excepted)."""
-    if row.end is CallEnd.COMPLETED:
-        return False
-    return not (row.end is CallEnd.FAILED and 400 <= row.status < 500 and row.status != 429)
+    """A call that served nothing, for a reason that is not the client's own request:
+    any but a 4xx answer (429 excepted)."""
+    return not row.served and not (row.end is CallEnd.FAILED and 400 <= row.status < 500 and row.status != 429)

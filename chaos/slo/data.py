@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from chaos.kinds import RequestKind
+from chaos.kinds import CallEnd, RequestKind
 from chaos.records import FaultEvent
 
 Floats = NDArray[np.float64]
@@ -32,6 +32,7 @@ EVAL_PASS, EVAL_FAIL = 1, 0
 # was; by the request id it carried; or by time (``chaos.slo.attribution``), with one
 # candidate call, several at one provider, or several at more than one provider.
 BY_ID, BY_TIME, BY_TIME_SEVERAL, BY_TIME_PROVIDERS = 0, 1, 2, 3
+END_CODE = {end.value: code for code, end in enumerate(CallEnd)}  # Ledger.end
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +91,7 @@ class Ledger:
     t_end: Floats
     provider: Codes  # index into the scenario's providers, or NONE for an unknown one
     status: Codes
-    completed: Bools  # the provider sent its whole answer (CallEnd.COMPLETED)
+    end: Codes  # how the call ended: END_CODE of its CallEnd
     input_tokens: Ints
     output_tokens: Ints
     request: NDArray[np.int64]  # row of Requests with this request id (or served by time), or NONE
@@ -110,9 +111,12 @@ class Ledger:
 
     @property
     def serving(self) -> Bools:
-        """Calls that served a user request: 2xx answers sent whole, canaries apart (a
-        stream the client abandoned is billed 200, and served nobody)."""
-        return (self.status >= 200) & (self.status < 300) & self.completed & self.billable
+        """Calls that can have served a user request, canaries apart: ``LedgerRow.served``,
+        read from the columns (a test holds the two to one answer)."""
+        completed = self.end == END_CODE[CallEnd.COMPLETED]
+        left_after_tokens = (self.end == END_CODE[CallEnd.CLIENT_DISCONNECTED]) & (self.output_tokens > 0)
+        serving: Bools = (self.status >= 200) & (self.status < 300) & (completed | left_after_tokens) & self.billable
+        return serving
 
 
 @dataclass(frozen=True, eq=False)

@@ -155,7 +155,7 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None, 
     sent_judged = segment_of(timeline, everyone.sent) != NONE
     calls = last_calls(data.ledger, len(everyone), len(data.providers))
     placed = ratio_placement(everyone, calls, onsets(scenario, windows, data.faults), sent_judged)
-    share_placed = share_placement(everyone, data.ledger)
+    share_placed = share_placement(everyone, data.ledger, placed)
     segment = np.where(sent_judged, segment_of(timeline, placed), NONE)
     share_segment = np.where(sent_judged, segment_of(timeline, share_placed), NONE)
     ledger = data.ledger

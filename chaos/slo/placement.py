@@ -9,8 +9,13 @@ A request belongs to the segment of its send time, with two amendments:
   requests a fault cannot touch, it would blame the fault for the baseline. Which
   in-flight requests a fault can affect depends on its kind (``IN_FLIGHT_REACH``).
 - **Shares** (who served, degraded): a request counts where the call that served it was
-  made, its serving ledger row's receive time, or else by its send time. A request sent
-  just before an outage and answered by the primary was served before the outage.
+  made, its serving ledger row's receive time. A request sent just before an outage and
+  answered by the primary was served before the outage. A request no call served, as
+  the target tells it (a cached or canned answer, a failure), counts where SLO ratios
+  judge it: what became of it was decided by the faults it lived through, and the
+  in-flight rule says which could reach them (a ``down`` that cut its stream midway and
+  left it a cached answer did, though the provider saw only its client leave after
+  tokens, as it sees a cost guard stop reading).
 
 A request sent while the timeline is not judged (the warm-up, a settle window, a span
 too short to judge) stays unjudged, whatever it lived through.
@@ -132,9 +137,10 @@ def ratio_placement(requests: Requests, calls: Floats, starts: Sequence[Onset], 
     return placed
 
 
-def share_placement(requests: Requests, ledger: Ledger) -> Floats:
+def share_placement(requests: Requests, ledger: Ledger, placed: Floats) -> Floats:
     """Where each request counts for who served and degraded shares: where the call that
-    served it was made, or its send time when no call served it."""
+    served it was made, or where SLO ratios judge it (``placed``) when no call served it
+    (none found, or the target says it failed or answered degraded)."""
     row = requests.serving_row
-    served = row != NONE
-    return np.where(served, ledger.t[np.where(served, row, 0)] if len(ledger) else requests.sent, requests.sent)
+    served = (row != NONE) & ~requests.failed & ~requests.degraded
+    return np.where(served, ledger.t[np.where(served, row, 0)] if len(ledger) else placed, placed)

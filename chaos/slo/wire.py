@@ -22,8 +22,8 @@ from typing import Any, Literal
 import msgspec
 import numpy as np
 
-from chaos.kinds import CallEnd, FaultAction, LoadEventKind
-from chaos.slo.data import EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ints, Ledger, Requests
+from chaos.kinds import FaultAction, LoadEventKind
+from chaos.slo.data import END_CODE, EVAL_FAIL, EVAL_PASS, KIND_CODE, NONE, Codes, Ints, Ledger, Requests
 
 Kind = Literal["chat", "chat_stream", "eval"]
 
@@ -217,7 +217,7 @@ def ledger_columns(rows: Fields, provider_code: Mapping[str, int], request: Ints
         t_end=np.array(rows["t_end"], dtype=np.float64),
         provider=_codes(provider_code, rows["provider"]),
         status=np.array(rows["status"], dtype=np.int16),
-        completed=np.fromiter(map(CallEnd.COMPLETED.value.__eq__, rows["end"]), dtype=np.bool_, count=count),
+        end=_codes(END_CODE, rows["end"]),
         input_tokens=np.array(rows["input_tokens"], dtype=np.int64),
         output_tokens=np.array(rows["output_tokens"], dtype=np.int64),
         request=np.full(count, NONE, dtype=np.int64) if request is None else request,

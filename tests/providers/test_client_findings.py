@@ -89,13 +89,13 @@ def fails_over_with_a_circuit_breaker(client: Scripted) -> None:
         time.sleep(0.05)
 
 
-def keeps_streaming_from_a_stalling_provider(client: Scripted) -> None:
+def keeps_streaming_from_a_slow_provider(client: Scripted) -> None:
     for index in range(30):
         client.stream_giving_up("oai", f"user-{index}")
         time.sleep(0.05)
 
 
-def stops_streaming_from_a_stalling_provider(client: Scripted) -> None:
+def stops_streaming_from_a_slow_provider(client: Scripted) -> None:
     failures = 0
     for index in range(12):
         if failures < 5 and client.stream_giving_up("oai", f"user-{index}"):
@@ -151,13 +151,14 @@ CASES = [
         backs_off_exponentially,
     ),
     Case("hammering_failed_provider", {"http_error": {"status": 503}}, hammers, fails_over_with_a_circuit_breaker),
-    # Every stream answers 200, sends a token, then stalls: a gateway that gives up on
-    # each and calls again at once hammers it as surely as one that gets 503s.
+    # Every stream answers 200 at once, its first token 2 s later: a gateway that gives up
+    # on each (a first-token timeout) and calls again at once hammers it as surely as one
+    # that gets 503s.
     Case(
         "hammering_failed_provider",
-        {"slow_tokens": {"inter_token": "2s"}},
-        keeps_streaming_from_a_stalling_provider,
-        stops_streaming_from_a_stalling_provider,
+        {"slow_first_token": {"delay": "2s"}},
+        keeps_streaming_from_a_slow_provider,
+        stops_streaming_from_a_slow_provider,
     ),
 ]
 

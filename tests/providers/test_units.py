@@ -365,9 +365,9 @@ def test_calls_after_the_providers_own_retry_after_are_not_hammering() -> None:
 def test_a_client_that_keeps_calling_a_provider_whose_calls_it_abandons_or_that_cuts_them_is_hammering(
     status: int, end: str
 ) -> None:
-    """Five calls that never completed (the gateway gave up on a slow stream, or the
-    provider cut it), then ten more within the cool-down: a provider that times out or
-    cuts streams is a failing provider, even when its status said 200."""
+    """Five calls that served nothing (the gateway gave up on a stream before its first
+    token, or the provider cut it), then ten more within the cool-down: a provider that
+    times out or cuts streams is a failing provider, even when its status said 200."""
     streak = [row(i, i * 0.1, status, request_id=f"s{i}", end=end) for i in range(5)]
     more = [row(10 + i, 1.5 + i * 0.1, status, request_id=f"m{i}", end=end) for i in range(10)]
     (finding,) = client_findings(streak + more)
@@ -379,3 +379,9 @@ def test_a_client_that_keeps_calling_a_provider_whose_calls_it_abandons_or_that_
 def test_a_call_again_right_after_an_abandoned_one_is_a_retry_without_backoff() -> None:
     rows = [row(1, 0.0, 200, end="client_disconnected"), row(2, 0.12, 200)]
     assert kinds(rows) == {ClientFinding.NO_BACKOFF}
+
+
+def test_a_stream_the_client_stopped_reading_after_tokens_came_is_no_failure() -> None:
+    """A gateway's cost guard cuts each inflated answer after 48 tokens: the provider served."""
+    cut = [row(i, i * 0.1, 200, request_id=f"c{i}", end="client_disconnected", output_tokens=48) for i in range(20)]
+    assert client_findings(cut) == []

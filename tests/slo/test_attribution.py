@@ -7,6 +7,10 @@ serves one request at most.
 
 from __future__ import annotations
 
+import pytest
+
+from chaos.records import CallEnd, LedgerRow
+from chaos.slo.builder import RunDataBuilder
 from chaos.slo.evaluate import evaluate
 from tests.slo.slo_runs import Run, scenario
 
@@ -59,3 +63,38 @@ def test_a_call_the_client_abandoned_or_the_provider_cut_never_served_a_request(
     (baseline,) = evaluate(sc, run.data(sc)).segments
     assert baseline.served_by_ledger == {"secondary": 2 / 3, "unknown": 1 / 3}
     assert baseline.attributed_by_time.requests == 1
+
+
+def test_a_call_the_client_stopped_reading_after_tokens_came_served_its_request() -> None:
+    """A gateway's cost guard cuts an answer running past its budget and relays what came:
+    the provider sees its client leave midway, yet it served the request (the library's
+    cost-explosion run). A call left before any token (a first-token timeout) served nobody."""
+    run = Run()
+    guarded = run.request(12.0, duration=1.0)
+    run.ledger(12.01, "primary", request_id=guarded, duration=0.9, output_tokens=48, end="client_disconnected")
+    timed_out = run.request(14.0, duration=3.0, served="secondary")
+    run.ledger(14.01, "primary", request_id=timed_out, duration=2.0, end="client_disconnected")
+    run.stop(100)
+    sc = scenario(target={"url": "http://127.0.0.1:9", "served_by": {"ledger": True}})
+    (baseline,) = evaluate(sc, run.data(sc)).segments
+    assert baseline.served_by_ledger == {"primary": 1 / 2, "unknown": 1 / 2}
+
+
+@pytest.mark.parametrize("status", [200, 429, 499, 503])
+@pytest.mark.parametrize("end", list(CallEnd))
+@pytest.mark.parametrize("tokens", [0, 5])
+def test_the_verdict_reads_who_served_as_the_ledger_row_defines_it(status: int, end: CallEnd, tokens: int) -> None:
+    row = LedgerRow(
+        t=1.0,
+        t_end=2.0,
+        provider="primary",
+        endpoint="/",
+        model="m",
+        stream=True,
+        status=status,
+        end=end,
+        output_tokens=tokens,
+    )
+    builder = RunDataBuilder(scenario())
+    builder.add_records([row])
+    assert bool(builder.build().ledger.serving[0]) is row.served

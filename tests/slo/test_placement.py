@@ -168,3 +168,31 @@ def test_recovers_to_reads_who_served_where_the_serving_call_was_made() -> None:
 
 def test_every_fault_kind_says_which_in_flight_requests_it_can_affect() -> None:
     assert set(IN_FLIGHT_REACH) == set(FaultKind)
+
+
+def test_a_request_no_call_served_counts_in_the_shares_where_the_table_judges_it() -> None:
+    """The library's full-blackout run: at 20 s a ``down`` cut the calls of the 20 requests
+    in flight, and the gateway answered them from its cache. No call served them: they
+    count with the fault (where availability judges them), not in the baseline, whose
+    degraded share is nothing. Half of them had had tokens from the primary before the cut
+    (the provider saw its client leave after tokens: a row that served, but the target
+    says the answer was degraded)."""
+    run = Run()
+    for index in range(900):
+        sent = 10.05 + index / 10
+        cut = 18 <= sent < 20
+        down = 20 <= sent < 40
+        cached = "cached" if cut or down else None
+        request = run.request(sent, duration=2.0, served=None if cached else "primary", degraded=cached)
+        if not cached:
+            run.ledger(sent + 0.01, "primary", request_id=request)
+        elif cut and index % 2:
+            run.ledger(sent + 0.01, "primary", request_id=request, output_tokens=3, end="client_disconnected")
+    run.fault("outage", 20, 40, kind="network")
+    run.stop(100)
+    down = {"name": "outage", "at": "20s", "for": "20s", "network": {"provider": "primary", "toxic": "down"}}
+    evaluation = evaluated(run, faults=[down], expect=[{"degraded_share": {"at_most": "1%"}, "during": "baseline"}])
+    assert segment(evaluation, "baseline").degraded_share == 0
+    assert segment(evaluation, "outage").degraded_share == 1.0
+    (result,) = evaluation.expectations
+    assert (result.figures["good"], result.figures["total"], result.verdict) == (0, 80, Verdict.INCONCLUSIVE)
