@@ -41,6 +41,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     The scenario's target.api says which wire format is spoken (openai: POST
     /v1/chat/completions, anthropic: POST /v1/messages under the URL).
     """
+    from chaos.envrefs import Resolver
     from chaos.load.config import LoadConfig
     from chaos.load.launch import free_port, locust_command, stop_deadline
     from chaos.load.summary import summarize
@@ -53,7 +54,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     run_dir.path.mkdir(parents=True, exist_ok=True)
     run_id = run_dir.path.name
     config = LoadConfig.from_scenario(scenario, target_url=target_url, records=run_dir.records, run_id=run_id)
-    config.resolved_headers(os.environ)  # a missing variable is refused here, before anything runs
+    config.resolved_headers(Resolver(os.environ))  # a missing variable is refused here, before anything runs
     command = locust_command(config, run_dir, master_port=free_port() if config.processes > 1 else None)
     config.dump(command.config_file)
     click.echo(f"load: {config.shape.users} users for {config.shape.duration:g}s at {config.host}{config.path}")
@@ -66,8 +67,7 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     if code != 0 or not config.records.exists():
         raise ChaosError(f"the load process exited {code}", hint=f"see {command.log_file}")
     summary = summarize(config.records)
-    outcomes = ", ".join(f"{kind} {count}" for kind, count in summary.outcomes.most_common())
-    click.echo(f"requests: {summary.ended} ended ({outcomes or 'none'}), {summary.in_flight} never ended")
+    click.echo(summary.requests_line())
     click.echo(f"Locust counted {summary.locust_requests} requests, {summary.locust_failures} failed")
     if summary.workers_lost:
         click.echo(f"workers lost: {summary.workers_lost}")

@@ -50,10 +50,13 @@ def serve(
     """Run the providers until SIGTERM or SIGINT (exit 0).
 
     Give --config FILE (YAML: providers: {NAME: {api, model, port, latency, ...}},
-    eval_set:) or --scenario FILE. Provider order is the fallback order.
+    eval_set:) or --scenario FILE. Provider order is the fallback order. With
+    CHAOS_ADMIN_TOKEN set, the admin API asks every caller for it.
     """
     import asyncio
+    import os
 
+    from chaos.providers.admin_models import admin_token
     from chaos.providers.config import from_scenario, load_config
     from chaos.providers.server import ProvidersServer
 
@@ -69,7 +72,7 @@ def serve(
     if zero_latency:
         config = config.with_zero_latency()
     ctx.find_root().obj.configure_logging()
-    server = ProvidersServer(config, host=host, admin_port=admin_port, seed=seed)
+    server = ProvidersServer(config, host=host, admin_port=admin_port, seed=seed, admin_token=admin_token(os.environ))
     asyncio.run(_run(server, ready_file))
     return int(ExitCode.PASS)
 

@@ -142,9 +142,12 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
     """One run of ``loaded`` in ``run_dir`` to its journal, its verdict printed. Once the
     ``last`` run of the command is judged, signals are ignored until the process exits."""
     import asyncio  # here, not at the top: every other command starts faster without it
+    import os
 
     from chaos import logs
+    from chaos.envrefs import Resolver
     from chaos.faults import unsupported_faults
+    from chaos.load.config import resolve_headers
     from chaos.report.console import console
     from chaos.report.console_run import render_run
     from chaos.report.live import LiveView
@@ -154,6 +157,8 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
     unsupported = unsupported_faults(loaded.scenario)
     if unsupported:
         raise ChaosError("this scenario cannot be run yet:\n" + "\n".join(unsupported))
+    # Headers every request would fail to send are refused before anything starts.
+    resolve_headers(loaded.scenario.target.headers, Resolver(os.environ))
     run_id = run_dir.name.removeprefix(f"{loaded.scenario.name}-")
     run_dir.mkdir(parents=True, exist_ok=False)
     interactive = sys.stdout.isatty() if live is None else live
@@ -220,6 +225,12 @@ class _Tee(io.TextIOBase):
 @click.option("--scenario", type=click.Path(path_type=Path, dir_okay=False), help="Take the URLs from its stack:.")
 @click.option("--toxiproxy", help="Toxiproxy API URL.")
 @click.option("--providers-admin", help="Mock providers' admin API URL.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also break the lease (the run's, or with --all whoever holds it) before it lapses: for a run that died. "
+    "A live run whose lease is broken stops, restores its faults and ends aborted.",
+)
 @click.pass_obj
 def reset(
     options: Options,
@@ -229,18 +240,24 @@ def reset(
     scenario: Path | None,
     toxiproxy: str | None,
     providers_admin: str | None,
+    force: bool,
 ) -> int:
     """Clear what a run left behind in an environment: its provider behaviours, its
-    toxics, the proxies it disabled, its lease. Scoped to one run (--run), or --all."""
+    toxics, the proxies it disabled, and with --force its lease. Scoped to one run
+    (--run), or --all. CHAOS_ADMIN_TOKEN, if set, is sent to the providers' admin API."""
     import asyncio
+    import os
 
+    from chaos.providers.admin_models import admin_token
     from chaos.run.reset import reset_environment, urls_from
 
     if (run_id is None) == (not everything):
         raise click.UsageError("give --run RUN_ID or --all")
     admin_url, toxiproxy_url = urls_from(scenario, toxiproxy=toxiproxy, providers_admin=providers_admin)
     options.configure_logging()
-    report = asyncio.run(reset_environment(admin_url, toxiproxy_url, run_id=run_id))
+    report = asyncio.run(
+        reset_environment(admin_url, toxiproxy_url, run_id=run_id, force=force, admin_token=admin_token(os.environ))
+    )
     for line in report:
         click.echo(line)
     return int(ExitCode.PASS)

@@ -8,6 +8,7 @@ only the load process resolves them, so the file never holds a secret.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from chaos.envrefs import check_references, resolve
+from chaos.envrefs import Resolver, check_references
 from chaos.errors import ChaosError
 from chaos.evals import EvalCase, load_eval_set
 from chaos.scenario.base import Api
@@ -26,10 +27,13 @@ if TYPE_CHECKING:  # the scenario language is heavy to import; the load process 
     from chaos.scenario.model import Scenario
 
 CONFIG_ENV = "CHAOS_LOAD_CONFIG"
+# What an HTTP field value may hold (RFC 9110 5.5): visible ASCII, spaces, tabs, and the
+# obsolete Latin-1 range; a line break would end the header (and start another).
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ServedByRule(_Model):
@@ -188,19 +192,40 @@ class LoadConfig(_Model):
         except ValidationError as exc:
             raise ChaosError(f"{path}: invalid load config: {_first_error(exc)}") from None
 
-    def resolved_headers(self, environ: Mapping[str, str]) -> dict[str, str]:
-        """The headers with their ``${ENV}`` references resolved; a ``ChaosError`` names a missing variable.
+    def resolved_headers(self, resolver: Resolver) -> dict[str, str]:
+        """The headers as the load sends them (``resolve_headers``).
 
-        Only the load process sends the values; the orchestrator may call this first to
-        refuse a run whose environment lacks a variable (and then drop the result).
+        Only the load process sends the values; the orchestrator calls this first to refuse
+        a run whose environment would fail every request (and then drops the result).
         """
-        return {name: resolve(value, environ) for name, value in self.headers.items()}
+        return resolve_headers(self.headers, resolver)
 
     def eval_items(self) -> list[EvalCase]:
         """The inline items, or those of the eval set file."""
         if self.evals or self.eval_set is None:
             return list(self.evals)
         return load_eval_set(self.eval_set).cases
+
+
+def resolve_headers(headers: Mapping[str, str], resolver: Resolver) -> dict[str, str]:
+    """``headers`` with their ``${ENV}`` references resolved (``resolver`` remembers the
+    values, to scrub them from what is recorded). A ``ChaosError`` names a variable that
+    is missing, or whose value cannot be sent in a header, and never shows the value."""
+    resolved = {}
+    for header, template in headers.items():
+        unfit = [name for name, value in resolver.values(template).items() if not _HEADER_VALUE.fullmatch(value)]
+        if unfit:
+            raise ChaosError(
+                f"target.headers.{header}: the environment variable {unfit[0]} holds a value that cannot be "
+                "sent in an HTTP header (a line break, a control character or a character beyond Latin-1); "
+                "the value is not shown",
+                hint=f"check what {unfit[0]} is set to",
+            )
+        value = resolver.resolve(template)
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ChaosError(f"target.headers.{header}: the value as written cannot be sent in an HTTP header")
+        resolved[header] = value
+    return resolved
 
 
 def _served_by(scenario: Scenario) -> ServedByRule:

@@ -10,14 +10,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chaos.records import LoadEvent, LoadEventKind, RequestEnded, RequestSent, parse_record
+from chaos.records import LoadEvent, LoadEventKind, Outcome, RequestEnded, RequestSent, parse_record
 
 
 @dataclass
 class LoadSummary:
     sent: int = 0
     ended: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)  # "ok" or an error kind -> requests
+    outcomes: Counter[str] = field(default_factory=Counter)  # "ok", an error kind, or "failed" -> requests
     locust_requests: int | None = None
     locust_failures: int | None = None
     workers_lost: int = 0
@@ -27,6 +27,11 @@ class LoadSummary:
     def in_flight(self) -> int:
         """Requests sent that never ended (their process died)."""
         return self.sent - self.ended
+
+    def requests_line(self) -> str:
+        """``requests: 62 ended (http_5xx 40, ok 22), 0 never ended``."""
+        outcomes = ", ".join(f"{kind} {count}" for kind, count in self.outcomes.most_common())
+        return f"requests: {self.ended} ended ({outcomes or 'none'}), {self.in_flight} never ended"
 
 
 def summarize(records: Path) -> LoadSummary:
@@ -39,7 +44,7 @@ def summarize(records: Path) -> LoadSummary:
                 summary.sent += 1
             elif isinstance(record, RequestEnded):
                 summary.ended += 1
-                summary.outcomes[record.error_kind.value if record.error_kind else "ok"] += 1
+                summary.outcomes[_outcome(record)] += 1
             elif isinstance(record, LoadEvent):
                 if record.event is LoadEventKind.START:
                     start = record.t
@@ -53,3 +58,11 @@ def summarize(records: Path) -> LoadSummary:
     if start is not None and stop is not None:
         summary.duration = stop - start
     return summary
+
+
+def _outcome(record: RequestEnded) -> str:
+    """What the record says, never more: a failure without a kind (the load generator's
+    own) is "failed", not "ok"."""
+    if record.outcome is Outcome.OK:
+        return Outcome.OK.value
+    return record.error_kind.value if record.error_kind is not None else Outcome.FAILED.value

@@ -13,14 +13,28 @@
     GET    /ledger?after=&since=&until=&run=&id=&canary=   {"rows": [...], "last_seq": N}
     GET    /findings?run=ID          {"findings": [...]} client findings from the ledger (rows are
                                      stamped with a run only while it holds the lease)
-    GET|PUT|DELETE /lease            the run lease
+    GET    /lease                    the run lease (404 if none is held)
+    PUT    /lease                    take {run, ttl_s, proxies}: answers the lease with its token;
+                                     renew: the same with the token in X-Chaos-Lease-Token
+                                     (409 while another holds it; 410 if it lapsed or was broken)
+    DELETE /lease                    release, with the token in X-Chaos-Lease-Token;
+                                     ?force=true breaks the lease whoever holds it
     GET    /metrics                  Prometheus text
 
-Errors are ``{"error": message}`` (with ``problems`` for an invalid behaviour) and a 4xx.
+Errors are ``{"error": message}`` (with ``problems`` for an invalid body, ``holder`` when
+the lease is another's) and a 4xx.
+
+What a browser page could do to the environment is refused before any route: a request
+that changes state (PUT, POST, DELETE) must carry ``Content-Type: application/json`` (a
+page can send only text/plain, a form or multipart without asking first, and this API
+never says yes) and no ``Origin`` (browsers add it to every such request, cross-origin
+or rebound by DNS). With ``CHAOS_ADMIN_TOKEN`` set in the server's environment, every
+request but ``/healthz`` and ``/metrics`` must also carry ``Authorization: Bearer TOKEN``.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import re
@@ -32,6 +46,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from chaos.providers.admin_models import (
+    LEASE_TOKEN_HEADER,
     BehaviourList,
     Deleted,
     ErrorBody,
@@ -45,7 +60,7 @@ from chaos.providers.admin_models import (
 )
 from chaos.providers.behaviours import BehaviourError
 from chaos.providers.findings import client_findings
-from chaos.providers.lease import LeaseConflict
+from chaos.providers.lease import LeaseConflict, LeaseGone
 from chaos.providers.ledger import LedgerQuery
 from chaos.providers.metrics import CONTENT_TYPE_LATEST
 from chaos.providers.provider import MockProvider, Shared
@@ -54,6 +69,8 @@ MAX_ADMIN_BODY = 256 * 1024
 _BEHAVIOUR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _PROVIDER_LIST = TypeAdapter(list[ProviderInfo])
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_OPEN_PATHS = frozenset({"/healthz", "/metrics"})  # health checks and scrapers carry no token
 
 
 class AdminError(Exception):
@@ -64,13 +81,16 @@ class AdminError(Exception):
 
 
 class AdminApi:
-    def __init__(self, shared: Shared, providers: list[MockProvider], urls: dict[str, str]) -> None:
+    def __init__(
+        self, shared: Shared, providers: list[MockProvider], urls: dict[str, str], *, token: str | None = None
+    ) -> None:
         self.shared = shared
         self.providers = providers
         self.urls = urls
+        self.token = token
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_ADMIN_BODY, middlewares=[_json_errors])
+        app = web.Application(client_max_size=MAX_ADMIN_BODY, middlewares=[_json_errors, self._guard])
         routes = app.router
         routes.add_get("/healthz", self.health)
         routes.add_get("/providers", self.list_providers)
@@ -87,6 +107,23 @@ class AdminApi:
         routes.add_delete("/lease", self.delete_lease)
         routes.add_get("/metrics", self.metrics)
         return app
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        """The checks of this module's docstring, in the order a caller can fix them (a
+        path or method the API does not have is said first)."""
+        if request.match_info.http_exception is not None:
+            return await handler(request)
+        if request.method not in _READS:
+            if "Origin" in request.headers:
+                raise AdminError(403, "a request with an Origin (a browser page) may not change the environment")
+            if request.content_type != "application/json":
+                raise AdminError(415, "a request that changes the environment must say Content-Type: application/json")
+        if self.token is not None and request.path not in _OPEN_PATHS:
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                raise AdminError(401, "this admin API needs its token: Authorization: Bearer $CHAOS_ADMIN_TOKEN")
+        return await handler(request)
 
     async def health(self, request: web.Request) -> web.Response:
         return _answer(Health(ok=True, providers=len(self.providers)))
@@ -161,21 +198,29 @@ class AdminApi:
 
     async def put_lease(self, request: web.Request) -> web.Response:
         wanted = _parse(LeaseRequest, await _read_json(request), "invalid lease")
+        token = request.headers.get(LEASE_TOKEN_HEADER)
         try:
-            held = self.shared.lease.take(wanted.run, wanted.ttl_s, wanted.proxies)
+            granted = self.shared.lease.take(wanted.run, wanted.ttl_s, wanted.proxies, token)
         except LeaseConflict as exc:
             raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held) from None
-        return _answer(held)
+        except LeaseGone as exc:
+            raise AdminError(410, str(exc)) from None
+        return _answer(granted)
 
     async def delete_lease(self, request: web.Request) -> web.Response:
-        run = request.query.get("run")
-        if not run:
-            raise AdminError(400, "give ?run=ID: the run whose lease to release")
-        try:
-            released = self.shared.lease.release(run)
-        except LeaseConflict as exc:
-            raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held) from None
-        return _answer(Released(released=released is not None))
+        token = request.headers.get(LEASE_TOKEN_HEADER)
+        if _flag(request.query.get("force"), "force"):
+            ended = self.shared.lease.breaks()
+        elif token is None:
+            raise AdminError(
+                400, f"give the holder's token in {LEASE_TOKEN_HEADER}, or ?force=true to break a dead run's lease"
+            )
+        else:
+            try:
+                ended = self.shared.lease.release(token)
+            except LeaseConflict as exc:
+                raise AdminError(403, f"{exc}: only its token releases it", holder=exc.held.run) from None
+        return _answer(Released(released=ended is not None, run=ended.run if ended is not None else None))
 
     async def metrics(self, request: web.Request) -> web.Response:
         return web.Response(body=self.shared.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -254,9 +299,26 @@ async def _read_json(request: web.Request) -> Any:
     except web.HTTPRequestEntityTooLarge:
         raise AdminError(413, f"body larger than {MAX_ADMIN_BODY // 1024} KiB") from None
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
+    except _NotFinite as exc:
+        raise AdminError(400, f"body: {exc}") from None
     except (ValueError, RecursionError):
         raise AdminError(400, "body: not valid JSON") from None
+
+
+class _NotFinite(Exception):
+    """A number JSON does not have (NaN, Infinity), or one too large for a float."""
+
+
+def _not_a_number(literal: str) -> float:
+    raise _NotFinite(f"{literal} is not a JSON number")
+
+
+def _finite(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise _NotFinite(f"the number {literal[:40]} is too large")
+    return number
 
 
 def _answer(body: BaseModel, status: int = 200) -> web.Response:

@@ -1,9 +1,14 @@
 """A typed async client for the mock providers' admin API (``chaos.providers.admin``).
 
-    async with AdminClient("http://127.0.0.1:9000") as admin:
+    async with AdminClient("http://127.0.0.1:9000", token=admin_token(os.environ)) as admin:
         lease = await admin.take_lease("r1", ttl_s=30, proxies=[])
-        await admin.put_behaviour("chaos-r1-outage", provider="primary", spec=HttpError(status=503), run="r1", ttl_s=60)
+        await admin.put_behaviour(
+            "chaos-r1-outage", provider="primary", kind=FaultKind.HTTP_ERROR, spec=HttpError(status=503),
+            run="r1", ttl_s=60,
+        )
         page = await admin.ledger(after=0, run="r1")
+        lease = await admin.take_lease("r1", ttl_s=30, proxies=["primary"], token=lease.token)  # a heartbeat
+        await admin.release_lease(lease.token)
 
 The orchestrator switches provider behaviours, holds the environment's lease and pulls
 the billing ledger through it, locally and in staging alike. Every answer is read into
@@ -21,11 +26,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from chaos.errors import EnvironmentProblem
 from chaos.providers.admin_models import (
+    LEASE_TOKEN_HEADER,
     BehaviourList,
     Deleted,
     ErrorBody,
     Findings,
     Health,
+    LeaseGrant,
     LeaseRequest,
     LeaseView,
     LedgerPage,
@@ -63,12 +70,21 @@ class LeaseHeld(AdminRefused):
         self.holder = holder
 
 
-class AdminClient:
-    """One providers process's admin API at ``base_url``; every request times out after ``timeout`` s."""
+class LeaseGone(AdminRefused):
+    """A renewal found no lease held: it lapsed, or was broken."""
 
-    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+
+class AdminClient:
+    """One providers process's admin API at ``base_url``; every request times out after
+    ``timeout`` s and carries ``token``, the admin API's own (``CHAOS_ADMIN_TOKEN``), if given."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        # Every request says JSON: the server refuses a change that does not (a browser's form).
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, headers=headers)
 
     async def __aenter__(self) -> Self:
         return self
@@ -126,15 +142,23 @@ class AdminClient:
         response = await self._call("GET", "/lease", absent_ok=True)
         return None if response.status_code == 404 else _read(LeaseView, response)
 
-    async def take_lease(self, run: str, *, ttl_s: float, proxies: list[str]) -> LeaseView:
-        """Take or renew the lease; raises ``LeaseHeld`` naming the holder."""
+    async def take_lease(self, run: str, *, ttl_s: float, proxies: list[str], token: str | None = None) -> LeaseGrant:
+        """Take the lease, or renew it with the ``token`` it was granted with; raises
+        ``LeaseHeld`` naming the holder when another run has it, ``LeaseGone`` when a
+        renewal finds it lapsed or broken."""
         body = LeaseRequest(run=run, ttl_s=ttl_s, proxies=proxies).model_dump(mode="json")
-        return _read(LeaseView, await self._call("PUT", "/lease", json=body))
+        headers = {LEASE_TOKEN_HEADER: token} if token is not None else {}
+        return _read(LeaseGrant, await self._call("PUT", "/lease", json=body, headers=headers))
 
-    async def release_lease(self, run: str) -> bool:
-        """Release ``run``'s lease; False if nobody held it. Raises ``LeaseHeld`` for another run's."""
-        response = await self._call("DELETE", "/lease", params={"run": run}, absent_ok=True)
-        return response.status_code != 404 and _read(Released, response).released
+    async def release_lease(self, token: str) -> bool:
+        """Release the lease ``token`` was granted with; False if none was held. Raises
+        ``AdminRefused`` (403) when another run holds it."""
+        response = await self._call("DELETE", "/lease", headers={LEASE_TOKEN_HEADER: token})
+        return _read(Released, response).released
+
+    async def break_lease(self) -> str | None:
+        """End the lease whoever holds it (``chaos reset --force``): the run it was, or None."""
+        return _read(Released, await self._call("DELETE", "/lease", params={"force": "true"})).run
 
     # -- what the providers saw -------------------------------------------------------
 
@@ -169,6 +193,10 @@ class AdminClient:
         status = response.status_code
         if status == 409 and body is not None and body.holder is not None:
             return LeaseHeld(body.holder, self.base_url, status=status, body=body)
+        if status == 410:
+            return LeaseGone(
+                f"the lease at {self.base_url} is gone: {body.error if body else ''}", status=status, body=body
+            )
         said = body.error if body is not None else response.text[:300]
         problems = "; ".join(body.problems or []) if body is not None else ""
         request = response.request

@@ -8,6 +8,7 @@ server; request bodies forbid them, so a typo is a 400.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_serializer, model_validator
@@ -21,6 +22,16 @@ if TYPE_CHECKING:
     from chaos.providers.behaviours import Behaviour
 
 MAX_LEASE_TTL_S = 3600.0
+# The holder's secret, on every renewal and release of the lease (never in a URL: URLs are logged).
+LEASE_TOKEN_HEADER = "X-Chaos-Lease-Token"
+# Set in a providers process's environment, every admin request but /healthz and /metrics
+# must carry it as ``Authorization: Bearer TOKEN``; `chaos run` and `chaos reset` send it
+# from their own environment.
+ADMIN_TOKEN_ENV = "CHAOS_ADMIN_TOKEN"
+
+
+def admin_token(environ: Mapping[str, str]) -> str | None:
+    return environ.get(ADMIN_TOKEN_ENV) or None
 
 
 class _Answer(BaseModel):
@@ -134,8 +145,15 @@ class LeaseView(_Answer):
     expires_at: float
 
 
+class LeaseGrant(LeaseView):
+    """The lease as its holder is told it: with the token that renews and releases it."""
+
+    token: str = Field(repr=False)
+
+
 class Released(_Answer):
     released: bool
+    run: str | None = None  # whose lease ended
 
 
 class ErrorBody(_Answer):

@@ -82,16 +82,6 @@ class OpenAIWire:
     def call_id(self, serial: int) -> str:
         return f"call_mock{serial:012x}"
 
-    def embeddings(self, model: str, vectors: list[list[float] | str], input_tokens: int) -> bytes:
-        data = [{"object": "embedding", "index": i, "embedding": vector} for i, vector in enumerate(vectors)]
-        body = {
-            "object": "list",
-            "data": data,
-            "model": model,
-            "usage": {"prompt_tokens": input_tokens, "total_tokens": input_tokens},
-        }
-        return json.dumps(body, separators=(",", ":")).encode()
-
     def models(self, models: list[str], created: int) -> bytes:
         data = [{"id": model, "object": "model", "created": created, "owned_by": "chaos-mock"} for model in models]
         return json.dumps({"object": "list", "data": data}).encode()

@@ -19,11 +19,9 @@ its tokens would have taken to stream.
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import math
 import random
-import struct
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from aiohttp import web
 from chaos.providers.anthropic_wire import AnthropicWire
 from chaos.providers.behaviours import Behaviours, Decision
 from chaos.providers.config import ProviderSpec
+from chaos.providers.embeddings import stream_embeddings
 from chaos.providers.lease import Lease
 from chaos.providers.ledger import CLIENT_GONE, Ledger
 from chaos.providers.metrics import ProviderMetrics
@@ -269,11 +268,7 @@ class MockProvider:
         outcome.fault = decision.fault
         if self._ttft or decision.extra_ttft_s:
             await asyncio.sleep(self._ttft + decision.extra_ttft_s)
-        vectors = [_vector(text, req.dimensions, req.base64) for text in req.inputs]
-        assert isinstance(self.wire, OpenAIWire)  # only OpenAI providers route embeddings
-        body = self.wire.embeddings(req.model, vectors, req.input_tokens)
-        outcome.status, outcome.input_tokens, outcome.end = 200, req.input_tokens, CallEnd.COMPLETED
-        return web.Response(body=body, content_type=JSON_TYPE)
+        return await stream_embeddings(request, req, outcome)
 
     async def _models(self, request: web.Request, outcome: Outcome) -> web.StreamResponse:
         self._check_headers(request)
@@ -369,13 +364,3 @@ async def _not_found(request: web.Request, outcome: Outcome) -> web.StreamRespon
 
 def _as_chat(model: str, input_tokens: int) -> ChatRequest:
     return ChatRequest(model=model, stream=False, max_tokens=0, input_tokens=input_tokens, prompt="", last_user_text="")
-
-
-def _vector(text: str, dimensions: int, as_base64: bool) -> list[float] | str:
-    rng = random.Random(seed_of(text))
-    raw = [rng.gauss(0.0, 1.0) for _ in range(dimensions)]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    vector = [x / norm for x in raw]
-    if as_base64:
-        return base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
-    return vector

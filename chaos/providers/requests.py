@@ -18,7 +18,10 @@ from chaos.scenario.base import Api
 
 DEFAULT_MAX_TOKENS = 64
 MAX_OUTPUT_TOKENS = 32_768  # what the mock "model" supports, as real models cap max_tokens
+# OpenAI's limits on one embeddings request: inputs, tokens of each, tokens of all.
 MAX_EMBEDDING_INPUTS = 2048
+MAX_EMBEDDING_INPUT_TOKENS = 8192
+MAX_EMBEDDING_REQUEST_TOKENS = 300_000
 
 
 class Rejected(Exception):
@@ -190,12 +193,25 @@ def parse_embeddings(data: dict[str, Any]) -> EmbeddingRequest:
     encoding = data.get("encoding_format", "float")
     if encoding not in ("float", "base64"):
         raise Rejected("'encoding_format' must be 'float' or 'base64'.", param="encoding_format")
+    counts = [count_tokens(text) for text in inputs]
+    for count in counts:
+        if count > MAX_EMBEDDING_INPUT_TOKENS:
+            raise Rejected(
+                f"This model's maximum context length is {MAX_EMBEDDING_INPUT_TOKENS} tokens, however you requested "
+                f"{count} tokens ({count} in your prompt; 0 for the completion). "
+                "Please reduce your prompt; or completion length.",
+                param="input",
+            )
+    if sum(counts) > MAX_EMBEDDING_REQUEST_TOKENS:
+        raise Rejected(
+            f"Requested {sum(counts)} tokens, max {MAX_EMBEDDING_REQUEST_TOKENS} tokens per request", param="input"
+        )
     return EmbeddingRequest(
         model=model,
         inputs=inputs,
         dimensions=dimensions,
         base64=encoding == "base64",
-        input_tokens=sum(count_tokens(text) for text in inputs),
+        input_tokens=sum(counts),
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from chaos.errors import EnvironmentProblem
+from chaos.httpserver import GuardedSite
 from chaos.providers.admin import AdminApi
 from chaos.providers.behaviours import Behaviours
 from chaos.providers.config import ServeConfig
@@ -47,10 +48,19 @@ class Ready:
 
 
 class ProvidersServer:
-    def __init__(self, config: ServeConfig, *, host: str = "127.0.0.1", admin_port: int = 0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        config: ServeConfig,
+        *,
+        host: str = "127.0.0.1",
+        admin_port: int = 0,
+        seed: int = 0,
+        admin_token: str | None = None,
+    ) -> None:
         self.config = config
         self.host = host
         self.admin_port = admin_port
+        self.admin_token = admin_token
         self.shared = Shared(
             behaviours=Behaviours({spec.name for spec in config.providers}, seed),
             ledger=Ledger(),
@@ -75,7 +85,7 @@ class ProvidersServer:
                     "api": provider.api.value,
                     "model": provider.spec.provider.model,
                 }
-            admin = AdminApi(self.shared, self.providers, urls)
+            admin = AdminApi(self.shared, self.providers, urls, token=self.admin_token)
             admin_port = await self._listen(admin.app(), self.admin_port, handler_cancellation=False)
         except OSError as exc:
             await self.stop()
@@ -93,7 +103,7 @@ class ProvidersServer:
         )
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(runner, self.host, port, backlog=LISTEN_BACKLOG, reuse_address=True)
+        site = GuardedSite(runner, self.host, port, backlog=LISTEN_BACKLOG, reuse_address=True)
         await site.start()
         address = runner.addresses[-1]
         return int(address[1])

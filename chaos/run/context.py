@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from chaos.load.config import LoadConfig
 from chaos.providers.admin_client import AdminClient
 from chaos.run.collect import Collector
+from chaos.run.lease import RunLease
 from chaos.run.timeline import FaultTimeline
 from chaos.rundir import RunDir
 from chaos.scenario.loading import ScenarioFile
@@ -65,3 +66,4 @@ class RunContext:
     collector: Collector
     state: RunState
     watch: Watch
+    lease: RunLease

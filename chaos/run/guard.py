@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from chaos.envrefs import Resolver
 from chaos.errors import EnvironmentProblem
 from chaos.faults import FaultContext
 from chaos.load.config import LoadConfig
@@ -30,6 +31,7 @@ from chaos.scenario.model import Scenario
 from chaos.segments import GRACE, Span, cut_timeline, fault_windows
 from chaos.slo.evaluate import steady_state_gate
 from chaos.slo.loading import load_run
+from chaos.slo.results import AbortDecision
 from chaos.stack.local import require_running
 from chaos.stack.processes import Child, spawn
 
@@ -42,7 +44,7 @@ START_TIMEOUT_S = 60.0
 async def start_load(run: RunContext) -> Child:
     target = run.stack.endpoints.target_url
     config = LoadConfig.from_scenario(run.loaded, target_url=target, records=run.run_dir.records, run_id=run.run_id)
-    config.resolved_headers(os.environ)  # a missing ${VAR} is named now, not inside Locust
+    config.resolved_headers(Resolver(os.environ))  # a missing ${VAR} is named now, not inside Locust
     command = locust_command(config, run.run_dir, master_port=free_port() if config.processes > 1 else None)
     config.dump(command.config_file)
     run.state.load_config = config
@@ -101,6 +103,9 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
                     state.gate_failed = True
                     return
             if load_exit.done():
+                return
+            if run.lease.lost is not None:
+                state.aborted = AbortDecision(rule="lease", reason=run.lease.lost, at=clock.offset())
                 return
             await collector.pull()
             state.aborted = collector.monitor.check(time.time())

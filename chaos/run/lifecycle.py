@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from chaos.run.collect import Collector
 from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
+from chaos.run.lease import RunLease
 from chaos.run.version import target_version
 from chaos.rundir import RunDir
 from chaos.scenario import contract
@@ -50,8 +51,6 @@ from chaos.stack.staging import connect_staging
 from chaos.toxiproxy.client import ToxiproxyClient
 
 log = structlog.get_logger()
-
-LEASE_TTL_S = 30.0
 
 
 def new_run_id() -> str:
@@ -85,12 +84,19 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
                     "toxiproxy": stack.endpoints.toxiproxy_url,
                 }
                 journal.versions = versions(stack.endpoints.toxiproxy_version)
+                if stack.endpoints.leftovers:
+                    log.warning("running on top of faults this run did not make", faults=stack.endpoints.leftovers)
+                    journal.problems.append(
+                        "ran on top of faults it did not make (safety.leftovers: allow):\n"
+                        + "\n".join(stack.endpoints.leftovers)
+                    )
                 if scenario.target.version is not None:
                     journal.versions["target"] = await target_version(
                         scenario.target.version, stack.endpoints.target_url, scenario.target.health, Path.cwd()
                     )
                 collector = Collector(run_dir, run_id, LiveMonitor(scenario), stack.admin, stack.toxiproxy)
-                await _leased_run(RunContext(loaded, run_dir, run_id, stack, collector, state, watch), journal)
+                lease = RunLease(stack.admin, run_id)
+                await _leased_run(RunContext(loaded, run_dir, run_id, stack, collector, state, watch, lease), journal)
         except asyncio.CancelledError:
             if not received:
                 raise
@@ -177,7 +183,7 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
             endpoints = await exits.enter_async_context(local)
             children = local.children
-        admin = await exits.enter_async_context(AdminClient(endpoints.admin_url))
+        admin = await exits.enter_async_context(AdminClient(endpoints.admin_url, token=endpoints.admin_token))
         toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
         yield Stack(endpoints, admin, toxiproxy, children)
 
@@ -185,22 +191,16 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
 async def _leased_run(run: RunContext, journal: Journal) -> None:
     state, stack = run.state, run.stack
 
-    renewing = asyncio.Lock()  # faults at one instant update the lease together: the last word must be the latest
-
-    async def lease() -> None:
-        async with renewing:
-            await stack.admin.take_lease(run.run_id, ttl_s=LEASE_TTL_S, proxies=sorted(state.disabled_proxies))
-
     async def proxy_disabled(proxy: str, down: bool) -> None:
         (state.disabled_proxies.add if down else state.disabled_proxies.discard)(proxy)
-        await lease()
+        await run.lease.renew(sorted(state.disabled_proxies))
 
     events = JsonlWriter(run.run_dir.events)
     context = FaultContext(run.run_id, stack.admin, stack.toxiproxy, stack.endpoints.proxy_names, proxy_disabled)
     heartbeat: asyncio.Task[None] | None = None
     try:
-        await lease()  # inside: a lease taken as the run is interrupted is still released
-        heartbeat = asyncio.create_task(_heartbeat(lease))
+        await run.lease.take()  # inside: a lease taken as the run is interrupted is still released
+        heartbeat = asyncio.create_task(run.lease.heartbeat())
         load = await start_load(run)
         state.t0 = journal.t0 = await wait_for_start(run.collector, load)
         write_journal(run.run_dir.path, journal)
@@ -210,15 +210,6 @@ async def _leased_run(run: RunContext, journal: Journal) -> None:
         if heartbeat is not None:
             heartbeat.cancel()
         await _wind_down(run, events)
-
-
-async def _heartbeat(lease: Callable[[], Awaitable[None]]) -> None:
-    while True:
-        await asyncio.sleep(LEASE_TTL_S / 3)
-        try:
-            await lease()
-        except ChaosError as exc:
-            log.warning("lease heartbeat failed", error=exc.message)
 
 
 async def _wind_down(run: RunContext, events: JsonlWriter) -> None:
@@ -235,8 +226,7 @@ async def _wind_down(run: RunContext, events: JsonlWriter) -> None:
     events.close()
     await collector.pull()
     collector.close()
-    with contextlib.suppress(ChaosError):
-        await stack.admin.release_lease(run_id)
+    await run.lease.release()
 
 
 def _judge(

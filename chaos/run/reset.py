@@ -10,6 +10,7 @@ every team's toxics in a shared staging.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from chaos.envrefs import resolve
@@ -39,24 +40,42 @@ def urls_from(
     return providers_admin, toxiproxy
 
 
-async def reset_environment(admin_url: str | None, toxiproxy_url: str | None, *, run_id: str | None) -> list[str]:
-    """Clear a run's leftovers (``run_id``), or everything (None); returns what was done."""
+async def reset_environment(
+    admin_url: str | None,
+    toxiproxy_url: str | None,
+    *,
+    run_id: str | None,
+    force: bool = False,
+    admin_token: str | None = None,
+) -> list[str]:
+    """Clear a run's leftovers (``run_id``), or everything (None); returns what was done.
+
+    The lease of the run (or, for everything, whoever holds it) is broken only with
+    ``force``: only its token releases a lease, and a run that dies lets it lapse within
+    its TTL by itself. A live run whose lease is broken stops and ends aborted.
+    """
     done: list[str] = []
     disabled: list[str] = []
     if admin_url is not None:
-        async with AdminClient(admin_url) as admin:
+        async with AdminClient(admin_url, token=admin_token) as admin:
             lease = await admin.lease()
-            holder = lease.run if lease is not None else None
             if run_id is None:
                 await admin.reset()
                 done.append(f"providers at {admin_url}: every behaviour cleared")
             else:
                 await admin.delete_run_behaviours(run_id)
                 done.append(f"providers at {admin_url}: behaviours of run {run_id} cleared")
-            if lease is not None and (run_id is None or holder == run_id):
+            if lease is not None and (run_id is None or lease.run == run_id):
                 disabled = list(lease.proxies)
-                await admin.release_lease(lease.run)
-                done.append(f"lease of run {holder} released")
+                if force:
+                    await admin.break_lease()
+                    done.append(f"lease of run {lease.run} broken")
+                else:
+                    left = max(0.0, lease.expires_at - time.time())
+                    done.append(
+                        f"lease of run {lease.run} kept: it lapses by itself within {left:.0f} s unless the run "
+                        "is alive (--force breaks it now)"
+                    )
     if toxiproxy_url is not None:
         async with ToxiproxyClient(toxiproxy_url) as toxiproxy:
             if run_id is None:

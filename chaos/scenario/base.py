@@ -12,9 +12,19 @@ from chaos.errors import quote
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors, models are immutable, aliases are what YAML spells."""
+    """Unknown keys are errors, models are immutable, aliases are what YAML spells, and a
+    number is finite (``.inf`` and ``.nan`` are refused; each field states its range)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+# Ranges several models share: what one machine's load generator can drive.
+MAX_USERS = 100_000
+MAX_SPAWN_RATE = 10_000.0
+MIN_SPAWN_RATE = 0.001
+MAX_TOKENS = 100_000
+MAX_TOKENS_PER_S = 1_000_000.0
+MIN_TOKENS_PER_S = 0.001  # a token every 1000 s: slower is a hang (say hang:)
 
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")

@@ -47,6 +47,7 @@ class Issue(NamedTuple):
 
 
 _SERVED_BY_EXTRA = ("degraded",)
+MAX_SCHEDULE_CHANGES = 10_000
 # What the end of the warm-up (``Load.judged_from``) is computed from.
 _WARMUP_INPUTS: tuple[Loc, ...] = tuple(("load", key) for key in ("users", "spawn_rate", "warmup", "shape"))
 
@@ -177,6 +178,8 @@ def _windows(parts: Parts) -> Iterator[Issue]:
                 "ramp-up plus load.warmup); faults start after a baseline is measured"
             )
             yield Issue((*loc, "at"), message, _WARMUP_INPUTS)
+        if fault.schedule is not None:
+            yield from _schedule_size(fault.schedule, fault.end(load.duration) - fault.at, (*loc, "schedule"))
 
 
 def _schedule(fault: Fault, schedule: Schedule, fault_loc: Loc) -> Iterator[Issue]:
@@ -213,6 +216,23 @@ def _schedule(fault: Fault, schedule: Schedule, fault_loc: Loc) -> Iterator[Issu
             yield Issue(step_loc, f"a step sets at least one of: {', '.join(params)}")
         for key, value in settings.items():
             yield from _setting(spec, params, what, {key: value}, (*step_loc, key))
+
+
+def _schedule_size(schedule: Schedule, window: float, loc: Loc) -> Iterator[Issue]:
+    """A schedule changes its fault at most ``MAX_SCHEDULE_CHANGES`` times: each change is
+    a request to the environment, and the plan lists every one."""
+    if schedule.ramp is not None:
+        changes, knob = window / schedule.every, "every"
+    elif schedule.flap is not None:
+        changes, knob = 2 * window / (schedule.flap.on + schedule.flap.off), "flap.on and flap.off"
+    else:
+        return
+    if changes > MAX_SCHEDULE_CHANGES:
+        message = (
+            f"changes the fault about {changes:.3g} times in its {format_duration(window)} window; "
+            f"at most {MAX_SCHEDULE_CHANGES:,} (lengthen {knob})"
+        )
+        yield Issue(loc, message)
 
 
 def _setting(spec: BaseModel, params: list[str], what: str, update: dict[str, Any], loc: Loc) -> Iterator[Issue]:

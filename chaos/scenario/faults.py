@@ -27,8 +27,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from chaos.scenario.base import Name, Strict
+from chaos.scenario.base import MAX_TOKENS, MAX_TOKENS_PER_S, MIN_TOKENS_PER_S, Name, Strict
 from chaos.scenario.units import Duration, Percent
+
+MAX_QUOTA = 1_000_000_000  # per minute
+MAX_TOXIC_SIZE = 1_000_000_000  # bytes, or KB/s
 
 
 class FaultKind(StrEnum):
@@ -73,8 +76,8 @@ class RateLimit(ProviderBehaviour):
     """429s: a share of requests (``rate``), or real quotas whose retry-after is the real wait."""
 
     retry_after: Duration | None = None
-    rpm: int | None = Field(None, ge=1, description="Requests per minute before 429s.")
-    tpm: int | None = Field(None, ge=1, description="Tokens per minute before 429s.")
+    rpm: int | None = Field(None, ge=1, le=MAX_QUOTA, description="Requests per minute before 429s.")
+    tpm: int | None = Field(None, ge=1, le=MAX_QUOTA, description="Tokens per minute before 429s.")
 
 
 class SlowFirstToken(ProviderBehaviour):
@@ -84,7 +87,7 @@ class SlowFirstToken(ProviderBehaviour):
 
 class SlowTokens(ProviderBehaviour):
     inter_token: Duration | None = Field(None, description="Gap between tokens.")
-    tokens_per_s: float | None = Field(None, gt=0)
+    tokens_per_s: float | None = Field(None, ge=MIN_TOKENS_PER_S, le=MAX_TOKENS_PER_S)
 
     @model_validator(mode="after")
     def _one_pace(self) -> SlowTokens:
@@ -102,7 +105,7 @@ class CutMode(StrEnum):
 
 
 class StreamCut(ProviderBehaviour):
-    after_tokens: int = Field(10, ge=0)
+    after_tokens: int = Field(10, ge=0, le=MAX_TOKENS)
     mode: CutMode = CutMode.DISCONNECT
 
 
@@ -111,7 +114,7 @@ class Hang(ProviderBehaviour):
 
 
 class TokenInflation(ProviderBehaviour):
-    factor: float = Field(gt=1, description="Output tokens multiplied by this, ignoring max_tokens.")
+    factor: float = Field(gt=1, le=100, description="Output tokens multiplied by this, ignoring max_tokens.")
 
 
 class Quality(ProviderBehaviour):
@@ -152,7 +155,7 @@ class LatencyToxic(Toxic):
 
 class BandwidthToxic(Toxic):
     toxic: Literal["bandwidth"]
-    rate: int = Field(ge=0, description="KB/s")
+    rate: int = Field(ge=0, le=MAX_TOXIC_SIZE, description="KB/s")
 
 
 class SlowCloseToxic(Toxic):
@@ -172,14 +175,14 @@ class ResetPeerToxic(Toxic):
 
 class SlicerToxic(Toxic):
     toxic: Literal["slicer"]
-    average_size: int = Field(ge=1)
-    size_variation: int = Field(0, ge=0)
+    average_size: int = Field(ge=1, le=MAX_TOXIC_SIZE)
+    size_variation: int = Field(0, ge=0, le=MAX_TOXIC_SIZE)
     delay: Duration = 0.0
 
 
 class LimitDataToxic(Toxic):
     toxic: Literal["limit_data"]
-    bytes: int = Field(ge=0)
+    bytes: int = Field(ge=0, le=MAX_TOXIC_SIZE)
 
 
 class Down(Strict):

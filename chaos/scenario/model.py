@@ -7,6 +7,7 @@ rules in ``objectives.py``; checks that span several parts in ``checks.py``.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,7 +15,19 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chaos.envrefs import check_references
 from chaos.errors import quote
-from chaos.scenario.base import Api, DegradedPolicy, Environment, Name, Strict
+from chaos.scenario.base import (
+    MAX_SPAWN_RATE,
+    MAX_TOKENS,
+    MAX_TOKENS_PER_S,
+    MAX_USERS,
+    MIN_SPAWN_RATE,
+    MIN_TOKENS_PER_S,
+    Api,
+    DegradedPolicy,
+    Environment,
+    Name,
+    Strict,
+)
 from chaos.scenario.faults import Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
@@ -123,10 +136,14 @@ class LatencyProfile(Strict):
 
     ttft: Duration = Field(0.5, description="Mean time to first token.")
     jitter: Duration = Field(0.1, description="Uniform +- around ttft.")
-    tokens_per_s: float = Field(50.0, ge=0, description="Streaming pace; 0 sends every token at once.")
+    tokens_per_s: float = Field(
+        50.0, ge=0, le=MAX_TOKENS_PER_S, description="Streaming pace; 0 sends every token at once, else at least 0.001."
+    )
 
     @model_validator(mode="after")
     def _jitter_below_ttft(self) -> LatencyProfile:
+        if 0 < self.tokens_per_s < MIN_TOKENS_PER_S:
+            raise ValueError("tokens_per_s is 0 (every token at once) or at least 0.001")
         if self.jitter > self.ttft:
             raise ValueError("jitter must not exceed ttft (a first token cannot come before the request)")
         return self
@@ -154,10 +171,13 @@ class Load(Strict):
     """The users the run simulates; every default is meant to work for a first scenario."""
 
     locustfile: Path | None = Field(None, description="Default: the built-in chat mix (chaos.load).")
-    users: int = Field(ge=1, description="Concurrent users, each sending a request, waiting for it and thinking.")
+    users: int = Field(
+        ge=1, le=MAX_USERS, description="Concurrent users, each sending a request, waiting for it and thinking."
+    )
     spawn_rate: float = Field(
         DEFAULT_SPAWN_RATE,
-        gt=0,
+        ge=MIN_SPAWN_RATE,
+        le=MAX_SPAWN_RATE,
         description=(
             "Users started per second. Default 10: gentle on a laptop and on the target's connection pool; "
             "the ramp-up is part of the warm-up, so it is never judged."
@@ -179,7 +199,10 @@ class Load(Strict):
         description="Think time between a user's requests (default 0.5s to 1.5s, a person's pace between messages).",
     )
     max_tokens: int = Field(
-        64, ge=1, description="max_tokens of each chat request (default 64: short answers, many requests, small bills)."
+        64,
+        ge=1,
+        le=MAX_TOKENS,
+        description="max_tokens of each chat request (default 64: short answers, many requests, small bills).",
     )
     eval_set: Path | None = Field(None, description="JSONL of eval prompts (id, prompt, expected, match).")
     mix: Mix = Field(
@@ -225,10 +248,22 @@ class Stack(Strict):
     docker: str | None = Field(None, description="Docker API URL for container faults (default: DOCKER_HOST).")
 
 
+class Leftovers(StrEnum):
+    """What a staging run does when the environment holds faults it did not make."""
+
+    REFUSE = "refuse"  # exit 2, listing them and the chaos reset that clears them
+    ALLOW = "allow"  # run on top of them; the journal lists them
+
+
 class Safety(Strict):
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
         description="Hosts a run may reach; anything else is refused before it starts (default: this machine only).",
+    )
+    leftovers: Leftovers = Field(
+        Leftovers.REFUSE,
+        description="Staging: toxics, disabled proxies or provider behaviours this run did not make are refused "
+        "(listed, with the chaos reset that clears them), or allowed (listed in the journal).",
     )
 
 

@@ -126,10 +126,10 @@ class AlertRule(Strict):
     """Fires when the burn rate over both windows exceeds ``factor``."""
 
     severity: Severity
-    factor: float = Field(gt=0)
+    factor: float = Field(gt=0, le=1_000_000)
     long: Duration = Field(gt=0)
     short: Duration = Field(gt=0)
-    min_samples: int = Field(20, ge=1, description="Requests needed in the long window.")
+    min_samples: int = Field(20, ge=1, le=1_000_000_000, description="Requests needed in the long window.")
     slos: list[str] | None = Field(None, description="SLOs this rule watches (default: every ratio SLO).")
 
     @model_validator(mode="after")
@@ -189,7 +189,7 @@ class RecoversToExpectation(Strict):
 
 
 class Bound(Strict):
-    max: float = Field(gt=0)
+    max: float = Field(gt=0, le=1_000_000)
 
 
 class RetryAmplificationExpectation(Strict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from chaos.records import RequestKind
-from chaos.scenario.base import Strict
+from chaos.scenario.base import MAX_SPAWN_RATE, MAX_USERS, MIN_SPAWN_RATE, Strict
 from chaos.scenario.units import Duration, Percent, format_percent
 
 
@@ -61,15 +61,15 @@ class Wait(Strict):
 
 class Stage(Strict):
     until: Duration = Field(gt=0, description="Offset at which this stage ends.")
-    users: int = Field(ge=0)
-    spawn_rate: float = Field(gt=0)
+    users: int = Field(ge=0, le=MAX_USERS)
+    spawn_rate: float = Field(ge=MIN_SPAWN_RATE, le=MAX_SPAWN_RATE)
 
 
 class Bursts(Strict):
     every: Duration = Field(gt=0)
     length: Duration = Field(alias="for", gt=0)
-    users: int = Field(ge=1, description="Users during a burst (instead of load.users).")
-    spawn_rate: float | None = Field(None, gt=0)
+    users: int = Field(ge=1, le=MAX_USERS, description="Users during a burst (instead of load.users).")
+    spawn_rate: float | None = Field(None, ge=MIN_SPAWN_RATE, le=MAX_SPAWN_RATE)
 
     @model_validator(mode="after")
     def _fits(self) -> Bursts:

@@ -4,6 +4,10 @@ Durations are strings with units (``250ms``, ``90s``, ``1m30s``, ``1h``) and bec
 seconds; a bare number is refused because ``latency: 400`` is ambiguous. Percents are
 ``99.5%`` or a fraction ``0.995`` and become a fraction. Money is US dollars
 (``0.05``, ``$0.05`` or ``0.05 USD``).
+
+Every value is finite and within a stated range: a duration from 0 to 24h, a percent
+from 0% to 100%, money from 0 to a million dollars. A spelling that overflows (400 nines
+and an ``s``) is refused, never taken as infinity.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from chaos.errors import quote
 # passes); Python code building models may give float seconds.
 STRICT_UNITS = {"strict_units": True}
 
+MAX_DURATION_S = 24 * 3600.0
+MAX_MONEY_USD = 1_000_000.0
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|µs|m|s)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
 
@@ -33,8 +40,8 @@ def parse_duration(value: object, *, strict: bool = True) -> float:
         raise ValueError(f"expected a duration like 250ms, got {_show(value)}")
     if isinstance(value, int | float):
         if value == 0 or not strict:
-            if value < 0 or not math.isfinite(value):
-                raise ValueError(f"a duration must be a finite number of seconds, at least 0, got {_show(value)}")
+            if not 0 <= value <= MAX_DURATION_S:  # NaN is refused too: it compares false
+                raise ValueError(f"a duration is from 0 to 24h (86400 seconds), got {_show(value)}")
             return float(value)
         raise ValueError(
             f"expected a duration with a unit like {_show(value)}s or {_show(value)}ms, got {_show(value)}"
@@ -49,6 +56,8 @@ def parse_duration(value: object, *, strict: bool = True) -> float:
         pos = match.end()
     if pos != len(text) or not text:
         raise ValueError(f"expected a duration like 250ms, 90s or 1m30s, got {_show(value)}")
+    if not total <= MAX_DURATION_S:  # infinity too, from a spelling that overflows
+        raise ValueError(f"a duration is at most 24h, got {_show(value)}")
     return total
 
 
@@ -89,7 +98,7 @@ def parse_percent(value: object) -> float:
                     f"expected a percent like 99.5% or a fraction like 0.995, got {_show(value)}"
                 ) from None
     elif isinstance(value, int | float):
-        fraction = float(value)
+        fraction = _number(value)
         if fraction > 1:
             raise ValueError(f"a bare number is a fraction from 0 to 1; did you mean {_trim(fraction)}%?")
     else:
@@ -108,7 +117,7 @@ def parse_money(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected an amount in US dollars like 0.05, got {_show(value)}")
     if isinstance(value, int | float):
-        amount = float(value)
+        amount = _number(value)
     elif isinstance(value, str):
         text = value.strip().removeprefix("$").removesuffix("USD").strip()
         try:
@@ -117,9 +126,17 @@ def parse_money(value: object) -> float:
             raise ValueError(f"expected an amount in US dollars like 0.05 or $0.05, got {_show(value)}") from None
     else:
         raise ValueError(f"expected an amount in US dollars like 0.05, got {_show(value)}")
-    if amount < 0 or not math.isfinite(amount):
-        raise ValueError(f"an amount must be a finite number of dollars, at least 0, got {_show(value)}")
+    if not 0 <= amount <= MAX_MONEY_USD:  # NaN and infinity too
+        raise ValueError(f"an amount is from 0 to 1000000 dollars, got {_show(value)}")
     return amount
+
+
+def _number(value: int | float) -> float:
+    """An int too large for a float (YAML reads 400 digits as one) is infinitely large here."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _trim(number: float) -> str:
@@ -140,7 +157,14 @@ Duration = Annotated[
     float,
     BeforeValidator(_duration),
     PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^(\d+(\.\d+)?(h|m|s|ms|us|µs))+$", "examples": ["250ms", "1m30s"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(\d+(\.\d+)?(h|m|s|ms|us|µs))+$",
+            "description": "At most 24h.",
+            "examples": ["250ms", "1m30s"],
+        }
+    ),
 ]
 Percent = Annotated[
     float,
@@ -161,8 +185,11 @@ Money = Annotated[
     BeforeValidator(parse_money),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\$?\d+(\.\d+)?( ?USD)?$"}],
-            "description": "US dollars",
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": MAX_MONEY_USD},
+                {"type": "string", "pattern": r"^\$?\d+(\.\d+)?( ?USD)?$"},
+            ],
+            "description": "US dollars, at most a million",
         }
     ),
 ]

@@ -27,6 +27,8 @@ class Endpoints:
     target_url: str
     routes: tuple[ProviderRoute, ...] = field(default=())
     toxiproxy_version: str | None = None
+    admin_token: str | None = field(default=None, repr=False)  # the admin API's CHAOS_ADMIN_TOKEN
+    leftovers: tuple[str, ...] = ()  # faults found that the run did not make (staging, when allowed)
 
     @property
     def proxy_names(self) -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import sys
 import time
@@ -23,6 +24,7 @@ import yaml
 
 from chaos.envrefs import resolve
 from chaos.errors import EnvironmentProblem
+from chaos.providers.admin_models import ADMIN_TOKEN_ENV, admin_token
 from chaos.rundir import RunDir
 from chaos.scenario import contract
 from chaos.scenario.loading import ScenarioFile
@@ -63,6 +65,8 @@ class LocalStack:
         self.run_id = run_id
         self.target_env = target_env
         self.children: list[Child] = []
+        # The providers' admin API asks for it: nothing else on the host may switch this run's faults.
+        self.admin_token = admin_token(os.environ) or secrets.token_urlsafe(24)
         self._exits = AsyncExitStack()
 
     async def __aenter__(self) -> Endpoints:
@@ -93,6 +97,7 @@ class LocalStack:
             chaos_command(
                 "providers", "serve", "--config", str(self._providers_config()), "--ready-file", str(providers_ready)
             ),
+            env={**os.environ, ADMIN_TOKEN_ENV: self.admin_token},
         )
         began = time.monotonic()
         toxiproxy_url = await self._toxiproxy()
@@ -118,6 +123,7 @@ class LocalStack:
             target_url=scenario.target.url or "",
             routes=tuple(routes),
             toxiproxy_version=await client.version(),
+            admin_token=self.admin_token,
         )
         if scenario.target.start is not None:
             endpoints = await self._start_target(endpoints)
@@ -174,6 +180,7 @@ class LocalStack:
             target_url=f"http://127.0.0.1:{port}",
             routes=endpoints.routes,
             toxiproxy_version=endpoints.toxiproxy_version,
+            admin_token=endpoints.admin_token,
         )
 
 

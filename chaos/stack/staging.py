@@ -4,22 +4,31 @@ Every URL is resolved (``${ENV}`` references), held to ``safety.allowed_hosts`` 
 answered before anything else happens: Toxiproxy's ``/version``, the providers' admin
 ``/healthz`` and ``/providers``, the target's health path, and a proxy for each provider.
 The first that fails stops the run with a message saying which and why.
+
+Then what the environment already holds: a lease (another run is on), and every fault
+this run did not make: toxics on any proxy, disabled proxies, provider behaviours. A run
+on top of a dead run's faults would measure them as its own, so they are refused (exit 2)
+with each one listed and the ``chaos reset`` that clears them, unless the scenario says
+``safety.leftovers: allow`` (then the journal lists them).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import httpx
 
 from chaos.envrefs import resolve
 from chaos.errors import EnvironmentProblem
-from chaos.providers.admin_client import AdminClient
-from chaos.scenario.model import Scenario
+from chaos.providers.admin_client import AdminClient, LeaseHeld
+from chaos.providers.admin_models import StoredBehaviour, admin_token
+from chaos.scenario.model import Leftovers, Scenario
 from chaos.stack.endpoints import Endpoints, ProviderRoute, base_url
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.errors import ToxiproxyError
+from chaos.toxiproxy.models import Proxy
 
 PREFLIGHT_TIMEOUT_S = 5.0
 
@@ -51,11 +60,23 @@ async def connect_staging(scenario: Scenario) -> Endpoints:
             proxies = await toxiproxy.proxies()
         except ToxiproxyError as exc:
             raise EnvironmentProblem(f"preflight: Toxiproxy at {toxiproxy_url} did not answer: {exc.message}") from exc
-    async with AdminClient(admin_url, timeout=PREFLIGHT_TIMEOUT_S) as admin:
+    token = admin_token(os.environ)
+    async with AdminClient(admin_url, timeout=PREFLIGHT_TIMEOUT_S, token=token) as admin:
         try:
             await admin.health()
+            lease = await admin.lease()
+            behaviours = await admin.behaviours()
         except EnvironmentProblem as exc:
             raise EnvironmentProblem(f"preflight: {exc.message}") from exc
+    if lease is not None:
+        raise LeaseHeld(lease.run, admin_url, status=409, body=None)
+    found = leftovers(proxies, behaviours)
+    if found and scenario.safety.leftovers is Leftovers.REFUSE:
+        raise EnvironmentProblem(
+            f"preflight: the environment holds {len(found)} fault{'s' if len(found) != 1 else ''} this run did not "
+            "make (a dead run's, or someone else's):\n" + "\n".join(f"  {line}" for line in found),
+            hint=_reset_hint(behaviours, toxiproxy_url, admin_url),
+        )
     routes = []
     for name, provider in scenario.providers.items():
         proxy_name = provider.proxy or name
@@ -80,4 +101,28 @@ async def connect_staging(scenario: Scenario) -> Endpoints:
         ) from exc
     if not response.is_success:
         raise EnvironmentProblem(f"preflight: the target's health check {health} answered {response.status_code}")
-    return Endpoints(admin_url, toxiproxy_url, target_url, tuple(routes), version)
+    return Endpoints(
+        admin_url, toxiproxy_url, target_url, tuple(routes), version, admin_token=token, leftovers=tuple(found)
+    )
+
+
+def leftovers(proxies: Mapping[str, Proxy], behaviours: list[StoredBehaviour]) -> list[str]:
+    """Every fault in an environment, one line each: toxics, disabled proxies, behaviours."""
+    found = [
+        f"toxic {toxic.name} ({toxic.type}) on proxy {proxy.name}"
+        for proxy in proxies.values()
+        for toxic in proxy.toxics
+    ]
+    found += [f"proxy {proxy.name} is disabled" for proxy in proxies.values() if not proxy.enabled]
+    found += [
+        f"behaviour {b.name} ({b.kind.value}) on provider {b.provider}" + (f", of run {b.run}" if b.run else "")
+        for b in behaviours
+    ]
+    return found
+
+
+def _reset_hint(behaviours: list[StoredBehaviour], toxiproxy_url: str, admin_url: str) -> str:
+    urls = f"--toxiproxy {toxiproxy_url} --providers-admin {admin_url}"
+    runs = sorted({b.run for b in behaviours if b.run})
+    each = "".join(f"`chaos reset --run {run} {urls}` clears run {run}'s; " for run in runs)
+    return f"{each}`chaos reset --all {urls}` clears them all; or say safety.leftovers: allow to run on top of them"

@@ -13,6 +13,8 @@ prompt ``fault:<name>`` (a test locustfile can then mix every kind in one run):
     malformed      a stream chunk (or an answer) that is not JSON
     stream_error   an error event inside a 200 stream (or an error body with a 200)
     wrong          a healthy answer that is wrong (evals fail)
+    echo_auth      a 401 whose message quotes the Authorization header it got, as careless
+                   servers do (a secret the load must not record)
 
 Eval prompts are answered with their expected value; anything else gets a few words.
 It runs in a thread of the test process (the load runs in its own process anyway).
@@ -93,6 +95,9 @@ class Target:
         settings = self.settings
         if settings.require_auth is not None and request.headers.get("authorization") != settings.require_auth:
             return web.json_response(wire.error_body("authentication_error", "bad key"), status=401)
+        if fault == "echo_auth":
+            quoted = f"invalid key {request.headers.get('authorization')!r}"
+            return web.json_response(wire.error_body("authentication_error", quoted), status=401)
         if fault.startswith("status:"):
             status = int(fault.partition(":")[2])
             headers = {"retry-after": "1"} if status == 429 else {}

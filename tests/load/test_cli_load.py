@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from chaos.cli import main
+from chaos.load.summary import summarize
+from chaos.records import ErrorKind, Outcome, RequestEnded, RequestKind, RequestSent, dump_record
 from chaos.rundir import RunDir
 from tests.load.helpers import EVALS, Records
 from tests.load.target import TargetServer
@@ -78,3 +80,18 @@ def test_importing_the_cli_loads_neither_locust_nor_gevent() -> None:
     code = "import sys, chaos.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_summary_counts_ok_only_for_records_that_say_ok(tmp_path: Path) -> None:
+    """A request the load generator itself failed has no error kind: it is failed, not ok."""
+    common = {"kind": RequestKind.CHAT, "endpoint": "/v1/chat/completions", "stream": False, "t_sent": 1.0}
+    records = [RequestSent(id=str(i), **common) for i in range(4)] + [
+        RequestEnded(id="0", t_ended=2.0, status=200, outcome=Outcome.OK, **common),
+        RequestEnded(id="1", t_ended=2.0, status=503, outcome=Outcome.FAILED, error_kind=ErrorKind.HTTP_5XX, **common),
+        RequestEnded(id="2", t_ended=2.0, outcome=Outcome.FAILED, error="the load generator failed", **common),
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(dump_record(record) for record in records))
+    summary = summarize(path)
+    assert summary.outcomes == {"ok": 1, "http_5xx": 1, "failed": 1}
+    assert summary.requests_line() == "requests: 3 ended (ok 1, http_5xx 1, failed 1), 1 never ended"

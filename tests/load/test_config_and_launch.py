@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from chaos.envrefs import Resolver
 from chaos.errors import ChaosError
 from chaos.load.config import CONFIG_ENV, LoadConfig, ShapeConfig
 from chaos.load.launch import BUILTIN_LOCUSTFILE, locust_command
@@ -175,9 +176,9 @@ def test_the_orchestrators_side_never_imports_locust_or_gevent() -> None:
 
 def test_header_references_resolve_only_when_asked_and_a_missing_variable_is_named(tmp_path: Path) -> None:
     cfg = config(tmp_path, "http://127.0.0.1:1", headers={"Authorization": "Bearer ${KEY}", "x-team": "${TEAM:-sre}"})
-    assert cfg.resolved_headers({"KEY": "k1"}) == {"Authorization": "Bearer k1", "x-team": "sre"}
+    assert cfg.resolved_headers(Resolver({"KEY": "k1"})) == {"Authorization": "Bearer k1", "x-team": "sre"}
     with pytest.raises(ChaosError, match="KEY is not set"):
-        cfg.resolved_headers({})
+        cfg.resolved_headers(Resolver({}))
 
 
 def test_a_target_outside_the_allowed_hosts_is_refused(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ providers:
 
 
 _Client = TypeVar("_Client")
+# What every request that changes the admin API's state must say (a browser page cannot).
+JSON = {"Content-Type": "application/json"}
 
 
 @dataclass
@@ -66,10 +68,8 @@ class Mock:
     def reset(self) -> None:
         while self.clients:
             self.clients.pop().close()
-        httpx.post(f"{self.admin}/reset", params={"ledger": "true"}).raise_for_status()
-        lease = httpx.get(f"{self.admin}/lease")
-        if lease.status_code == 200:
-            httpx.delete(f"{self.admin}/lease", params={"run": lease.json()["run"]}).raise_for_status()
+        httpx.post(f"{self.admin}/reset", params={"ledger": "true"}, headers=JSON).raise_for_status()
+        httpx.delete(f"{self.admin}/lease", params={"force": "true"}, headers=JSON).raise_for_status()
 
 
 def start_providers(folder: Path, config: str, *flags: str) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 
+from chaos.providers.admin_models import LEASE_TOKEN_HEADER
 from chaos.records import LedgerRow
-from tests.providers.conftest import Mock
+from tests.providers.conftest import JSON, Mock
 from tests.providers.test_faults import chat
 
 
@@ -68,14 +70,16 @@ def test_a_behaviour_expires_after_its_ttl_and_a_put_refreshes_it(mock: Mock) ->
 def test_delete_by_name_by_run_and_reset(mock: Mock) -> None:
     for name, run in (("a", "r1"), ("b", "r1"), ("c", "r2")):
         assert mock.put(name, {"provider": "anth", "hang": None, "run": run}).status_code == 200
-    assert httpx.delete(f"{mock.admin}/behaviours/zzz").status_code == 404
-    assert httpx.delete(f"{mock.admin}/behaviours", params={"run": "r1"}).json()["deleted"] == ["a", "b"]
-    assert httpx.delete(f"{mock.admin}/behaviours").status_code == 400
+    assert httpx.delete(f"{mock.admin}/behaviours/zzz", headers=JSON).status_code == 404
+    deleted = httpx.delete(f"{mock.admin}/behaviours", params={"run": "r1"}, headers=JSON)
+    assert deleted.json()["deleted"] == ["a", "b"]
+    assert httpx.delete(f"{mock.admin}/behaviours", headers=JSON).status_code == 400
     assert chat(mock, "oai").status_code == 200
-    answer = httpx.post(f"{mock.admin}/reset").json()
+    answer = httpx.post(f"{mock.admin}/reset", headers=JSON).json()
     assert answer == {"behaviours_cleared": 1, "ledger_cleared": False}
     assert len(mock.ledger()) == 1  # reset keeps the ledger unless asked
-    assert httpx.post(f"{mock.admin}/reset", params={"ledger": "true"}).json()["ledger_cleared"] is True
+    cleared = httpx.post(f"{mock.admin}/reset", params={"ledger": "true"}, headers=JSON)
+    assert cleared.json()["ledger_cleared"] is True
     assert mock.ledger() == []
 
 
@@ -106,30 +110,55 @@ def test_ledger_pulls_incrementally_and_filters(mock: Mock) -> None:
     assert httpx.get(f"{mock.admin}/ledger", params={"since": "nan"}).status_code == 400
 
 
+def lease(mock: Mock, body: dict[str, Any], token: str | None = None) -> httpx.Response:
+    return httpx.put(f"{mock.admin}/lease", json=body, headers={LEASE_TOKEN_HEADER: token} if token else {})
+
+
+def release(mock: Mock, token: str | None = None, **params: str) -> httpx.Response:
+    headers = {**JSON, LEASE_TOKEN_HEADER: token} if token else JSON
+    return httpx.delete(f"{mock.admin}/lease", params=params, headers=headers)
+
+
 def test_lease_heartbeat_conflict_release_and_stamped_rows(mock: Mock) -> None:
     assert httpx.get(f"{mock.admin}/lease").status_code == 404
-    taken = httpx.put(f"{mock.admin}/lease", json={"run": "r1", "ttl_s": 30, "proxies": []})
+    taken = lease(mock, {"run": "r1", "ttl_s": 30, "proxies": []})
     assert taken.status_code == 200
-    beat = httpx.put(f"{mock.admin}/lease", json={"run": "r1", "ttl_s": 30, "proxies": ["primary"]}).json()
-    assert beat["proxies"] == ["primary"]
+    token = taken.json()["token"]
+    beat = lease(mock, {"run": "r1", "ttl_s": 30, "proxies": ["primary"]}, token).json()
+    assert (beat["proxies"], beat["token"]) == (["primary"], token)
     assert beat["acquired_at"] == taken.json()["acquired_at"]
-    other = httpx.put(f"{mock.admin}/lease", json={"run": "r2", "ttl_s": 30})
+    seen = httpx.get(f"{mock.admin}/lease").json()
+    assert (seen["run"], "token" in seen) == ("r1", False)  # the token is told to its holder only
+    other = lease(mock, {"run": "r2", "ttl_s": 30})
     assert other.status_code == 409
     assert other.json()["holder"] == "r1"
+    assert "token" not in other.text
     chat(mock)
     assert mock.ledger(run="r1")[0]["run_id"] == "r1"
-    assert httpx.delete(f"{mock.admin}/lease", params={"run": "r2"}).status_code == 409
-    assert httpx.delete(f"{mock.admin}/lease", params={"run": "r1"}).json() == {"released": True}
+    assert release(mock, "not-the-token").status_code == 403
+    assert release(mock, token).json() == {"released": True, "run": "r1"}
     chat(mock)
     assert mock.ledger()[-1]["run_id"] is None
 
 
+def test_only_the_token_renews_or_releases_a_lease_and_force_breaks_it(mock: Mock) -> None:
+    token = lease(mock, {"run": "r1", "ttl_s": 30}).json()["token"]
+    assert lease(mock, {"run": "r1", "ttl_s": 30}).status_code == 409  # its run id is no key
+    assert lease(mock, {"run": "r1", "ttl_s": 30}, "guessed").status_code == 409
+    assert release(mock).status_code == 400
+    assert release(mock, run="r1").status_code == 400  # the old way, by run id, is gone
+    assert release(mock, force="true").json() == {"released": True, "run": "r1"}
+    gone = lease(mock, {"run": "r1", "ttl_s": 30}, token)
+    assert gone.status_code == 410  # its holder must learn it lost the lease, not quietly retake it
+    assert "broken" in gone.json()["error"]
+
+
 def test_an_expired_lease_is_free_for_another_run(mock: Mock) -> None:
-    assert httpx.put(f"{mock.admin}/lease", json={"run": "dead", "ttl_s": 0.3}).status_code == 200
-    assert httpx.put(f"{mock.admin}/lease", json={"run": "next", "ttl_s": 30}).status_code == 409
+    assert lease(mock, {"run": "dead", "ttl_s": 0.3}).status_code == 200
+    assert lease(mock, {"run": "next", "ttl_s": 30}).status_code == 409
     time.sleep(0.4)
-    assert httpx.put(f"{mock.admin}/lease", json={"run": "next", "ttl_s": 30}).json()["run"] == "next"
-    bad = httpx.put(f"{mock.admin}/lease", json={"run": "", "ttl_s": "long", "extra": 1})
+    assert lease(mock, {"run": "next", "ttl_s": 30}).json()["run"] == "next"
+    bad = lease(mock, {"run": "", "ttl_s": "long", "extra": 1})
     assert bad.status_code == 400
     assert len(bad.json()["problems"]) == 3
 
@@ -149,4 +178,4 @@ def test_unknown_admin_routes_and_methods_answer_json(mock: Mock) -> None:
     assert missing.status_code == 404
     assert "error" in missing.json()
     assert httpx.post(f"{mock.admin}/ledger").status_code == 405
-    assert httpx.put(f"{mock.admin}/behaviours/x", content=b"{nope").status_code == 400
+    assert httpx.put(f"{mock.admin}/behaviours/x", content=b"{nope", headers=JSON).status_code == 400

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chaos.errors import EnvironmentProblem
-from chaos.providers.admin_client import AdminClient, AdminRefused, LeaseHeld
+from chaos.providers.admin_client import AdminClient, AdminRefused, LeaseGone, LeaseHeld
 from chaos.scenario.base import Api
 from chaos.scenario.faults import FaultKind, HttpError, SlowFirstToken
 from tests.providers.conftest import Mock
@@ -58,17 +58,35 @@ async def test_the_process_its_ledger_and_its_findings(mock: Mock) -> None:
         assert (await admin.ledger()).rows == []
 
 
-async def test_the_lease_and_who_holds_it(mock: Mock) -> None:
+async def test_the_lease_its_token_and_who_holds_it(mock: Mock) -> None:
     async with AdminClient(mock.admin) as admin:
         assert await admin.lease() is None
         taken = await admin.take_lease("r1", ttl_s=30, proxies=["primary"])
         assert (taken.run, taken.proxies) == ("r1", ["primary"])
+        assert taken.token not in repr(taken)  # a token never reaches a log line by a repr
+        renewed = await admin.take_lease("r1", ttl_s=30, proxies=[], token=taken.token)
+        assert (renewed.token, renewed.proxies) == (taken.token, [])
+        seen = await admin.lease()
+        assert seen is not None
+        assert (seen.run, seen.acquired_at) == ("r1", taken.acquired_at)
         with pytest.raises(LeaseHeld) as held:
             await admin.take_lease("r2", ttl_s=30, proxies=[])
         assert held.value.holder == "r1"
         assert "leased by run r1" in held.value.message
-        assert await admin.release_lease("r1") is True
-        assert await admin.release_lease("r1") is False
+        with pytest.raises(AdminRefused) as refused:
+            await admin.release_lease("guessed")
+        assert refused.value.status == 403
+        assert await admin.release_lease(taken.token) is True
+        assert await admin.release_lease(taken.token) is False
+
+
+async def test_a_broken_lease_is_gone_for_its_holder(mock: Mock) -> None:
+    async with AdminClient(mock.admin) as admin:
+        taken = await admin.take_lease("r1", ttl_s=30, proxies=[])
+        assert await admin.break_lease() == "r1"
+        assert await admin.break_lease() is None
+        with pytest.raises(LeaseGone):
+            await admin.take_lease("r1", ttl_s=30, proxies=[], token=taken.token)
 
 
 async def test_a_refusal_names_the_call_and_every_problem_and_no_answer_is_an_environment_problem(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.providers.conftest import Mock
+from tests.providers.conftest import JSON, Mock
 
 pytestmark = pytest.mark.e2e
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -66,7 +66,7 @@ def assert_provider_shape(api: str, response: httpx.Response) -> None:
 
 @pytest.fixture(scope="module")
 def client() -> Any:
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=JSON) as client:
         yield client
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from chaos.evals import load_eval_set
 from chaos.providers.text import count_tokens
-from tests.providers.conftest import EVALS, Mock
+from tests.providers.conftest import EVALS, JSON, Mock
 
 OPENAI_HEADERS = {"Authorization": "Bearer k"}
 ANTHROPIC_HEADERS = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
@@ -51,7 +51,7 @@ def test_rate_share_is_seeded_and_reproducible(mock: Mock) -> None:
     def pattern() -> list[int]:
         mock.behave("flaky", "oai", "http_error", {"status": 503, "rate": "30%"})
         statuses = [chat(mock).status_code for _ in range(40)]
-        httpx.delete(f"{mock.admin}/behaviours/flaky").raise_for_status()
+        httpx.delete(f"{mock.admin}/behaviours/flaky", headers=JSON).raise_for_status()
         return statuses
 
     first, second = pattern(), pattern()
@@ -203,7 +203,7 @@ def test_several_behaviours_combine_by_the_documented_precedence(mock: Mock) -> 
     mock.behave("a-hang-never", "oai", "hang", {"rate": "0%"})
     mock.behave("inflate", "oai", "token_inflation", {"factor": 2})
     assert chat(mock).status_code == 503  # a blocking behaviour replaces the answer
-    httpx.delete(f"{mock.admin}/behaviours/b-503").raise_for_status()
+    httpx.delete(f"{mock.admin}/behaviours/b-503", headers=JSON).raise_for_status()
     mock.behave("inflate-more", "oai", "token_inflation", {"factor": 3})
     mock.behave("slow", "oai", "slow_first_token", {"delay": "100ms"})
     answer = chat(mock, max_tokens=5)

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from chaos.stack.processes import terminate
-from tests.run.harness import FALLBACK, ROOT, Leftovers, leftovers
+from tests.run.harness import FALLBACK, JSON, ROOT, Leftovers, leftovers
 
 PROVIDERS = {  # name -> (api, model), as in tests/run/scenarios/*.yaml
     "primary": ("anthropic", "claude-test"),
@@ -104,12 +104,10 @@ class StagingStack:
 
     def clear(self) -> None:
         """Everything back to clean: behaviours, toxics, disabled proxies, the lease."""
-        with httpx.Client(timeout=5.0) as http:
+        with httpx.Client(timeout=5.0, headers=JSON) as http:
             http.post(f"{self.admin_url}/reset").raise_for_status()
             http.post(f"{self.toxiproxy_url}/reset").raise_for_status()
-            lease = http.get(f"{self.admin_url}/lease")
-            if lease.status_code == 200:
-                http.delete(f"{self.admin_url}/lease", params={"run": lease.json()["run"]}).raise_for_status()
+            http.delete(f"{self.admin_url}/lease", params={"force": "true"}).raise_for_status()
 
     def delete_proxy(self, name: str) -> None:
         with httpx.Client(timeout=5.0) as http:

@@ -33,6 +33,8 @@ KILL = SCENARIOS / "kill.yaml"
 SECRET_ENV = "CHAOS_TEST_GATEWAY_KEY"
 SENTINEL = f"sentinel-{os.getpid()}-{time.time_ns():x}-do-not-log"
 RUN_TIMEOUT_S = 120.0
+# What every request that changes the providers' admin API must say (a browser page cannot).
+JSON = {"Content-Type": "application/json"}
 
 
 def chaos(*args: str) -> list[str]:

@@ -24,6 +24,7 @@ from chaos.scenario.loading import load_scenario
 from tests.run.conftest import StagingStack
 from tests.run.harness import (
     FALLBACK,
+    JSON,
     KILL,
     assert_no_secret,
     chaos_cli,
@@ -146,8 +147,8 @@ def test_sigkill_leaves_provider_faults_that_expire_and_a_journal_report_rebuild
 
     # Toxiproxy has no TTL: the toxic and the disabled proxy stay until chaos reset, even
     # once the run's lease (which lists the proxy) has lapsed.
-    with httpx.Client(timeout=5.0) as http:
-        http.delete(f"{staging.admin_url}/lease", params={"run": run_id}).raise_for_status()
+    with httpx.Client(timeout=5.0, headers=JSON) as http:
+        http.delete(f"{staging.admin_url}/lease", params={"force": "true"}).raise_for_status()
     left = staging.leftovers()
     assert (set(left.toxics), left.disabled, left.lease) == (toxics, ["tertiary"], None)
     reset = chaos_cli(

@@ -23,15 +23,14 @@ async def leave_faults(staging: StagingStack, run_id: str, *, faults: list[str],
     scenario = load_scenario(KILL).scenario
     disabled: list[str] = []
     async with AdminClient(staging.admin_url) as admin, ToxiproxyClient(staging.toxiproxy_url) as toxiproxy:
+        token = (await admin.take_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=[])).token if lease else None
 
         async def proxy_disabled(proxy: str, down: bool) -> None:
             disabled.append(proxy)
-            if lease:
-                await admin.take_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=disabled)
+            if token is not None:
+                await admin.take_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=disabled, token=token)
 
         context = FaultContext(run_id, admin, toxiproxy, {name: name for name in scenario.providers}, proxy_disabled)
-        if lease:
-            await admin.take_lease(run_id, ttl_s=ADMIN_TTL_S, proxies=[])
         for fault in scenario.faults:
             if fault.name in faults:
                 live = live_fault(fault, context)
@@ -63,8 +62,8 @@ async def test_reset_of_one_run_clears_its_faults_its_proxies_and_its_lease_and_
     assert before["behaviours"] == {"run-a", "run-b"}
     assert before["disabled"] == {"tertiary"}
 
-    output = reset(staging, "--run", "run-a")
-    assert "lease of run run-a released" in output
+    output = reset(staging, "--run", "run-a", "--force")
+    assert "lease of run run-a broken" in output
     assert "proxies re-enabled: tertiary" in output
     left = staging.leftovers()
     assert [b["run"] for b in left.behaviours] == ["run-b"]
@@ -79,8 +78,8 @@ async def test_reset_of_one_run_leaves_another_runs_lease_and_disabled_proxy(sta
     await leave_faults(staging, "run-b", faults=["tertiary-down"], lease=True)
     await leave_faults(staging, "run-a", faults=["secondary-slow"], lease=False)
 
-    output = reset(staging, "--run", "run-a")
-    assert "released" not in output
+    output = reset(staging, "--run", "run-a", "--force")
+    assert "lease" not in output
     left = staging.leftovers()
     assert left.toxics == [("tertiary", "chaos-run-b-tertiary-down")]  # run b's marker
     assert left.disabled == ["tertiary"]
@@ -89,7 +88,10 @@ async def test_reset_of_one_run_leaves_another_runs_lease_and_disabled_proxy(sta
 
     output = reset(staging, "--all")
     assert "every behaviour cleared" in output
-    assert "lease of run run-b released" in output
+    assert "lease of run run-b kept: it lapses by itself within" in output
+    assert staging.leftovers().lease is not None  # only its token, or --force, ends a live lease
+    output = reset(staging, "--all", "--force")
+    assert "lease of run run-b broken" in output
     assert staging.leftovers().empty
 
 

@@ -45,8 +45,24 @@ def test_bare_number_is_refused_in_yaml_but_seconds_from_python():
     with pytest.raises(ValueError, match="with a unit like 10s or 10ms"):
         parse_duration(10)
     assert parse_duration(10, strict=False) == 10.0
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="from 0 to 24h"):
         parse_duration(-1, strict=False)
+
+
+@pytest.mark.parametrize(
+    "value", ["9" * 400 + "s", "24h1ms", "1" + "0" * 400 + "ms", 1e300, float("inf"), float("nan"), 86401]
+)
+def test_a_duration_is_finite_and_at_most_a_day_however_it_is_spelled(value: object) -> None:
+    """400 nines and an s overflow a float: refused, never taken as infinity."""
+    with pytest.raises(ValueError, match="24h"):
+        parse_duration(value, strict=False)
+    assert parse_duration("24h") == 86400.0
+
+
+@pytest.mark.parametrize("value", [1e300, float("inf"), float("nan"), "1" + "0" * 400, "$1000001"])
+def test_money_is_finite_and_at_most_a_million(value: object) -> None:
+    with pytest.raises(ValueError, match="from 0 to 1000000 dollars"):
+        parse_money(value)
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,20 @@ async def test_create_on_a_taken_address_is_500_with_the_os_message(
     assert again.status_code == 201
 
 
+@pytest.mark.parametrize("port", ["99999", "65536", "-1"])
+async def test_a_port_out_of_range_is_refused_as_go_refuses_it_not_wrapped(
+    http: httpx.AsyncClient, names: Names, echo: EchoServer, port: str
+) -> None:
+    name = names()
+    response = await http.post("/proxies", json={"name": name, "upstream": echo.address, "listen": f"127.0.0.1:{port}"})
+    assert response.status_code == 500
+    assert error_of(response) == f"listen tcp: address {port}: invalid port"
+    assert name not in (await http.get("/proxies")).json()
+    populated = await http.post("/populate", json=[{"name": name, "upstream": echo.address, "listen": f":{port}"}])
+    assert populated.status_code == 500
+    assert name not in (await http.get("/proxies")).json()
+
+
 async def test_a_disabled_proxy_keeps_its_listen_as_given_until_enabled(
     http: httpx.AsyncClient, names: Names, echo: EchoServer
 ) -> None:
@@ -298,6 +312,33 @@ async def test_a_mistyped_attribute_is_400(http: httpx.AsyncClient, proxy_name: 
     response = await http.post(f"/proxies/{proxy_name}/toxics", json=body)
     assert response.status_code == 400
     assert error_of(response).startswith("bad request body")
+    assert (await http.get(f"/proxies/{proxy_name}/toxics")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "unmarshal"),
+    [
+        ('{"type": "latency", "toxicity": 1e309}', "number 1e309 into Go struct field toxics.ToxicWrapper.toxicity"),
+        ('{"type": "latency", "toxicity": 1e39}', "number 1e39 into Go struct field toxics.ToxicWrapper.toxicity"),
+        (
+            '{"type": "latency", "attributes": {"latency": 1e400}}',
+            "number 1e400 into Go struct field toxics.LatencyToxic.attributes.latency",
+        ),
+        (
+            '{"type": "latency", "attributes": {"jitter": 9223372036854775808}}',
+            "number 9223372036854775808 into Go struct field toxics.LatencyToxic.attributes.jitter",
+        ),
+    ],
+)
+async def test_a_number_too_large_for_its_go_type_is_400_as_toxiproxy_says_it(
+    http: httpx.AsyncClient, proxy_name: str, body: str, unmarshal: str
+) -> None:
+    """Toxiproxy's toxicity is a float32 and its attributes int64s: what does not fit is
+    never stored (nor echoed as Infinity, which is not JSON)."""
+    response = await http.post(f"/proxies/{proxy_name}/toxics", content=body)
+    assert response.status_code == 400
+    go_type = "float32" if "toxicity" in unmarshal else "int64"
+    assert error_of(response) == f"bad request body: json: cannot unmarshal {unmarshal} of type {go_type}"
     assert (await http.get(f"/proxies/{proxy_name}/toxics")).json() == []
 
 

@@ -18,7 +18,9 @@ SERVE = [sys.executable, "-m", "chaos", "proxy", "serve"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_serves_until_signalled_then_exits_zero(tmp_path: Path, signum: signal.Signals) -> None:
+def test_serves_until_signalled_then_exits_zero_and_takes_its_ready_file_away(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     ready = tmp_path / "ready.json"
     server = spawn_embedded(ready)
     with server as url:
@@ -28,6 +30,7 @@ def test_serves_until_signalled_then_exits_zero(tmp_path: Path, signum: signal.S
         assert server.process is not None
         server.process.send_signal(signum)
         assert server.process.wait(timeout=10) == 0
+        assert not ready.exists()  # a stale file would name an API that is gone
 
 
 def test_config_in_toxiproxys_format_creates_the_proxies(tmp_path: Path) -> None:

@@ -6,17 +6,22 @@ and a ``CHAOS_GATEWAY_<KNOB>`` variable.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
+import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from chaos.demo.gateway.config import Break, GatewayConfig, Tuning, providers_from_env
 from chaos.errors import ChaosError
 from chaos.scenario.units import parse_duration
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 _SECONDS = {name for name, value in vars(Tuning()).items() if isinstance(value, float) and "timeout" in name}
 _SECONDS |= {"backoff_base", "backoff_max", "max_retry_wait", "breaker_window", "breaker_cooldown", "canary_interval"}
@@ -77,7 +82,6 @@ def _tuning_options(command: Any) -> Any:
 @_tuning_options
 def main(host: str, port: int, broken: str | None, eval_set: Path | None, **tuning: Any) -> None:
     """An OpenAI-compatible AI gateway with a fallback chain, for chaos scenarios to test."""
-    from aiohttp import web
 
     from chaos import logs
     from chaos.demo.gateway.app import build_app
@@ -95,7 +99,27 @@ def main(host: str, port: int, broken: str | None, eval_set: Path | None, **tuni
         )
     except ChaosError as exc:
         raise click.UsageError(exc.message) from None
-    web.run_app(build_app(config), host=host, port=port, print=None, backlog=1024, handle_signals=True)
+    asyncio.run(_serve(build_app(config), host, port))
+
+
+async def _serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT (as ``web.run_app`` would), every connection held to
+    the head timeout every server of the project keeps (``chaos.httpserver``)."""
+    from aiohttp import web
+
+    from chaos.httpserver import GuardedSite
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await GuardedSite(runner, host, port, backlog=1024).start()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ class RequestFailed(Exception):
     """What Locust's statistics show for a failed request: its kind (and status)."""
 
 
+class LoadGeneratorFailed(Exception):
+    """A request failed on this side, not the target's; its text is scrubbed of secrets."""
+
+
 def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalCase | None = None) -> RequestEnded:
     runtime = user.runtime
     config = runtime.config
@@ -80,9 +84,10 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalCase | Non
     except (OSError, HTTPParseError, AgentError) as exc:
         trace.fail(*classify(exc))
     except Exception as exc:
-        # not the target's doing: recorded as failed with no error kind, then raised for Locust to log
+        # Not the target's doing: recorded as failed with no error kind, then raised for
+        # Locust to log, as a new exception whose text holds no header value it may carry.
         trace.fail(None, f"the load generator failed: {exc!r}")
-        reraise = exc
+        reraise = LoadGeneratorFailed(runtime.secrets.scrub(repr(exc)))
     finally:
         timeout.close()
         if response is not None:
@@ -90,6 +95,8 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalCase | Non
     now = time.perf_counter()
     if item is not None and trace.error is None:
         trace.eval_pass = item.judge(trace.answer)
+    if trace.error is not None:  # a message about the request, or one the target sent back, may quote a header
+        trace.error = runtime.secrets.scrub(trace.error)
     record = trace.ended(now)
     runtime.recorder.write(record)
     user.environment.events.request.fire(
@@ -103,6 +110,8 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalCase | Non
         start_time=trace.t_sent,
         url=runtime.path,
     )
+    if isinstance(reraise, LoadGeneratorFailed):
+        raise reraise from None
     if reraise is not None:
         raise reraise
     return record

@@ -18,9 +18,11 @@ and because a master's ``quit()`` does not wait for its workers' in-flight reque
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
+import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,6 +35,7 @@ from locust.event import Events
 from locust.runners import MasterRunner, Runner, WorkerRunner
 from locust.shape import LoadTestShape
 
+from chaos.envrefs import Resolver
 from chaos.errors import ChaosError
 from chaos.load.config import CONFIG_ENV, LoadConfig
 from chaos.load.runtime.recorder import FileRecorder, MasterHub, Recorder, WorkerRecorder
@@ -47,7 +50,8 @@ _WORKER_EXIT_WAIT = 5.0  # seconds the master waits for its local workers to exi
 class LoadRuntime:
     def __init__(self, config: LoadConfig, environ: Mapping[str, str]) -> None:
         self.config = config
-        self.headers = config.resolved_headers(environ)
+        self.secrets = Resolver(environ)  # what is recorded is scrubbed of what it resolves
+        self.headers = config.resolved_headers(self.secrets)
         self.evals = config.eval_items() if config.mix.eval > 0 else []
         served_field = config.served_by.name if config.served_by.source == "json" else None
         self.wire = Wire(config.api, config.model, config.max_tokens, served_field)
@@ -100,6 +104,7 @@ class LoadRuntime:
         return type("ScenarioShape", (_ScenarioShape,), {"runtime": self, "abstract": False})
 
     def install(self, events: Events) -> None:
+        scrub_logs(self.secrets)
         for hook, listener in (
             (events.init, self._on_init),
             (events.test_start, self._on_test_start),
@@ -194,6 +199,24 @@ class LoadRuntime:
         self._file = None
         if self._hub is not None:
             self._hub.wait_for_children(_WORKER_EXIT_WAIT)
+
+
+def scrub_logs(secrets: Resolver) -> None:
+    """Every log record of this process (Locust's, a locustfile's) is scrubbed of the header
+    values as it is made, traceback included, whatever handler writes it later."""
+    make = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            record.msg, record.args = secrets.scrub(record.getMessage()), None
+        except Exception:  # a malformed call: logging reports it when the record is written
+            return record
+        if record.exc_info is not None and record.exc_info[1] is not None:
+            record.exc_text = secrets.scrub("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+        return record
+
+    logging.setLogRecordFactory(factory)
 
 
 def _locust_counts(runner: Runner) -> dict[str, Any]:

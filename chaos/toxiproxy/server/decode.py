@@ -2,7 +2,10 @@
 
 Only the first JSON value counts (trailing bytes are ignored), keys match their field
 case-insensitively, unknown keys are ignored, ``null`` leaves a field as it was, and a
-value of the wrong type is a 400 ``bad request body: json: cannot unmarshal ...``.
+value of the wrong type is a 400 ``bad request body: json: cannot unmarshal ...``: also
+a number too large for its Go type (an int64 attribute, a float32 toxicity such as
+``1e309``), so that nothing infinite is stored or echoed, and ``NaN`` or ``Infinity``,
+which are not JSON.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 from chaos.toxiproxy.server.errors import bad_body
 
 INT64 = range(-(2**63), 2**63)
+# Half a unit in the last place above float32's largest: Go's ParseFloat(s, 32) overflows from here.
+FLOAT32_LIMIT = 3.4028235677973366e38
 _GO_TYPES: dict[type, str] = {str: "string", bool: "bool", float: "float32", int: "int64", dict: "object"}
 
 PROXY_FIELDS: dict[str, type] = {"name": str, "listen": str, "upstream": str, "enabled": bool}
@@ -27,7 +32,7 @@ def parse_body(raw: bytes) -> Any:
     if not text:
         raise bad_body("EOF")
     try:
-        value, _ = json.JSONDecoder(parse_constant=_no_constant).raw_decode(text)
+        value, _ = json.JSONDecoder(parse_constant=_no_constant, parse_float=_Float).raw_decode(text)
     except json.JSONDecodeError as exc:
         raise bad_body(f"invalid JSON: {exc.msg} at offset {exc.pos}") from exc
     except (ValueError, RecursionError) as exc:
@@ -57,6 +62,17 @@ def struct_fields(body: Any, struct: str, fields: Mapping[str, type]) -> dict[st
     return found
 
 
+class _Float(float):
+    """A JSON number with a fraction or an exponent, as written (Go's errors quote it so)."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> _Float:
+        number = super().__new__(cls, literal)
+        number.literal = literal
+        return number
+
+
 def list_of_objects(body: Any, struct: str) -> list[Any]:
     if body is None:
         return []
@@ -68,14 +84,16 @@ def list_of_objects(body: Any, struct: str) -> list[Any]:
 def _fits(value: Any, expected: type) -> bool:
     if expected is int:
         return type(value) is int and value in INT64
-    if expected is float:
-        return type(value) in (int, float)
+    if expected is float:  # Toxiproxy's floats are float32: a larger number does not parse
+        return type(value) in (int, _Float) and abs(value) < FLOAT32_LIMIT
     return type(value) is expected
 
 
 def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
+    if isinstance(value, _Float):
+        return f"number {value.literal}"
     if isinstance(value, int | float):
         return f"number {json.dumps(value)}"
     if isinstance(value, str):

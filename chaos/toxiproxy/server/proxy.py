@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import re
 import socket
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,6 +150,9 @@ async def resolve(listen: str) -> tuple[socket.AddressFamily, tuple[Any, ...]]:
         raise ApiError(f"address {listen}: missing port in address", 500)
     host = host.removeprefix("[").removesuffix("]") or "127.0.0.1"
     port = port or "0"
+    if _NUMBER.fullmatch(port) and not 0 <= int(port) <= 65535:
+        # Go's message; left to getaddrinfo, the port would wrap around (99999 -> 34463).
+        raise ApiError(f"listen tcp: address {port}: invalid port", 500)
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -157,6 +161,9 @@ async def resolve(listen: str) -> tuple[socket.AddressFamily, tuple[Any, ...]]:
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
     family, _, _, _, address = infos[0]
     return family, address
+
+
+_NUMBER = re.compile(r"[+-]?\d+")
 
 
 def format_address(address: tuple[Any, ...]) -> str:

@@ -23,6 +23,7 @@ import structlog
 from aiohttp import web
 
 from chaos.errors import ChaosError, EnvironmentProblem
+from chaos.httpserver import GuardedSite
 from chaos.toxiproxy.server.api import build_app
 from chaos.toxiproxy.server.decode import parse_body
 from chaos.toxiproxy.server.errors import ApiError
@@ -45,7 +46,7 @@ class EmbeddedServer:
     async def start(self) -> str:
         runner = web.AppRunner(build_app(self.registry), access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
+        site = GuardedSite(runner, self.host, self.port)
         try:
             await site.start()
         except OSError as exc:
@@ -87,7 +88,11 @@ async def serve(host: str, port: int, *, config: Path | None = None, ready_file:
         if ready_file is not None:
             write_ready_file(ready_file, {"api": server.url})
         structlog.get_logger().info("toxiproxy api ready", api=server.url, proxies=len(server.registry.proxies))
-        await stop.wait()
+        try:
+            await stop.wait()
+        finally:  # a file left behind would name an API that is gone
+            if ready_file is not None:
+                ready_file.unlink(missing_ok=True)
 
 
 def read_config(path: Path) -> Any:
