@@ -108,7 +108,7 @@ CASES = [
     Case("rate-limit-storm", "retry-after", finding("retry_after_ignored")),
     Case("latency-spike", "timeouts", slo_fails("ttft_p95", "primary-slow-first-token")),
     Case("network-latency", "timeouts", slo_fails("ttft_p95", "primary-slow-network")),
-    Case("hang", "timeouts", either(slo_fails("availability", "primary-hang"), aborted_by("availability"))),
+    Case("hang", "timeouts", either(slo_fails("availability", "primary-hang"), aborted_by("slo availability"))),
     Case("stream-cut", "breaker", slo_fails("availability", "primary-stream-cut")),
     Case("brownout", "fallback", slo_fails("availability", "primary-brownout")),
     Case("flapping-provider", "breaker", finding("hammering_failed_provider")),

@@ -150,8 +150,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
 
 async def _whole(router: Router, chat: Chat, fields: dict[str, Any]) -> web.Response:
-    for _ in range(len(router.config.providers) + 1):
-        routed = await router.route(chat)
+    failed: list[str] = []  # grows each turn, so the chain runs out
+    while True:
+        routed = await router.route(chat, skip=failed)
         fields["attempts"] = [f"{a.provider}: {a.outcome}" for a in routed.attempts]
         if not isinstance(routed, Served):
             return _degraded_whole(routed, chat, fields)
@@ -159,6 +160,7 @@ async def _whole(router: Router, chat: Chat, fields: dict[str, Any]) -> web.Resp
             collected = await _collect(router.config, routed, chat)
         except AttemptFailed as failure:
             await routed.finish(False)
+            failed.append(routed.provider.name)
             fields.setdefault("mid_answer_failures", []).append(f"{routed.provider.name}: {failure.reason}")
             continue
         await routed.finish(True)
@@ -166,8 +168,6 @@ async def _whole(router: Router, chat: Chat, fields: dict[str, Any]) -> web.Resp
         fields |= {"served_by": routed.provider.name, "status": 200}
         body = _completion(chat, routed.provider.model, collected)
         return web.json_response(body, headers=_headers(chat, routed.provider.name, None))
-    fields["status"] = 503
-    return _error(503, "every provider failed mid-answer", "server_error")
 
 
 def _degraded_whole(routed: Degraded | Unavailable, chat: Chat, fields: dict[str, Any]) -> web.Response:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Literal
@@ -109,9 +109,12 @@ class Router:
             providers.sort(key=lambda p: quality.demoted(p.name))
         return providers
 
-    async def route(self, chat: Chat) -> Served | Degraded | Unavailable:
+    async def route(self, chat: Chat, *, skip: Collection[str] = ()) -> Served | Degraded | Unavailable:
+        """The first provider that answers, else a cached or canned answer; ``skip`` names
+        providers that already failed this chat mid-answer (moving on beats calling them again
+        at once)."""
         attempts: list[Attempt] = []
-        for provider in self.order():
+        for provider in [p for p in self.order() if p.name not in skip]:
             served = await self._try_provider(provider, chat, attempts)
             if served is not None:
                 if not self.config.works(Break.RECOVERY):
