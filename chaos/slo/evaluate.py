@@ -87,7 +87,13 @@ def evaluate(
         buckets=build_buckets(frame),
         aborted=aborted,
         baseline_gate_failed=baseline_gate_failed,
-        verdict=overall(slo_results, expectations, aborted=aborted, baseline_gate_failed=baseline_gate_failed),
+        verdict=overall(
+            slo_results,
+            expectations,
+            aborted=aborted,
+            baseline_gate_failed=baseline_gate_failed,
+            cut_by_stop=len(frame.cut_segment),
+        ),
     )
 
 
@@ -107,10 +113,16 @@ def overall(
     *,
     aborted: AbortDecision | None,
     baseline_gate_failed: bool,
+    cut_by_stop: int = 0,
 ) -> Overall:
+    """The run's verdict and why. An aborted run's names what had failed before the abort
+    and how many requests its stop cut unjudged: a hang's are all cut, so "nothing had
+    failed" alone would read as if all were well."""
     if aborted is not None:
         had_failed = _with(slos, Verdict.FAIL) + _with(expectations, Verdict.FAIL)
         before = f"failed before the abort: {_listed(had_failed)}" if had_failed else "nothing had failed before it"
+        if cut_by_stop:
+            before += f"; {cut_by_stop} request{'s' if cut_by_stop != 1 else ''} cut by the stop, not judged"
         return _overall(RunVerdict.ABORTED, f"aborted by {aborted.rule}: {aborted.reason}; {before}")
     if baseline_gate_failed:
         failed = ", ".join(f"{r.slo}" for r in slos if r.segment == BASELINE and r.verdict is Verdict.FAIL)

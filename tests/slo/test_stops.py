@@ -147,3 +147,25 @@ def test_an_aborted_run_names_what_had_failed_before_its_abort() -> None:
         f"aborted by {rule}: availability was 75.0% (75 of 100 good) over the last 10s; "
         "failed before the abort: availability in outage; served_by: secondary, during: outage, at_least: 95%"
     )
+
+
+def test_an_aborted_verdict_says_how_many_requests_the_stop_cut_unjudged() -> None:
+    """A hang from 30 s: no request sent after it ever ends, and the rule trips at 41 s on
+    requests in flight for longer than its 10 s. At the stop all 110 sent since 30 s are
+    cut, not judged (a stop cannot tell a hung answer from a slow one), so nothing had
+    failed in ``hang`` (its 2 requests, in flight at the onset, were answered). The verdict
+    must not read as if all were well: it says how many it left unjudged."""
+    sc = scenario(abort=[{"slo": "availability", "below": "80%", "over": "10s"}])
+    run = Run()
+    run.many(10, 30, 200, duration=0.2)
+    run.fault("hang", 30, kind="network")
+    run.many(30, 41, 110, ends=False)
+    run.stop(41)
+    rule = "slo availability below 80% over 10s"
+    aborted = AbortDecision(rule=rule, reason="availability was 0.0% (0 of 11 good) over the last 10s", at=41)
+    evaluation = evaluate(sc, run.data(sc), aborted=aborted)
+    assert evaluation.counts.cut_by_stop == 110
+    assert evaluation.verdict.reason == (
+        f"aborted by {rule}: availability was 0.0% (0 of 11 good) over the last 10s; nothing had failed before it; "
+        "110 requests cut by the stop, not judged"
+    )
