@@ -61,7 +61,7 @@ def test_a_killed_run_s_rebuilt_journal_says_from_what_and_where_it_ended(tmp_pa
     assert journal.evaluation.aborted is not None
     assert (journal.evaluation.aborted.rule, journal.evaluation.aborted.at) == ("killed", 25.6)
     assert (journal.evaluation.counts.horizon, journal.evaluation.counts.cut_by_stop) == (25.6, 5)
-    assert (
-        journal.reason
-        == "aborted by killed: the run stopped before it finished its journal; nothing had failed before it"
+    assert journal.reason == (
+        "aborted by killed: the run stopped before it finished its journal; nothing had failed before it; "
+        "5 requests cut by the stop, not judged"
     )
