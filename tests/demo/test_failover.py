@@ -24,6 +24,7 @@ def test_a_whole_answer_cut_mid_stream_moves_on_instead_of_calling_the_provider_
     finished = chaos_run(
         FALLBACK,
         "load.mix={chat: 100%}",
+        "slos={availability: {objective: 90%}}",  # no streams, so no TTFT to judge
         "faults=[{name: primary-cut, at: 5s, for: 5s, provider: primary, stream_cut: {after_tokens: 3}}]",
         "expect=[{served_by: secondary, during: primary-cut, at_least: 80%}]",
         runs_dir=tmp_path / "runs",
