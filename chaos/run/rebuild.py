@@ -22,7 +22,7 @@ from chaos.rundir import RunDir
 from chaos.scenario.loading import scenario_from_text
 from chaos.slo.evaluate import evaluate
 from chaos.slo.loading import load_run
-from chaos.slo.results import AbortDecision
+from chaos.slo.results import KILLED, AbortDecision
 
 
 def _read(path: Path) -> list[object]:
@@ -92,7 +92,7 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
     aborted = journal.evaluation.aborted if journal.evaluation is not None else None
     if killed:
         reason = "the run stopped before it finished its journal"
-        aborted = AbortDecision(rule="killed", reason=reason, at=data.last_record)
+        aborted = AbortDecision(rule=KILLED, reason=reason, at=data.last_record)
     evaluation = evaluate(
         scenario,
         data,

@@ -47,7 +47,9 @@ def evaluate(
     findings: Sequence[Finding] = (),
 ) -> Evaluation:
     """Everything the run showed, and its verdict."""
-    frame = build_frame(scenario, data, stopped_early=aborted is not None)
+    frame = build_frame(
+        scenario, data, stopped_early=aborted is not None, killed=aborted is not None and aborted.killed
+    )
     seconds = math.ceil(frame.horizon)
     by_name = slis(scenario)
     signals = {name: signal(sli, frame.requests, seconds + 1) for name, sli in by_name.items()}

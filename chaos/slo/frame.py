@@ -36,7 +36,7 @@ class Frame:
     windows: tuple[Window, ...]
     restored: frozenset[str]  # faults with a restore event (the others ran until load end)
     load_end: float  # offset at which load stopped (its STOP record, or a killed run's last record)
-    horizon: float  # the end of the judged timeline: load end plus the stop grace (none when killed)
+    horizon: float  # the end of the judged timeline: load end plus the stop grace; a killed run's last record
     requests: Requests  # as judged: overdue in-flight requests are timeouts; those cut by the stop left out
     cut_segment: Ints  # per request cut by the stop (a kill, an abort's stop grace): its segment, or NONE
     placed: Floats  # per request: where SLO ratios judge it (its send time, or a fault's onset)
@@ -123,15 +123,23 @@ def served_codes(requests: Requests, providers: int, *, ledger: bool) -> Ints:
     return codes
 
 
-def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None, stopped_early: bool = False) -> Frame:
+def build_frame(
+    scenario: Scenario,
+    data: RunData,
+    *,
+    now: float | None = None,
+    stopped_early: bool = False,
+    killed: bool = False,
+) -> Frame:
     """The frame at the end of the run, or at ``now`` (an offset) for a check made while
     it runs: then load is taken to end at ``now`` and nothing after it is judged.
 
     A run with no STOP record was killed: its judged timeline ends at its last record,
-    with no stop grace. A run killed or ``stopped_early`` (aborted) cut the requests
-    still in flight when it stopped, and those its stop grace ended: they are counted
-    apart, never as failures of the target. A run that ran its course gave them the
-    stop grace: they timed out."""
+    with no stop grace. One ``killed`` after its load stopped ends there too, its stop
+    grace cut short: nothing was recorded after it. A run killed or ``stopped_early``
+    (aborted) cut the requests still in flight when it stopped, and those its stop grace
+    ended: they are counted apart, never as failures of the target. A run that ran its
+    course gave them the stop grace: they timed out."""
     grace = stop_grace(scenario)
     timeline_grace = 0.0
     if now is not None:
@@ -140,7 +148,9 @@ def build_frame(scenario: Scenario, data: RunData, *, now: float | None = None, 
         load_end = horizon = data.last_record
         stopped_early = True
     else:
-        load_end, horizon, timeline_grace = data.stopped, data.stopped + grace, grace
+        ran = min(grace, max(0.0, data.last_record - data.stopped)) if killed else grace
+        load_end, horizon, timeline_grace = data.stopped, data.stopped + ran, ran
+        stopped_early = stopped_early or killed
     windows = tuple(fault_windows(data.faults, data.t0, load_end, together=scenario.min_segment))
     timeline = cut_timeline(
         windows,

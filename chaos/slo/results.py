@@ -172,12 +172,20 @@ class Buckets(Result):
     faults: list[list[str]] = Field(description="Faults active at the start of each second.")
 
 
+KILLED = "killed"  # the rule of a run that stopped before it finished its journal
+
+
 class AbortDecision(Result):
     """Why a run was (or must be) stopped early."""
 
     rule: str
     reason: str
     at: float = Field(description="Offset of the check that decided it.")
+
+    @property
+    def killed(self) -> bool:
+        """The run was killed: nothing was recorded after its last record."""
+        return self.rule == KILLED
 
 
 class Overall(Result):
@@ -195,7 +203,9 @@ class Counts(Result):
     ledger_rows: int
     canary_rows: int
     load_end: float = Field(description="When the load stopped (its STOP record, or a killed run's last record).")
-    horizon: float = Field(description="The end of the judged timeline: load end plus the stop grace, if it had one.")
+    horizon: float = Field(
+        description="The end of the judged timeline: load end plus the stop grace; a killed run's last record."
+    )
     last_record: float = Field(description="The latest time any record carries.")
 
 

@@ -1,6 +1,7 @@
-"""Runs that did not end by themselves: killed (no STOP record: the judged timeline ends
-at the last record) or aborted (stopped early). Requests the stop cut are counted apart,
-never as failures of the target. Hand-made runs, hand-computed answers.
+"""Runs that did not end by themselves: killed (the judged timeline ends at the last
+record, whether the kill came before the load stopped or in its stop grace) or aborted
+(stopped early). Requests the stop cut are counted apart, never as failures of the
+target. Hand-made runs, hand-computed answers.
 """
 
 from __future__ import annotations
@@ -8,12 +9,19 @@ from __future__ import annotations
 import pytest
 
 from chaos.slo.evaluate import evaluate
+from chaos.slo.results import KILLED as KILLED_RULE
 from chaos.slo.results import AbortDecision
 from chaos.wilson import Verdict
 from tests.slo.slo_runs import Run, scenario
 
 PAGE = {"severity": "page", "factor": 2.5, "long": "10s", "short": "2s", "min_samples": 5}
-KILLED = AbortDecision(rule="killed", reason="the run stopped before it finished its journal", at=25.6)
+
+
+def killed_at(at: float) -> AbortDecision:
+    return AbortDecision(rule=KILLED_RULE, reason="the run stopped before it finished its journal", at=at)
+
+
+KILLED = killed_at(25.6)
 
 
 def killed_run() -> Run:
@@ -88,3 +96,28 @@ def test_requests_cut_by_an_abort_s_stop_grace_are_counted_apart(
     assert (availability.good, availability.total, evaluation.counts.cut_by_stop) == (500, total, cut)
     assert evaluation.segments[0].cut_by_stop == cut
     assert availability.verdict is verdict
+
+
+def test_a_run_killed_in_its_stop_grace_is_judged_until_its_last_record() -> None:
+    """The load stopped at 50 s (a STOP record) and the run was killed 1.2 s into its 5 s
+    stop grace. Judged as if the grace had run its course, the timeline went on to 55 s
+    after every process had died, and ``detect`` (page within 12 s of the 40 s onset)
+    failed at 52 s on seconds nobody recorded. The judged timeline ends at the last record
+    (51.2 s): the expectation cannot be decided, and the three requests in flight were
+    cut by the kill."""
+    sc = scenario(
+        alerts=[PAGE],
+        expect=[{"detect": "page", "slo": "availability", "during": "outage", "within": "12s"}],
+    )
+    run = Run()
+    run.many(10, 50, 400, served="secondary")
+    run.fault("outage", 40)
+    run.stop(50)
+    run.many(49.7, 50, 3, duration=5.0, ends=False)
+    run.ledger(51.2, "secondary", duration=0.0)  # the last record
+    evaluation = evaluate(sc, run.data(sc), aborted=killed_at(51.2))
+    assert (evaluation.counts.load_end, evaluation.counts.horizon, evaluation.counts.cut_by_stop) == (50, 51.2, 3)
+    assert [(s.name, s.start, s.end) for s in evaluation.spans[-2:]] == [("outage", 40, 50), ("grace", 50, 51.2)]
+    (detect,) = evaluation.expectations
+    assert (detect.verdict, detect.reason) == (Verdict.INCONCLUSIVE, "the run ended before 12s after the injection")
+    assert len(evaluation.buckets.t) == 52
