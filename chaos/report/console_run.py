@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chaos.journal import Journal, RunStatus
+from chaos.segments import JOINED_BY, SHORT
 from chaos.slo.results import Counts, Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
 
 STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
@@ -26,6 +27,9 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
         files = ", ".join(f"{name} ({records} records)" for name, records in journal.rebuilt.files.items())
         out.print(f"rebuilt: {journal.rebuilt.reason}; from {files}; judged until {journal.rebuilt.ended_at:.1f}s")
     out.print(_counts(evaluation))
+    short = _too_short(evaluation)
+    if short:
+        out.print(short)
     out.print(_slo_table(evaluation))
     if evaluation.expectations:
         out.print(_expectations(evaluation))
@@ -53,12 +57,23 @@ def _counts(evaluation: Evaluation) -> str:
     judged = sum(segment.requests for segment in evaluation.segments)
     return (
         f"{counts.requests} requests sent, {judged} of them judged in {len(evaluation.segments)} segments "
-        "(the warm-up, the settle after a restore and the stop grace are not judged; each SLO counts the "
+        "(the warm-up, the settle after a restore, the stop grace and any segment shorter than the scenario's "
+        "min_segment are not judged; each SLO counts the "
         "requests it measures: TTFT streamed ones, eval pass rate eval questions); "
         f"{_unfinished(counts)}. "
         f"{counts.ledger_rows} provider calls billed (retries and fallbacks included), "
         f"{counts.canary_rows} canary calls apart."
     )
+
+
+def _too_short(evaluation: Evaluation) -> str:
+    """The spans left unjudged as too short: the table has no column for them."""
+    spans = [
+        f"{JOINED_BY.join(span.faults) or 'no fault'} {span.start:.3f}-{span.end:.3f}s ({span.end - span.start:.3f}s)"
+        for span in evaluation.spans
+        if span.name == SHORT
+    ]
+    return f"too short to judge (min_segment): {', '.join(spans)}" if spans else ""
 
 
 def _unfinished(counts: Counts) -> str:

@@ -1,0 +1,46 @@
+"""A run's verdict on the console: what it did not judge, and why."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from chaos.journal import Journal, RunStatus
+from chaos.kinds import FaultAction
+from chaos.records import FaultEvent
+from chaos.report.console_run import render_run
+from chaos.slo.evaluate import evaluate
+from tests.slo.slo_runs import T0, Run, scenario
+
+
+def test_a_fault_segment_too_short_to_judge_is_named_with_its_times() -> None:
+    """The real aborted run: ``a`` and ``b`` injected together at 12 s, restored one by one
+    on the abort, ``b`` at 17.381 s and ``a`` at 17.385 s. The 4 ms of ``a`` alone are not
+    judged (shorter than min_segment); the table has no column for them, so the counts
+    say which span it was, not only that some spans were left out."""
+    sc = scenario()
+    run = Run()
+    run.many(10, 17.3, 73)
+    run.records += [
+        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.INJECT, t_intended=T0 + 12, t_actual=T0 + t)
+        for f, t in (("a", 12.0), ("b", 12.01))
+    ] + [
+        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.RESTORE, t_intended=T0 + t, t_actual=T0 + t)
+        for f, t in (("b", 17.381), ("a", 17.385))
+    ]
+    run.stop(17.4)
+    journal = Journal(
+        status=RunStatus.FINISHED,
+        run_id="r",
+        scenario_name=sc.name,
+        scenario_path="s.yaml",
+        scenario_text="",
+        environment="local",
+        started_at=T0,
+        versions={},
+        evaluation=evaluate(sc, run.data(sc)),
+    )
+    out = Console(record=True, width=400)
+    render_run(journal, out, "runs/r")
+    text = out.export_text()
+    assert "any segment shorter than the scenario's min_segment are not judged" in text
+    assert "too short to judge (min_segment): a 17.381-17.385s (0.004s)" in text
