@@ -37,6 +37,26 @@ def test_a_hang_trips_the_abort_rule_once_requests_are_in_flight_longer_than_its
     assert "0 of 10 good" in decision.reason
 
 
+def test_a_trailing_window_trips_on_a_total_outage_no_sooner_than_over_times_one_minus_below():
+    """What ``chaos plan`` says of the rule (below 80% over 10 s: 2 s after an onset at the
+    earliest). Ten answers a second, each 20 ms long; from 30.5 s every one fails. At 32 s
+    the window (22-32 s) holds 85 good of 100 (the 15 failures of 30.5-31.9 s); at 33 s
+    (23-33 s) 75 of 100: the rule trips 2.5 s after the onset, on seconds from before it."""
+    sc = scenario(abort=ABORT)
+    run = Run()
+    run.many(10, 30.5, 205, duration=0.02)
+    run.many(30.5, 40, 95, duration=0.02, ok=False)
+    monitor = LiveMonitor(sc)
+    feed(monitor, run)
+    decisions = {second: monitor.check(T0 + second + 0.5) for second in range(20, 40)}
+    first = min(second for second, decision in decisions.items() if decision is not None)
+    assert first == 33
+    assert first - 30.5 >= 10 * (1 - 0.8)
+    decision = decisions[33]
+    assert decision is not None
+    assert decision.reason == "availability was 75.0% (75 of 100 good) over the last 10s"
+
+
 def test_the_abort_check_is_the_same_function_over_the_records_so_far():
     sc = scenario(abort=ABORT)
     lines = "".join(record.model_dump_json(exclude_none=True) + "\n" for record in hanging_run().records).encode()

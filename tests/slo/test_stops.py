@@ -121,3 +121,29 @@ def test_a_run_killed_in_its_stop_grace_is_judged_until_its_last_record() -> Non
     (detect,) = evaluation.expectations
     assert (detect.verdict, detect.reason) == (Verdict.INCONCLUSIVE, "the run ended before 12s after the injection")
     assert len(evaluation.buckets.t) == 52
+
+
+def test_an_aborted_run_names_what_had_failed_before_its_abort() -> None:
+    """The primary fails every request from 30 s and the gateway does not fall over; the
+    abort rule trips at 33 s and the load stops at 33.2 s. By then 28 of 28 requests had
+    failed in ``outage`` and none was served by the secondary: the verdict is aborted, and
+    says so, not only which rule tripped."""
+    sc = scenario(
+        expect=[{"served_by": "secondary", "during": "outage", "at_least": "95%"}],
+        abort=[{"slo": "availability", "below": "80%", "over": "10s"}],
+    )
+    run = Run()
+    run.many(10, 30, 200, duration=0.05)
+    run.fault("outage", 30)
+    run.many(30.4, 33.2, 28, duration=0.05, ok=False)
+    run.stop(33.2)
+    rule = "slo availability below 80% over 10s"
+    aborted = AbortDecision(rule=rule, reason="availability was 75.0% (75 of 100 good) over the last 10s", at=33)
+    evaluation = evaluate(sc, run.data(sc), aborted=aborted)
+    outage = next(r for r in evaluation.slos if r.segment == "outage")
+    assert (outage.good, outage.total, outage.verdict) == (0, 28, Verdict.FAIL)
+    assert evaluation.verdict.exit_code == 3
+    assert evaluation.verdict.reason == (
+        f"aborted by {rule}: availability was 75.0% (75 of 100 good) over the last 10s; "
+        "failed before the abort: availability in outage; served_by: secondary, during: outage, at_least: 95%"
+    )
