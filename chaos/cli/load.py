@@ -8,7 +8,6 @@ own statistics beside it. Ctrl-C stops it gracefully.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -41,6 +40,8 @@ def load(file: Path, target_url: str, out: Path | None, overrides: tuple[str, ..
     The scenario's target.api says which wire format is spoken (openai: POST
     /v1/chat/completions, anthropic: POST /v1/messages under the URL).
     """
+    import subprocess  # here, not at the top: chaos validate and the other commands start faster without it
+
     from chaos.envrefs import Resolver
     from chaos.load.config import LoadConfig
     from chaos.load.launch import free_port, locust_command, stop_deadline

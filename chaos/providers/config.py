@@ -24,8 +24,9 @@ from pydantic import Field
 from chaos.errors import ChaosError, Problem, ScenarioError
 from chaos.evals import EvalSet, load_eval_set
 from chaos.scenario.base import Name, Strict
-from chaos.scenario.loading import load_scenario, read_mapping, validate_model
+from chaos.scenario.loading import load_scenario, validate_model
 from chaos.scenario.model import LatencyProfile, Provider
+from chaos.scenario.yamlsource import read_mapping
 
 
 class ServedProvider(Provider):

@@ -29,7 +29,7 @@ from chaos.scenario.overlay import Override
 from chaos.scenario.parts import Parts
 from chaos.scenario.scaling import scale_scenario
 from chaos.scenario.units import STRICT_UNITS
-from chaos.scenario.yamlsource import Loc, SourceMap, YamlProblem, parse_value, parse_yaml, read_text
+from chaos.scenario.yamlsource import Loc, SourceMap, YamlProblem, parse_mapping, parse_value, read_located
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -53,7 +53,7 @@ def load_scenario(path: Path, overrides: Sequence[str | Override] = (), scale: f
     """Read, parse, override (in order), validate and scale; raises ``ScenarioError`` with
     every problem. An override is ``--set``'s ``PATH=VALUE``, or an ``Override`` that says
     where it came from (a target file, a flag: ``chaos.scenario.overlay``)."""
-    return scenario_from_text(_read(path), path, overrides, scale)
+    return scenario_from_text(read_located(path), path, overrides, scale)
 
 
 def scenario_from_text(
@@ -76,41 +76,6 @@ def scenario_from_text(
             raise ScenarioError(problems, source=source)
     texts = tuple(override.text for override in located)
     return ScenarioFile(path=path, text=text, scenario=scenario, overrides=texts, scale=scale)
-
-
-def read_mapping(path: Path, what: str, empty_hint: str, keys_hint: str) -> tuple[str, dict[str, Any], SourceMap]:
-    """A YAML file whose top level is a mapping; raises ``ScenarioError`` located in it."""
-    text = _read(path)
-    data, source_map = parse_mapping(text, str(path), what, empty_hint, keys_hint)
-    return text, data, source_map
-
-
-def _read(path: Path) -> str:
-    try:
-        return read_text(path)
-    except YamlProblem as exc:
-        line, column = exc.mark if exc.mark else (None, None)
-        raise ScenarioError([Problem(str(path), line, column, "", exc.message)]) from None
-
-
-def parse_mapping(
-    text: str, source: str, what: str, empty_hint: str, keys_hint: str
-) -> tuple[dict[str, Any], SourceMap]:
-    """YAML text whose top level must be a mapping; problems located in ``source``."""
-    try:
-        data, source_map = parse_yaml(text)
-    except YamlProblem as exc:
-        line, column = exc.mark if exc.mark else (None, None)
-        raise ScenarioError([Problem(source, line, column, "", exc.message)]) from None
-    if data is None:
-        raise ScenarioError([Problem(source, None, None, "", f"the file is empty; {what} {empty_hint}")])
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
-        line, column = source_map.value_mark(()) or (1, 1)
-        raise ScenarioError(
-            [Problem(source, line, column, "", f"{what} is a mapping of keys ({keys_hint}), got {kind}")]
-        )
-    return data, source_map
 
 
 def validate_model(model: type[_M], data: dict[str, Any], source_map: SourceMap, source: str) -> _M:

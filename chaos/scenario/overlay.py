@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos.errors import ChaosError, Problem, ScenarioError, quote
+from chaos.scenario.yamlsource import read_mapping
 
 OVERLAY_KEYS = ("environment", "target", "stack", "safety")
 SERVED_BY_FORMS = "header:NAME, json:FIELD (or field:FIELD) or ledger"
@@ -95,8 +96,6 @@ def parse_served_by(text: str) -> dict[str, Any]:
 
 def file_overrides(path: Path) -> Iterator[Override]:
     """A target file's keys as overrides, each located where the file wrote it."""
-    from chaos.scenario.loading import read_mapping
-
     _, data, source_map = read_mapping(
         path, "a target file", "holds target: (and optionally environment:, stack:, safety:)", "target, ..."
     )

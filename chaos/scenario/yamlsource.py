@@ -4,7 +4,9 @@ PyYAML's composer gives nodes with marks; this module builds the data itself so 
 can (a) keep a line and column for every path, (b) resolve scalars the YAML 1.2 way
 (``on``/``off``/``yes``/``no`` stay strings: ``flap: {on: 5s, off: 5s}`` means what it
 says), and (c) refuse what a scenario never needs and an attacker might send: duplicate
-keys, unknown tags, alias bombs, deep nesting, huge or binary files.
+keys, unknown tags, alias bombs, deep nesting, huge or binary files. ``read_mapping`` and
+``parse_mapping`` give every YAML file the project reads (a scenario, a target file, a
+providers file) its problems located in it, as a ``ScenarioError``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from chaos.errors import quote
+from chaos.errors import Problem, ScenarioError, quote
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 100_000
@@ -120,6 +122,42 @@ def parse_value(text: str) -> Any:
     """A YAML value given on the command line (``--set load.duration=20s``)."""
     data, _ = parse_yaml(text)
     return data
+
+
+def read_mapping(path: Path, what: str, empty_hint: str, keys_hint: str) -> tuple[str, dict[str, Any], SourceMap]:
+    """A YAML file whose top level is a mapping; raises ``ScenarioError`` located in it."""
+    text = read_located(path)
+    data, source_map = parse_mapping(text, str(path), what, empty_hint, keys_hint)
+    return text, data, source_map
+
+
+def read_located(path: Path) -> str:
+    """``read_text``, its problem located in the file as a ``ScenarioError``."""
+    try:
+        return read_text(path)
+    except YamlProblem as exc:
+        line, column = exc.mark if exc.mark else (None, None)
+        raise ScenarioError([Problem(str(path), line, column, "", exc.message)]) from None
+
+
+def parse_mapping(
+    text: str, source: str, what: str, empty_hint: str, keys_hint: str
+) -> tuple[dict[str, Any], SourceMap]:
+    """YAML text whose top level must be a mapping; problems located in ``source``."""
+    try:
+        data, source_map = parse_yaml(text)
+    except YamlProblem as exc:
+        line, column = exc.mark if exc.mark else (None, None)
+        raise ScenarioError([Problem(source, line, column, "", exc.message)]) from None
+    if data is None:
+        raise ScenarioError([Problem(source, None, None, "", f"the file is empty; {what} {empty_hint}")])
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        line, column = source_map.value_mark(()) or (1, 1)
+        raise ScenarioError(
+            [Problem(source, line, column, "", f"{what} is a mapping of keys ({keys_hint}), got {kind}")]
+        )
+    return data, source_map
 
 
 def _mark(node: yaml.Node) -> Mark:

@@ -16,6 +16,7 @@ from chaos.kinds import CallEnd, ClientFinding
 from chaos.providers.admin_models import StoredBehaviour
 from chaos.providers.behaviours import BehaviourError, Behaviours
 from chaos.providers.findings import Thresholds, client_findings
+from chaos.providers.lease import Lease, LeaseConflict, LeaseGone
 from chaos.providers.ledger import Ledger, LedgerQuery
 from chaos.providers.quotas import Window
 from chaos.providers.text import count_tokens, filler_tokens, split_tokens
@@ -165,6 +166,24 @@ def test_behaviours_expire_by_ttl_and_refresh_on_upsert() -> None:
     clock.now += 0.2
     assert behaviours.decide("p", "m", "/v1/messages", False).applied == []
     assert behaviours.active() == []
+
+
+def test_a_lease_is_held_until_its_expiry_and_a_renewal_moves_it() -> None:
+    clock = Clock()
+    held = Lease(clock)
+    token = held.take("r1", ttl_s=10, proxies=[]).token
+    clock.now += 9.5  # binary fractions: the expiry below is met exactly, not within rounding
+    with pytest.raises(LeaseConflict):
+        held.take("r2", ttl_s=10, proxies=[])
+    renewed = held.take("r1", ttl_s=10, proxies=["primary"], token=token)
+    assert (renewed.token, renewed.acquired_at, renewed.expires_at) == (token, 1_000_000.0, clock.now + 10)
+    clock.now += 9.5
+    assert held.run_id() == "r1"
+    clock.now += 0.5  # at its expiry it is free: no one holds it, and its holder learns so
+    assert held.run_id() is None
+    with pytest.raises(LeaseGone):
+        held.take("r1", ttl_s=10, proxies=[], token=token)
+    assert held.take("r2", ttl_s=10, proxies=[]).run == "r2"
 
 
 def test_behaviour_bodies_are_validated_with_the_scenario_specs() -> None:
