@@ -18,12 +18,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
+from chaos.providers.admin_models import ADMIN_TOKEN_ENV
 from chaos.stack.processes import terminate
 from tests.run.harness import FALLBACK, JSON, ROOT, Leftovers, leftovers
 
@@ -79,14 +81,19 @@ class StagingStack:
     proxies: dict[str, str]  # proxy name -> listen host:port
     upstreams: dict[str, str]  # proxy name -> upstream host:port
     processes: list[Started] = field(default_factory=list)
+    admin_token: str | None = None  # the providers' CHAOS_ADMIN_TOKEN, if they were started with one
 
     def env(self) -> dict[str, str]:
-        """The URLs as a user's environment holds them (the scenario refers to them)."""
+        """The URLs (and the admin token) as a user's environment holds them (the scenario refers to them)."""
         return {
             "CHAOS_TEST_TOXIPROXY": self.toxiproxy_url,
             "CHAOS_TEST_PROVIDERS_ADMIN": self.admin_url,
             "CHAOS_TEST_TARGET": self.target_url,
+            **({ADMIN_TOKEN_ENV: self.admin_token} if self.admin_token else {}),
         }
+
+    def admin_headers(self) -> dict[str, str]:
+        return {**JSON, **({"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else {})}
 
     @staticmethod
     def overrides() -> tuple[str, ...]:
@@ -100,14 +107,15 @@ class StagingStack:
         )
 
     def leftovers(self) -> Leftovers:
-        return leftovers(self.admin_url, self.toxiproxy_url)
+        return leftovers(self.admin_url, self.toxiproxy_url, admin_headers=self.admin_headers())
 
     def clear(self) -> None:
         """Everything back to clean: behaviours, toxics, disabled proxies, the lease."""
-        with httpx.Client(timeout=5.0, headers=JSON) as http:
-            http.post(f"{self.admin_url}/reset").raise_for_status()
-            http.post(f"{self.toxiproxy_url}/reset").raise_for_status()
-            http.delete(f"{self.admin_url}/lease", params={"force": "true"}).raise_for_status()
+        admin = self.admin_headers()
+        with httpx.Client(timeout=5.0) as http:
+            http.post(f"{self.admin_url}/reset", headers=admin).raise_for_status()
+            http.post(f"{self.toxiproxy_url}/reset", headers=JSON).raise_for_status()
+            http.delete(f"{self.admin_url}/lease", params={"force": "true"}, headers=admin).raise_for_status()
 
     def delete_proxy(self, name: str) -> None:
         with httpx.Client(timeout=5.0) as http:
@@ -148,17 +156,19 @@ def _wait_healthy(started: Started, url: str) -> None:
     raise RuntimeError(f"{url} did not answer: {started.log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def staging_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingStack]:
-    folder = tmp_path_factory.mktemp("staging")
+@contextmanager
+def launch_staging(folder: Path, admin_token: str | None = None) -> Iterator[StagingStack]:
+    """A staging stack in ``folder``; with ``admin_token``, its providers are started with
+    ``CHAOS_ADMIN_TOKEN``, as the README tells an operator to start them."""
     chaos = [sys.executable, "-m", "chaos"]
     processes: list[Started] = []
+    guard = {ADMIN_TOKEN_ENV: admin_token} if admin_token else {}
     try:
         providers = start(
             "providers",
             [*chaos, "providers", "serve", "--scenario", str(FALLBACK), "--ready-file", str(folder / "providers.json")],
             folder,
-            env={**os.environ, "CHAOS_TEST_GATEWAY_KEY": "unused"},
+            env={**os.environ, "CHAOS_TEST_GATEWAY_KEY": "unused", **guard},
         )
         processes.append(providers)
         toxiproxy = start(
@@ -183,10 +193,18 @@ def staging_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingS
         processes.append(gateway)
         target_url = f"http://127.0.0.1:{port}"
         _wait_healthy(gateway, f"{target_url}/healthz")
-        yield StagingStack(str(ready["admin"]), toxiproxy_url, target_url, proxies, upstreams, processes)
+        yield StagingStack(
+            str(ready["admin"]), toxiproxy_url, target_url, proxies, upstreams, processes, admin_token=admin_token
+        )
     finally:
         for started in reversed(processes):
             started.stop()
+
+
+@pytest.fixture(scope="session")
+def staging_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingStack]:
+    with launch_staging(tmp_path_factory.mktemp("staging")) as stack:
+        yield stack
 
 
 @pytest.fixture

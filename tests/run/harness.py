@@ -267,10 +267,10 @@ class Leftovers:
         return not (self.behaviours or self.toxics or self.disabled or self.lease)
 
 
-def leftovers(admin_url: str, toxiproxy_url: str) -> Leftovers:
+def leftovers(admin_url: str, toxiproxy_url: str, admin_headers: Mapping[str, str] | None = None) -> Leftovers:
     with httpx.Client(timeout=5.0) as http:
-        behaviours = http.get(f"{admin_url}/behaviours").json()["behaviours"]
-        lease_response = http.get(f"{admin_url}/lease")
+        behaviours = http.get(f"{admin_url}/behaviours", headers=admin_headers).raise_for_status().json()["behaviours"]
+        lease_response = http.get(f"{admin_url}/lease", headers=admin_headers)
         lease = lease_response.json() if lease_response.status_code == 200 else None
         proxies = http.get(f"{toxiproxy_url}/proxies").json()
     return Leftovers(

@@ -1,6 +1,8 @@
 """The providers' admin API against a browser page and a stranger on the host: a page
 cannot wipe a run's faults or its ledger (as it cannot with Toxiproxy's API), and with
-``CHAOS_ADMIN_TOKEN`` set nothing but a health check or a scrape gets in without it."""
+``CHAOS_ADMIN_TOKEN`` set nothing but a health check or a scrape gets in without it. A
+staging stack started with the token (as the README has an operator start it) takes runs
+that hold it in their environment, and no other."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from chaos.providers.admin_models import ADMIN_TOKEN_ENV
 from chaos.stack.processes import terminate
 from tests.providers.conftest import CONFIG, JSON, Mock, start_providers
 from tests.providers.test_faults import chat
-from tests.run.harness import FALLBACK, chaos_cli, start_run
+from tests.run.conftest import StagingStack, launch_staging
+from tests.run.harness import FALLBACK, chaos_cli, chaos_run, restored_every_injection, start_run
 
 TOKEN = "admin-token-for-the-test"
 
@@ -97,3 +100,38 @@ def test_chaos_reset_sends_the_admin_token_from_its_environment(guarded: str) ->
     done = chaos_cli("reset", "--all", "--providers-admin", guarded, env={ADMIN_TOKEN_ENV: TOKEN})
     assert done.returncode == 0, done.stderr
     assert "every behaviour cleared" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def guarded_staging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingStack]:
+    with launch_staging(tmp_path_factory.mktemp("guarded-staging"), admin_token=TOKEN) as stack:
+        yield stack
+
+
+@pytest.mark.e2e
+def test_a_staging_run_needs_the_admin_token_and_sends_it_from_its_environment(
+    guarded_staging: StagingStack, tmp_path: Path
+) -> None:
+    stack = guarded_staging
+    stack.clear()
+    without = {**stack.env(), ADMIN_TOKEN_ENV: ""}
+    refused = chaos_run(FALLBACK, *stack.overrides(), runs_dir=tmp_path / "refused", env=without)
+    assert refused.code == 2, refused.explain()
+    assert "answered 401: this admin API needs its token: Authorization: Bearer $CHAOS_ADMIN_TOKEN" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert stack.leftovers().empty  # refused at preflight: no lease, no fault
+
+    with start_run(FALLBACK, *stack.overrides(), runs_dir=tmp_path / "runs", env=stack.env()) as run:
+        run.wait_for_event("primary-down", FaultAction.INJECT)
+        # A stranger on the host, speaking JSON, without the token: neither the lease nor the faults.
+        assert httpx.delete(f"{stack.admin_url}/lease", params={"force": "true"}, headers=JSON).status_code == 401
+        assert httpx.post(f"{stack.admin_url}/reset", params={"ledger": "true"}, headers=JSON).status_code == 401
+        finished = run.finish()
+    assert finished.code == 0, finished.explain()
+    assert finished.journal.ledger["primary"].faults_applied
+    assert restored_every_injection(finished.events) == []
+    assert stack.leftovers().empty  # the run restored and released through the token
+    assert finished.run_dir is not None
+    files = [path for path in finished.run_dir.rglob("*") if path.is_file()]
+    holding = [str(path) for path in files if TOKEN.encode() in path.read_bytes()]
+    assert holding == []  # the token is a secret too: never written in the run directory
