@@ -5,11 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 
 from chaos.journal import Journal, RunStatus
-from chaos.kinds import FaultAction
-from chaos.records import FaultEvent
 from chaos.report.console_run import render_run
 from chaos.slo.evaluate import evaluate
-from tests.slo.slo_runs import T0, Run, scenario
+from tests.slo.slo_runs import T0, restored_one_by_one_on_an_abort, scenario
 
 
 def test_a_fault_segment_too_short_to_judge_is_named_with_its_times() -> None:
@@ -18,15 +16,7 @@ def test_a_fault_segment_too_short_to_judge_is_named_with_its_times() -> None:
     judged (shorter than min_segment); the table has no column for them, so the counts
     say which span it was, not only that some spans were left out."""
     sc = scenario()
-    run = Run()
-    run.many(10, 17.3, 73)
-    run.records += [
-        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.INJECT, t_intended=T0 + 12, t_actual=T0 + t)
-        for f, t in (("a", 12.0), ("b", 12.01))
-    ] + [
-        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.RESTORE, t_intended=T0 + t, t_actual=T0 + t)
-        for f, t in (("b", 17.381), ("a", 17.385))
-    ]
+    run = restored_one_by_one_on_an_abort()
     run.stop(17.4)
     journal = Journal(
         status=RunStatus.FINISHED,

@@ -152,5 +152,21 @@ class Run:
         return builder.build()
 
 
+def restored_one_by_one_on_an_abort() -> Run:
+    """Issue 12's aborted run: ``a`` and ``b`` injected together at 12 s (``b`` 10 ms
+    later) and restored one by one on the abort, ``b`` at 17.381 s and ``a`` at 17.385 s;
+    73 requests sent from 10 s to 17.3 s."""
+    run = Run()
+    run.many(10, 17.3, 73)
+    run.records += [
+        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.INJECT, t_intended=T0 + 12, t_actual=T0 + t)
+        for f, t in (("a", 12.0), ("b", 12.01))
+    ] + [
+        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.RESTORE, t_intended=T0 + t, t_actual=T0 + t)
+        for f, t in (("b", 17.381), ("a", 17.385))
+    ]
+    return run
+
+
 def _fault(name: str, kind: str, action: FaultAction, at: float) -> FaultEvent:
     return FaultEvent(run_id="run", fault=name, kind=kind, action=action, t_intended=T0 + at, t_actual=T0 + at)

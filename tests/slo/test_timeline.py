@@ -8,7 +8,7 @@ from chaos.kinds import FaultAction
 from chaos.records import FaultEvent
 from chaos.segments import Window, fault_windows
 from chaos.slo.evaluate import evaluate
-from tests.slo.slo_runs import T0, Run, scenario
+from tests.slo.slo_runs import T0, Run, restored_one_by_one_on_an_abort, scenario
 
 
 def test_overlapping_faults_cut_the_worked_example_of_design_md():
@@ -125,15 +125,7 @@ def test_a_segment_shorter_than_the_scenario_s_minimum_is_not_judged() -> None:
     from 17.381 s to 17.385 s, judged on the 3 requests sent in it: availability FAIL 0/3.
     Shorter than the minimum (``min_segment``, 1 s by default), it is not judged."""
     sc = scenario()
-    run = Run()
-    run.many(10, 17.3, 73)
-    run.records += [
-        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.INJECT, t_intended=T0 + 12, t_actual=T0 + t)
-        for f, t in (("a", 12.0), ("b", 12.01))
-    ] + [
-        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.RESTORE, t_intended=T0 + t, t_actual=T0 + t)
-        for f, t in (("b", 17.381), ("a", 17.385))
-    ]
+    run = restored_one_by_one_on_an_abort()
     for sent in (17.382, 17.383, 17.384):
         run.request(sent, duration=0.01, ok=False)
     run.stop(17.4)
