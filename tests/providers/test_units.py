@@ -283,62 +283,11 @@ def test_the_ledger_keeps_its_newest_rows_and_pulls_after_a_sequence_number() ->
 
 
 def test_calls_in_flight_when_a_streak_ends_are_not_hammering() -> None:
-    failing = [
-        LedgerRow(
-            t=i * 0.001,
-            t_end=i * 0.001,
-            provider="p",
-            endpoint="/",
-            model="m",
-            stream=False,
-            status=503,
-            end=CallEnd.FAILED,
-            request_id=f"f{i}",
-        )
-        for i in range(5)
-    ]
-    in_flight = [
-        LedgerRow(
-            t=0.01 + i * 0.001,
-            t_end=0.02,
-            provider="p",
-            endpoint="/",
-            model="m",
-            stream=False,
-            status=503,
-            end=CallEnd.FAILED,
-            request_id=f"c{i}",
-        )
-        for i in range(35)
-    ]
-    probe = [
-        LedgerRow(
-            t=5.5,
-            t_end=5.5,
-            provider="p",
-            endpoint="/",
-            model="m",
-            stream=False,
-            status=503,
-            end=CallEnd.FAILED,
-            request_id="probe",
-        )
-    ]
+    failing = [row(0, i * 0.001, 503, request_id=f"f{i}", t_end=i * 0.001) for i in range(5)]
+    in_flight = [row(0, 0.01 + i * 0.001, 503, request_id=f"c{i}", t_end=0.02) for i in range(35)]
+    probe = [row(0, 5.5, 503, request_id="probe", t_end=5.5)]
     assert client_findings(failing + in_flight + probe) == []
-    late = [
-        LedgerRow(
-            t=1.0 + i * 0.1,
-            t_end=1.0 + i * 0.1,
-            provider="p",
-            endpoint="/",
-            model="m",
-            stream=False,
-            status=503,
-            end=CallEnd.FAILED,
-            request_id=f"l{i}",
-        )
-        for i in range(5)
-    ]
+    late = [row(0, 1.0 + i * 0.1, 503, request_id=f"l{i}", t_end=1.0 + i * 0.1) for i in range(5)]
     (finding,) = client_findings(failing + late)
     assert finding.kind is ClientFinding.HAMMERING_FAILED_PROVIDER
 

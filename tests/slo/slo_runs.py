@@ -152,6 +152,13 @@ class Run:
         return builder.build()
 
 
+def fault_event(fault: str, action: FaultAction, intended: float, actual: float) -> FaultEvent:
+    """A network fault's event, meant at ``intended`` s and carried out at ``actual`` s."""
+    return FaultEvent(
+        run_id="r", fault=fault, kind="network", action=action, t_intended=T0 + intended, t_actual=T0 + actual
+    )
+
+
 def restored_one_by_one_on_an_abort() -> Run:
     """Issue 12's aborted run: ``a`` and ``b`` injected together at 12 s (``b`` 10 ms
     later) and restored one by one on the abort, ``b`` at 17.381 s and ``a`` at 17.385 s;
@@ -159,11 +166,10 @@ def restored_one_by_one_on_an_abort() -> Run:
     run = Run()
     run.many(10, 17.3, 73)
     run.records += [
-        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.INJECT, t_intended=T0 + 12, t_actual=T0 + t)
-        for f, t in (("a", 12.0), ("b", 12.01))
-    ] + [
-        FaultEvent(run_id="r", fault=f, kind="network", action=FaultAction.RESTORE, t_intended=T0 + t, t_actual=T0 + t)
-        for f, t in (("b", 17.381), ("a", 17.385))
+        fault_event("a", FaultAction.INJECT, 12.0, 12.0),
+        fault_event("b", FaultAction.INJECT, 12.0, 12.01),
+        fault_event("b", FaultAction.RESTORE, 17.381, 17.381),
+        fault_event("a", FaultAction.RESTORE, 17.385, 17.385),
     ]
     return run
 

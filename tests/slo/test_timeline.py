@@ -8,7 +8,7 @@ from chaos.kinds import FaultAction
 from chaos.records import FaultEvent
 from chaos.segments import Window, fault_windows
 from chaos.slo.evaluate import evaluate
-from tests.slo.slo_runs import T0, Run, restored_one_by_one_on_an_abort, scenario
+from tests.slo.slo_runs import T0, Run, fault_event, restored_one_by_one_on_an_abort, scenario
 
 
 def test_overlapping_faults_cut_the_worked_example_of_design_md():
@@ -105,16 +105,11 @@ def test_requests_still_in_flight_at_the_end_time_out_in_their_own_segment():
 
 
 def test_faults_meant_together_are_cut_together() -> None:
-    def event(fault: str, action: FaultAction, intended: float, actual: float) -> FaultEvent:
-        return FaultEvent(
-            run_id="r", fault=fault, kind="network", action=action, t_intended=T0 + intended, t_actual=T0 + actual
-        )
-
     events = [
-        event("a", FaultAction.INJECT, 30.0, 30.004),
-        event("b", FaultAction.INJECT, 30.0, 30.019),
-        event("a", FaultAction.RESTORE, 60.0, 60.006),
-        event("b", FaultAction.RESTORE, 60.0, 60.013),
+        fault_event("a", FaultAction.INJECT, 30.0, 30.004),
+        fault_event("b", FaultAction.INJECT, 30.0, 30.019),
+        fault_event("a", FaultAction.RESTORE, 60.0, 60.006),
+        fault_event("b", FaultAction.RESTORE, 60.0, 60.013),
     ]
     assert fault_windows(events, T0, 90.0, together=1.0) == [Window("a", 30.004, 60.013), Window("b", 30.004, 60.013)]
 
@@ -141,17 +136,11 @@ def test_a_fault_that_landed_late_cuts_the_timeline_at_its_own_start() -> None:
     """Meant together at 20 s: ``b`` landed 0.4 s after ``a`` (within the minimum segment:
     cut together), ``c`` 3 s after it (cut at its own start, as DESIGN.md says); their
     restores, meant together at 40 s, within 20 ms of each other, cut together."""
-
-    def event(fault: str, action: FaultAction, intended: float, actual: float) -> FaultEvent:
-        return FaultEvent(
-            run_id="r", fault=fault, kind="network", action=action, t_intended=T0 + intended, t_actual=T0 + actual
-        )
-
     events = [
-        event("a", FaultAction.INJECT, 20.0, 20.01),
-        event("b", FaultAction.INJECT, 20.0, 20.41),
-        event("c", FaultAction.INJECT, 20.0, 23.0),
-        *(event(f, FaultAction.RESTORE, 40.0, 40.0 + i / 100) for i, f in enumerate("abc")),
+        fault_event("a", FaultAction.INJECT, 20.0, 20.01),
+        fault_event("b", FaultAction.INJECT, 20.0, 20.41),
+        fault_event("c", FaultAction.INJECT, 20.0, 23.0),
+        *(fault_event(f, FaultAction.RESTORE, 40.0, 40.0 + i / 100) for i, f in enumerate("abc")),
     ]
     assert fault_windows(events, T0, 90.0, together=1.0) == [
         Window("a", 20.01, 40.02),
