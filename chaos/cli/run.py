@@ -146,7 +146,6 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
 
     from chaos import logs
     from chaos.envrefs import Resolver
-    from chaos.faults import unsupported_faults
     from chaos.load.config import resolve_headers
     from chaos.report.console import console
     from chaos.report.console_run import render_run
@@ -154,9 +153,6 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
     from chaos.run.lifecycle import run_scenario
     from chaos.rundir import RunDir
 
-    unsupported = unsupported_faults(loaded.scenario)
-    if unsupported:
-        raise ChaosError("this scenario cannot be run yet:\n" + "\n".join(unsupported))
     # Headers every request would fail to send are refused before anything starts.
     resolve_headers(loaded.scenario.target.headers, Resolver(os.environ))
     run_id = run_dir.name.removeprefix(f"{loaded.scenario.name}-")

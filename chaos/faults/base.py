@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from chaos.containers import Engine
 from chaos.ownership import owned_name
 from chaos.providers.admin_client import AdminClient
 from chaos.scenario.faults import Fault, FaultSpec
@@ -21,6 +22,8 @@ class FaultContext:
     toxiproxy: ToxiproxyClient
     proxy_names: Mapping[str, str]  # provider -> its Toxiproxy proxy
     proxy_disabled: Callable[[str, bool], Awaitable[None]]  # keeps the lease's list of disabled proxies
+    engine: Engine | None = None  # the Docker engine, for a scenario with container faults
+    container_touched: Callable[[str, bool], Awaitable[None]] | None = None  # the lease's list of containers
 
     def name(self, fault: Fault) -> str:
         return owned_name(self.run_id, fault.name)

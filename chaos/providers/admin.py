@@ -14,11 +14,13 @@
     GET    /findings?run=ID          {"findings": [...]} client findings from the ledger (rows are
                                      stamped with a run only while it holds the lease)
     GET    /lease                    the run lease (404 if none is held)
-    PUT    /lease                    take {run, ttl_s, proxies}: answers the lease with its token;
+    PUT    /lease                    take {run, ttl_s, proxies, containers}: answers the lease with its token;
                                      renew: the same with the token in X-Chaos-Lease-Token
                                      (409 while another holds it; 410 if it lapsed or was broken)
     DELETE /lease                    release, with the token in X-Chaos-Lease-Token;
                                      ?force=true breaks the lease whoever holds it
+    GET    /lease/lapsed             {"lapsed": [...]} leases whose runs stopped renewing them
+    DELETE /lease/lapsed/{run}       forget one (the janitor reverted what it lists)
     GET    /metrics                  Prometheus text
 
 Errors are ``{"error": message}`` (with ``problems`` for an invalid body, ``holder`` when
@@ -52,6 +54,7 @@ from chaos.providers.admin_models import (
     ErrorBody,
     Findings,
     Health,
+    Lapsed,
     LeaseRequest,
     ProviderInfo,
     Released,
@@ -105,6 +108,8 @@ class AdminApi:
         routes.add_get("/lease", self.get_lease)
         routes.add_put("/lease", self.put_lease)
         routes.add_delete("/lease", self.delete_lease)
+        routes.add_get("/lease/lapsed", self.get_lapsed)
+        routes.add_delete("/lease/lapsed/{run}", self.forget_lapsed)
         routes.add_get("/metrics", self.metrics)
         return app
 
@@ -200,7 +205,7 @@ class AdminApi:
         wanted = _parse(LeaseRequest, await _read_json(request), "invalid lease")
         token = request.headers.get(LEASE_TOKEN_HEADER)
         try:
-            granted = self.shared.lease.take(wanted.run, wanted.ttl_s, wanted.proxies, token)
+            granted = self.shared.lease.take(wanted.run, wanted.ttl_s, wanted.proxies, token, wanted.containers)
         except LeaseConflict as exc:
             raise AdminError(409, str(exc), holder=exc.held.run, lease=exc.held) from None
         except LeaseGone as exc:
@@ -221,6 +226,13 @@ class AdminApi:
             except LeaseConflict as exc:
                 raise AdminError(403, f"{exc}: only its token releases it", holder=exc.held.run) from None
         return _answer(Released(released=ended is not None, run=ended.run if ended is not None else None))
+
+    async def get_lapsed(self, request: web.Request) -> web.Response:
+        return _answer(Lapsed(lapsed=self.shared.lease.lapsed()))
+
+    async def forget_lapsed(self, request: web.Request) -> web.Response:
+        forgotten = self.shared.lease.forget_lapsed(request.match_info["run"])
+        return _answer(Released(released=forgotten is not None, run=forgotten.run if forgotten is not None else None))
 
     async def metrics(self, request: web.Request) -> web.Response:
         return web.Response(body=self.shared.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -32,6 +33,7 @@ from chaos.providers.admin_models import (
     ErrorBody,
     Findings,
     Health,
+    Lapsed,
     LeaseGrant,
     LeaseRequest,
     LeaseView,
@@ -142,11 +144,19 @@ class AdminClient:
         response = await self._call("GET", "/lease", absent_ok=True)
         return None if response.status_code == 404 else _read(LeaseView, response)
 
-    async def take_lease(self, run: str, *, ttl_s: float, proxies: list[str], token: str | None = None) -> LeaseGrant:
+    async def take_lease(
+        self,
+        run: str,
+        *,
+        ttl_s: float,
+        proxies: list[str],
+        token: str | None = None,
+        containers: list[str] | None = None,
+    ) -> LeaseGrant:
         """Take the lease, or renew it with the ``token`` it was granted with; raises
         ``LeaseHeld`` naming the holder when another run has it, ``LeaseGone`` when a
         renewal finds it lapsed or broken."""
-        body = LeaseRequest(run=run, ttl_s=ttl_s, proxies=proxies).model_dump(mode="json")
+        body = LeaseRequest(run=run, ttl_s=ttl_s, proxies=proxies, containers=containers or []).model_dump(mode="json")
         headers = {LEASE_TOKEN_HEADER: token} if token is not None else {}
         return _read(LeaseGrant, await self._call("PUT", "/lease", json=body, headers=headers))
 
@@ -159,6 +169,14 @@ class AdminClient:
     async def break_lease(self) -> str | None:
         """End the lease whoever holds it (``chaos reset --force``): the run it was, or None."""
         return _read(Released, await self._call("DELETE", "/lease", params={"force": "true"})).run
+
+    async def lapsed_leases(self) -> list[LeaseView]:
+        """The leases whose runs stopped renewing them (the janitor's work list)."""
+        return _read(Lapsed, await self._call("GET", "/lease/lapsed")).lapsed
+
+    async def forget_lapsed(self, run: str) -> bool:
+        """Strike ``run``'s lapsed lease off the list, once what it lists was reverted."""
+        return _read(Released, await self._call("DELETE", f"/lease/lapsed/{quote(run, safe='')}")).released
 
     # -- what the providers saw -------------------------------------------------------
 

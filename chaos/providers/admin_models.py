@@ -132,6 +132,7 @@ class LeaseRequest(BaseModel):
     run: str = Field(min_length=1, description="The run id.")
     ttl_s: float = Field(30.0, gt=0, le=MAX_LEASE_TTL_S, allow_inf_nan=False)
     proxies: list[str] = Field(default_factory=list, description="Proxies the run disabled.")
+    containers: list[str] = Field(default_factory=list, description="Containers the run stopped, paused, ...")
 
 
 class LeaseView(_Answer):
@@ -140,6 +141,7 @@ class LeaseView(_Answer):
     run: str
     ttl_s: float
     proxies: list[str]
+    containers: list[str] = []
     acquired_at: float
     renewed_at: float
     expires_at: float
@@ -149,6 +151,13 @@ class LeaseGrant(LeaseView):
     """The lease as its holder is told it: with the token that renews and releases it."""
 
     token: str = Field(repr=False)
+
+
+class Lapsed(_Answer):
+    """``GET /lease/lapsed``: the leases whose runs stopped renewing them, until a janitor
+    has reverted what each lists and forgotten it."""
+
+    lapsed: list[LeaseView]
 
 
 class Released(_Answer):

@@ -6,6 +6,11 @@ the list of proxies the run disabled, so that a janitor can find them if the run
 Another run is refused while the lease is held and unexpired, and only the token renews
 or releases it: the run id, which anyone may read, does not. ``breaks`` (``chaos reset
 --force``) is the one way to end a live lease without its token.
+
+A lease that lapses (its run died, or lost touch) is kept among the **lapsed** until the
+janitor, which reverts what the run left (the proxies and containers the lease lists, the
+toxics and behaviours named after the run), forgets it. A released or broken lease is
+not: its run, or whoever broke it, cleaned up.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import time
 from collections.abc import Callable
 
 from chaos.providers.admin_models import LeaseGrant, LeaseView
+
+LAPSED_KEPT = 64  # lapsed leases nobody has cleared: the oldest go first
 
 
 class LeaseConflict(Exception):
@@ -35,18 +42,34 @@ class Lease:
         self._clock = clock
         self._held: LeaseView | None = None
         self._token = ""
+        self._lapsed: dict[str, LeaseView] = {}  # run -> its lease as it lapsed
 
     def current(self) -> LeaseView | None:
         held = self._held
         if held is not None and held.expires_at <= self._clock():
+            self._lapsed.pop(held.run, None)
+            self._lapsed[held.run] = held
+            while len(self._lapsed) > LAPSED_KEPT:
+                del self._lapsed[next(iter(self._lapsed))]
             self._held = held = None
         return held
+
+    def lapsed(self) -> list[LeaseView]:
+        """The leases that lapsed and were not forgotten since, oldest first."""
+        self.current()
+        return list(self._lapsed.values())
+
+    def forget_lapsed(self, run: str) -> LeaseView | None:
+        """Forget ``run``'s lapsed lease (its leftovers were reverted); None if there is none."""
+        return self._lapsed.pop(run, None)
 
     def run_id(self) -> str | None:
         held = self.current()
         return held.run if held is not None else None
 
-    def take(self, run: str, ttl_s: float, proxies: list[str], token: str | None = None) -> LeaseGrant:
+    def take(
+        self, run: str, ttl_s: float, proxies: list[str], token: str | None = None, containers: list[str] | None = None
+    ) -> LeaseGrant:
         """Take a free lease (no ``token``: a new one), or renew a held one with its ``token``;
         raises ``LeaseConflict`` when another holds it and ``LeaseGone`` when a renewal finds
         none held (its holder must not carry on as if it had held it all along). A renewal
@@ -62,7 +85,13 @@ class Lease:
         else:
             self._token, acquired_at = secrets.token_urlsafe(24), now
         self._held = LeaseView(
-            run=run, ttl_s=ttl_s, proxies=list(proxies), acquired_at=acquired_at, renewed_at=now, expires_at=now + ttl_s
+            run=run,
+            ttl_s=ttl_s,
+            proxies=list(proxies),
+            containers=list(containers or []),
+            acquired_at=acquired_at,
+            renewed_at=now,
+            expires_at=now + ttl_s,
         )
         return LeaseGrant(**self._held.model_dump(), token=self._token)
 

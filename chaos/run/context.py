@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from chaos.containers import Engine
 from chaos.load.config import LoadConfig
 from chaos.providers.admin_client import AdminClient
 from chaos.run.collect import Collector
@@ -41,6 +42,7 @@ class Stack:
     admin: AdminClient
     toxiproxy: ToxiproxyClient
     children: list[Child]
+    engine: Engine | None = None  # the Docker engine, when the scenario has container faults
 
 
 @dataclass
@@ -55,6 +57,7 @@ class RunState:
     gate_failed: bool = False
     winding_down: bool = False  # restoring and stopping: a signal must not cut that short
     disabled_proxies: set[str] = field(default_factory=set)
+    touched_containers: set[str] = field(default_factory=set)  # listed in the lease until brought back
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """A run's hold on its environment: taken before the load starts, renewed by a heartbeat,
 released at the end.
 
-The lease also lists the proxies the run disabled (``renew`` on each change), so that a
-janitor finds them if the run dies. The token it was granted renews and releases it;
+The lease also lists the proxies the run disabled and the containers it acts on (``renew``
+on each change), so that the janitor finds them if the run dies. The token it was granted renews and releases it;
 nobody else can. A run **loses** its lease when a renewal finds another run holding it or
 none held (it was broken with ``chaos reset --force``, or lapsed), or when no renewal got
 through for as long as the lease lives. Then two runs' faults could be active at once: the
@@ -51,26 +51,36 @@ class RunLease:
         self._grant: LeaseGrant | None = None
         self._renewed_at = 0.0
         self._proxies: list[str] = []
+        self._containers: list[str] = []
         # Faults at one instant update the lease together: the last word must be the latest.
         self._renewing = asyncio.Lock()
 
     async def take(self) -> None:
         """Take the lease; raises ``LeaseHeld`` when another run has it."""
         async with self._renewing:
-            self._grant = await self.admin.take_lease(self.run_id, ttl_s=self.ttl_s, proxies=self._proxies)
+            self._grant = await self.admin.take_lease(
+                self.run_id, ttl_s=self.ttl_s, proxies=self._proxies, containers=self._containers
+            )
             self._renewed_at = self._clock()
 
-    async def renew(self, proxies: list[str] | None = None) -> None:
-        """Renew (with the proxies the run has disabled now); raises ``LeaseLost``."""
+    async def renew(self, proxies: list[str] | None = None, containers: list[str] | None = None) -> None:
+        """Renew (with the proxies the run has disabled now, the containers it acts on now);
+        raises ``LeaseLost``."""
         async with self._renewing:
             if proxies is not None:
                 self._proxies = proxies
+            if containers is not None:
+                self._containers = containers
             if self.lost is not None:
                 raise LeaseLost(self.lost)
             assert self._grant is not None, "renewed before it was taken"
             try:
                 grant = await self.admin.take_lease(
-                    self.run_id, ttl_s=self.ttl_s, proxies=self._proxies, token=self._grant.token
+                    self.run_id,
+                    ttl_s=self.ttl_s,
+                    proxies=self._proxies,
+                    containers=self._containers,
+                    token=self._grant.token,
                 )
             except LeaseHeld as exc:
                 raise self._lose(f"the lease was lost: run {exc.holder} holds the environment now") from exc

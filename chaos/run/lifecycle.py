@@ -27,6 +27,7 @@ import structlog
 
 from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
+from chaos.faults.container import reach_engine
 from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
 from chaos.load.launch import stop_deadline
 from chaos.providers.admin_client import AdminClient
@@ -174,6 +175,9 @@ def _offset(state: RunState) -> float:
 async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as exits:
         children: list[Child] = []
+        engine = await reach_engine(loaded.scenario)  # first: a missing container stops the run before anything starts
+        if engine is not None:
+            exits.push_async_callback(engine.close)
         if loaded.scenario.environment is Environment.STAGING:
             endpoints = await connect_staging(loaded.scenario)
         else:
@@ -185,7 +189,7 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
             children = local.children
         admin = await exits.enter_async_context(AdminClient(endpoints.admin_url, token=endpoints.admin_token))
         toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
-        yield Stack(endpoints, admin, toxiproxy, children)
+        yield Stack(endpoints, admin, toxiproxy, children, engine)
 
 
 async def _leased_run(run: RunContext, journal: Journal) -> None:
@@ -195,8 +199,20 @@ async def _leased_run(run: RunContext, journal: Journal) -> None:
         (state.disabled_proxies.add if down else state.disabled_proxies.discard)(proxy)
         await run.lease.renew(sorted(state.disabled_proxies))
 
+    async def container_touched(container: str, touched: bool) -> None:
+        (state.touched_containers.add if touched else state.touched_containers.discard)(container)
+        await run.lease.renew(containers=sorted(state.touched_containers))
+
     events = JsonlWriter(run.run_dir.events)
-    context = FaultContext(run.run_id, stack.admin, stack.toxiproxy, stack.endpoints.proxy_names, proxy_disabled)
+    context = FaultContext(
+        run.run_id,
+        stack.admin,
+        stack.toxiproxy,
+        stack.endpoints.proxy_names,
+        proxy_disabled,
+        engine=stack.engine,
+        container_touched=container_touched,
+    )
     heartbeat: asyncio.Task[None] | None = None
     try:
         await run.lease.take()  # inside: a lease taken as the run is interrupted is still released
@@ -223,6 +239,10 @@ async def _wind_down(run: RunContext, events: JsonlWriter) -> None:
         await stack.admin.delete_run_behaviours(run_id)
     with contextlib.suppress(ChaosError):
         await stack.toxiproxy.reset_run(run_id, enable=sorted(state.disabled_proxies))
+    if stack.engine is not None:  # a container listed but never restored (its injection failed half-way)
+        for container in sorted(state.touched_containers):
+            with contextlib.suppress(ChaosError):
+                await stack.engine.bring_back(container)
     events.close()
     await collector.pull()
     collector.close()

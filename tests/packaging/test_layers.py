@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"segments"},
     {"scenario"},
     {"evals"},
-    {"providers", "toxiproxy", "slo"},
+    {"providers", "toxiproxy", "slo", "containers"},
     {"stack", "faults", "journal"},
     {"load"},
     {"run"},

@@ -186,6 +186,24 @@ def test_a_lease_is_held_until_its_expiry_and_a_renewal_moves_it() -> None:
     assert held.take("r2", ttl_s=10, proxies=[]).run == "r2"
 
 
+def test_a_lapsed_lease_is_kept_for_the_janitor_until_forgotten_and_a_released_one_is_not() -> None:
+    clock = Clock()
+    held = Lease(clock)
+    token = held.take("r1", ttl_s=10, proxies=["primary"], containers=["gateway-1"]).token
+    assert held.release(token) is not None
+    assert held.lapsed() == []  # released: its run cleaned up itself
+    held.take("r2", ttl_s=10, proxies=[], containers=["gateway-1"])
+    clock.now += 9.5
+    assert held.lapsed() == []  # still held
+    clock.now += 0.5
+    (lapsed,) = held.lapsed()
+    assert (lapsed.run, lapsed.containers, lapsed.expires_at) == ("r2", ["gateway-1"], clock.now)
+    assert held.take("r3", ttl_s=10, proxies=[]).run == "r3"  # a new run does not wait for the janitor
+    assert [view.run for view in held.lapsed()] == ["r2"]
+    assert held.forget_lapsed("r2") is not None
+    assert (held.lapsed(), held.forget_lapsed("r2")) == ([], None)
+
+
 def test_behaviour_bodies_are_validated_with_the_scenario_specs() -> None:
     behaviours = Behaviours({"p"}, seed=1)
     with pytest.raises(BehaviourError) as raised:

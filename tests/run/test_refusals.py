@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from chaos.journal import RunStatus, read_journal
 from tests.run.harness import FALLBACK, SCENARIOS, chaos_cli
 
 
 @pytest.mark.e2e  # it runs `chaos run` (which refuses at once)
-def test_a_scenario_with_a_container_fault_is_refused_before_anything_runs(tmp_path: Path) -> None:
+def test_a_container_fault_with_no_docker_engine_is_refused_naming_the_socket(tmp_path: Path) -> None:
+    socket = tmp_path / "no-engine.sock"
     scenario = tmp_path / "container.yaml"
     scenario.write_text(
         FALLBACK.read_text().replace(
@@ -19,11 +21,14 @@ def test_a_scenario_with_a_container_fault_is_refused_before_anything_runs(tmp_p
         )
     )
     runs = tmp_path / "runs"
-    result = chaos_cli("run", str(scenario), "--runs-dir", str(runs), "--no-live")
+    sets = ("--set", f"stack.docker=unix://{socket}")
+    result = chaos_cli("run", str(scenario), *sets, "--runs-dir", str(runs), "--no-live")
     assert result.returncode == 2, result.stderr
-    assert "faults[0] (primary-down): container faults are not carried out by chaos run" in result.stderr
+    assert f"the Docker engine at unix://{socket} did not answer" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not runs.exists()
+    (run_dir,) = runs.iterdir()
+    journal = read_journal(run_dir)
+    assert (journal.status, journal.exit_code, journal.t0) == (RunStatus.NOT_STARTED, 2, None)
 
 
 def test_scenarios_dir_holds_only_valid_scenarios() -> None:
