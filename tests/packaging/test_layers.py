@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"run"},
     {"report", "demo"},
     {"cli"},
-    {"__main__"},
+    {"pytest_plugin", "__main__"},
 ]
 LAYER = {room: index for index, rooms in enumerate(LAYERS) for room in rooms}
 
