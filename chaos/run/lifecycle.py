@@ -96,7 +96,7 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
                         scenario.target.version, stack.endpoints.target_url, scenario.target.health, Path.cwd()
                     )
                 collector = Collector(run_dir, run_id, LiveMonitor(scenario), stack.admin, stack.toxiproxy)
-                lease = RunLease(stack.admin, run_id)
+                lease = RunLease(stack.admin, run_id, ttl_s=scenario.stack.lease_ttl)
                 await _leased_run(RunContext(loaded, run_dir, run_id, stack, collector, state, watch, lease), journal)
         except asyncio.CancelledError:
             if not received:

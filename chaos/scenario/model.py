@@ -246,6 +246,13 @@ class Stack(Strict):
     )
     providers_admin: str | None = Field(None, description="URL of the mock providers' admin API (required in staging).")
     docker: str | None = Field(None, description="Docker API URL for container faults (default: DOCKER_HOST).")
+    lease_ttl: Duration = Field(
+        30.0,
+        ge=5,
+        le=3600,
+        description="How long the environment stays leased after the run's last heartbeat (every 2s): a dead run's "
+        "faults are reverted by the janitor this long after it died (default 30s).",
+    )
 
 
 class Leftovers(StrEnum):

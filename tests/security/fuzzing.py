@@ -52,6 +52,7 @@ _COMMON: dict[str, Any] = {
     },
     "settle": "5s",
     "min_segment": "1s",
+    "stack": {"lease_ttl": "30s"},
     "slos": {
         "availability": {"objective": "99%"},
         "slow": {"sli": "latency", "metric": "ttft", "percentile": 95, "max": "1s"},
