@@ -1,0 +1,139 @@
+"""``chaos drill ...``: DR drill suites, their history and the quarterly report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chaos.cli.main import Options
+from chaos.cli.run import LIVE_OPTION, RUNS_DIR_OPTION
+from chaos.cli.scenario import SET_HELP, overrides_from, scale_option, target_options
+from chaos.errors import ChaosError, ExitCode, ScenarioError
+
+HISTORY_FILE = "history.sqlite"
+HISTORY_OPTION = click.option(
+    "--history",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"The history file (default: {HISTORY_FILE} in the runs directory).",
+)
+
+
+def history_path(runs_dir: Path, history: Path | None) -> Path:
+    return history if history is not None else runs_dir / HISTORY_FILE
+
+
+@click.group()
+def drill() -> None:
+    """DR drills: run a suite of scenarios against targets, keep their history, and
+    render the quarterly report."""
+
+
+@drill.command("run")
+@click.argument("suite", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP + " Applies to every scenario.")
+@scale_option
+@target_options
+@RUNS_DIR_OPTION
+@HISTORY_OPTION
+@LIVE_OPTION
+@click.pass_obj
+def run_command(
+    options: Options,
+    /,
+    suite: Path,
+    *,
+    overrides: tuple[str, ...],
+    scale: float,
+    runs_dir: Path,
+    history: Path | None,
+    live: bool | None,
+    **target: Any,
+) -> int:
+    """Run every scenario of SUITE, judge each against its targets beside its own SLOs,
+    index the drill in the history and write its report.
+
+    Every scenario is validated before the first one runs. The drill's directory is
+    runs/drills/<suite>-<drill id>/, with one run directory per scenario. Exit 0 when
+    every scenario passed its SLOs and its targets, 1 otherwise (3 if interrupted).
+    """
+    from chaos.cli.run import _run_one
+    from chaos.drill.console import render_drill
+    from chaos.drill.record import DrillStatus
+    from chaos.drill.run import run_drill
+    from chaos.drill.suite import load_suite
+    from chaos.report.console import console
+
+    applied = overrides_from(target, overrides)
+    loaded = load_suite(suite, applied, scale)
+
+    def run_one(scenario: Any, run_dir: Path, last: bool) -> Any:
+        return _run_one(options, scenario, run_dir, live, last=last)
+
+    texts = [item if isinstance(item, str) else item.text for item in applied]
+    outcome = run_drill(
+        loaded, runs_dir, history_path(runs_dir, history), run_one, overrides=texts, scale=scale, say=click.echo
+    )
+    render_drill(outcome, console())
+    if outcome.record.status is DrillStatus.INTERRUPTED:
+        return int(ExitCode.ABORTED)
+    return int(ExitCode.PASS if outcome.passed else ExitCode.FAIL)
+
+
+@drill.command()
+@click.argument("suites", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@scale_option
+def validate(suites: tuple[Path, ...], scale: float) -> int:
+    """Check drill SUITES and every scenario they name; print every problem, located.
+
+    Exit 0 when every suite is valid, 2 otherwise."""
+    from chaos.drill.suite import load_suite
+
+    valid = True
+    for path in suites:
+        try:
+            loaded = load_suite(path, (), scale)
+        except ScenarioError as exc:
+            click.echo(exc.message, err=True)
+            valid = False
+            continue
+        click.echo(f"ok {path}: {loaded.suite.name} ({loaded.suite.kind.value}, {len(loaded.entries)} scenarios)")
+    return int(ExitCode.PASS if valid else ExitCode.INVALID)
+
+
+@drill.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file instead.")
+def schema(output: Path | None) -> int:
+    """Print the JSON Schema of drill suites (gameday/drills/drill-suite.schema.json)."""
+    from chaos.drill.suite import suite_schema
+
+    text = json.dumps(suite_schema(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    return int(ExitCode.PASS)
+
+
+@drill.command()
+@RUNS_DIR_OPTION
+@HISTORY_OPTION
+def reindex(runs_dir: Path, history: Path | None) -> int:
+    """Rebuild the history from the journals, drill records and action-item files under
+    the runs directory alone (a killed drill's interrupted run is rebuilt first)."""
+    from chaos.drill.reindex import reindex as rebuild
+
+    if not runs_dir.is_dir():
+        raise ChaosError(f"no runs directory {runs_dir}", hint="give --runs-dir DIR")
+    done = rebuild(runs_dir, history_path(runs_dir, history))
+    for path in done.rebuilt:
+        click.echo(f"rebuilt the journal of {path} (its drill was killed)")
+    for line in done.skipped:
+        click.echo(f"skipped {line}", err=True)
+    click.echo(f"indexed {done.runs} runs and {done.drills} drills into {history_path(runs_dir, history)}")
+    return int(ExitCode.PASS)
+
+
+COMMANDS = (drill,)
