@@ -6,7 +6,9 @@ a drill writes and the one rebuilt from its files are the same rows.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,21 +60,31 @@ class JudgedEntry:
     judgement: Judgement
 
 
-def judged_entries(directory: Path, record: DrillRecord) -> list[JudgedEntry]:
-    """Each entry of the suite judged against its targets, from its run's journal."""
-    suite = suite_of(record)
+def judged_entries(
+    directory: Path, record: DrillRecord, journals: Mapping[Path, JournalView] | None = None
+) -> list[JudgedEntry]:
+    """Each entry of the suite judged against its targets, from its run's journal (read
+    from ``journals`` when given: the journals a reindex has read already)."""
+    suite = suite_of(record.suite_text, record.suite_path)
     judged = []
     for entry, entry_run in zip(suite.scenarios, record.entries, strict=True):
         run_dir = directory / entry_run.run_dir if entry_run.run_dir else None
-        journal = read_journal_view(run_dir) if run_dir else None
+        if run_dir is None:
+            journal = None
+        elif journals is not None:
+            journal = journals.get(run_dir)
+        else:
+            journal = read_journal_view(run_dir)
         judged.append(JudgedEntry(entry_run.entry, run_dir, journal, judge(entry.targets, journal)))
     return judged
 
 
-def suite_of(record: DrillRecord) -> Suite:
-    """The suite as the drill ran it (validated again from the text it kept)."""
-    data, source_map = parse_mapping(record.suite_text, record.suite_path, "a drill suite", "", "")
-    return validate_model(Suite, data, source_map, record.suite_path)
+@functools.lru_cache(maxsize=64)
+def suite_of(text: str, path: str) -> Suite:
+    """The suite as a drill ran it, validated again from the text its record kept (a
+    quarter's drills mostly ran the same few suites: each text is parsed once)."""
+    data, source_map = parse_mapping(text, path, "a drill suite", "", "")
+    return validate_model(Suite, data, source_map, path)
 
 
 def drill_status(directory: Path, record: DrillRecord) -> DrillStatus:

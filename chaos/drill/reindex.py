@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from chaos.drill.index import drill_index, drill_status, judged_entries, read_journal_view, run_row
 from chaos.drill.record import DRILL_RECORD, DRILLS_DIR, DrillStatus, read_record
 from chaos.errors import ChaosError
-from chaos.history.store import DrillIndex, History, RunRow
+from chaos.drill.view import JournalView
+from chaos.history.store import DrillIndex, History
 from chaos.journal import RunStatus
 from chaos.run.rebuild import journal_to_show
 from chaos.rundir import RunDir
@@ -31,9 +32,11 @@ class Reindexed:
 
 
 def reindex(runs_dir: Path, history: Path) -> Reindexed:
+    runs_dir = runs_dir.resolve()  # the paths a drill indexes as it ends are absolute
     rebuilt: list[Path] = []
     skipped: list[str] = []
     drills: list[DrillIndex] = []
+    records = []
     for record_path in sorted((runs_dir / DRILLS_DIR).glob(f"*/{DRILL_RECORD}")):
         directory = record_path.parent
         try:
@@ -47,14 +50,17 @@ def reindex(runs_dir: Path, history: Path) -> Reindexed:
             continue
         if status is DrillStatus.KILLED:
             rebuilt += _rebuild_killed_runs(directory, [e.run_dir for e in record.entries if e.run_dir])
-        drills.append(drill_index(directory, record, judged_entries(directory, record)))
-    runs: list[RunRow] = []
+        records.append((directory, record))
+    journals: dict[Path, JournalView] = {}
     for journal_path in sorted(runs_dir.rglob(RunDir(Path()).journal.name)):
         journal = read_journal_view(journal_path.parent)
         if journal is None:
             skipped.append(f"{journal_path}: not a journal")
             continue
-        runs.append(run_row(journal, journal_path.parent))
+        journals[journal_path.parent] = journal
+    runs = [run_row(journal, run_dir) for run_dir, journal in journals.items()]
+    for directory, record in records:
+        drills.append(drill_index(directory, record, judged_entries(directory, record, journals)))
     with History.open(history) as store:
         store.rebuild(runs, drills, actions=[], closures=[])
     return Reindexed(runs=len(runs), drills=len(drills), rebuilt=rebuilt, skipped=skipped)

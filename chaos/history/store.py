@@ -244,11 +244,12 @@ class History:
         )
         return [ResultLine(*row[:8], bool(row[8]), *row[9:]) for row in rows]  # type: ignore[call-arg]
 
-    def last_run_quarters(self) -> dict[str, str]:
-        """Entry -> the latest quarter a drill ran it in."""
+    def last_run_quarters(self, until: str) -> dict[str, str]:
+        """Entry -> the latest quarter, up to ``until``, a drill ran it in."""
         rows = self._db.execute(
             "SELECT r.entry, MAX(d.quarter) FROM results r JOIN drills d USING (drill_id) "
-            "WHERE r.verdict != 'not run' GROUP BY r.entry"
+            "WHERE r.verdict != 'not run' AND d.quarter <= ? GROUP BY r.entry",
+            (until,),
         )
         return dict(rows)
 
