@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from chaos.drill.record import DRILLS_DIR, DrillRecord, DrillStatus, EntryRun, write_record  # noqa: E402
 from chaos.drill.reindex import reindex  # noqa: E402
+from chaos.rundir import RunDir  # noqa: E402
 from chaos.drill.report_files import write_quarter_report  # noqa: E402
 
 TARGET_S = 10.0
@@ -51,8 +52,8 @@ def write_history(runs_dir: Path, journals: int) -> None:
             evaluation = journal["evaluation"]
             responses = [dict(r, recover=float(number % 13), detect=float(number % 5)) for r in evaluation["responses"]]
             journal["evaluation"] = dict(evaluation, responses=responses)
-            (run_dir / "journal.json").write_text(json.dumps(journal), encoding="utf-8")
-            entries.append(EntryRun(entry=entry, run_dir=run_dir.name))
+            RunDir(run_dir).journal.write_text(json.dumps(journal), encoding="utf-8")
+            entries.append(EntryRun(entry=entry, index=position, run_dir=run_dir.name))
         record = DrillRecord(
             drill_id=drill_id,
             suite_name="quarterly-component",

@@ -34,6 +34,9 @@ def drill() -> None:
 @drill.command("run")
 @click.argument("suite", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP + " Applies to every scenario.")
+@click.option(
+    "--only", "names", multiple=True, metavar="NAME", help="Run only this scenario of the suite (repeatable)."
+)
 @scale_option
 @target_options
 @RUNS_DIR_OPTION
@@ -46,13 +49,14 @@ def run_command(
     suite: Path,
     *,
     overrides: tuple[str, ...],
+    names: tuple[str, ...],
     scale: float,
     runs_dir: Path,
     history: Path | None,
     live: bool | None,
     **target: Any,
 ) -> int:
-    """Run every scenario of SUITE, judge each against its targets beside its own SLOs,
+    """Run every scenario of SUITE (or those --only names), judge each against its targets beside its own SLOs,
     index the drill in the history and write its report.
 
     Every scenario is validated before the first one runs. The drill's directory is
@@ -63,11 +67,11 @@ def run_command(
     from chaos.drill.console import render_drill
     from chaos.drill.record import DrillStatus
     from chaos.drill.run import run_drill
-    from chaos.drill.suite import load_suite
+    from chaos.drill.suite import load_suite, only
     from chaos.report.console import console
 
     applied = overrides_from(target, overrides)
-    loaded = load_suite(suite, applied, scale)
+    loaded = only(load_suite(suite, applied, scale), names)
 
     def run_one(scenario: Any, run_dir: Path, last: bool) -> Any:
         return _run_one(options, scenario, run_dir, live, last=last)
@@ -133,6 +137,80 @@ def reindex(runs_dir: Path, history: Path | None) -> int:
     for line in done.skipped:
         click.echo(f"skipped {line}", err=True)
     click.echo(f"indexed {done.runs} runs and {done.drills} drills into {history_path(runs_dir, history)}")
+    return int(ExitCode.PASS)
+
+
+@drill.command()
+@click.option("--quarter", metavar="YYYYQN", help="The quarter, e.g. 2026Q4 (default: the current one, UTC).")
+@RUNS_DIR_OPTION
+@HISTORY_OPTION
+@click.option(
+    "--suites",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("gameday/drills"),
+    show_default=True,
+    help="The suites whose scenarios are due (each *.yaml in it).",
+)
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), help="Default: RUNS_DIR/reports/QUARTER."
+)
+def report(quarter: str | None, runs_dir: Path, history: Path | None, suites: Path, out: Path | None) -> int:
+    """Render the quarterly DR report (report.html, report.md): each scenario's results
+    and their spread, trends against the four quarters before with regressions in words,
+    scenarios due but not run, and open and closed action items (drills' and game days')."""
+    import time
+
+    from chaos.drill.report_files import write_quarter_report
+    from chaos.history.quarters import parse_quarter, quarter_of
+
+    if quarter is None:
+        quarter = quarter_of(time.time())
+    try:
+        parse_quarter(quarter)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--quarter") from None
+    if not suites.is_dir():
+        raise ChaosError(f"no suites directory {suites}", hint="give --suites DIR (the repository's gameday/drills)")
+    path = history_path(runs_dir, history)
+    if not path.exists():
+        raise ChaosError(f"no history at {path}", hint="run a drill, or chaos drill reindex --runs-dir DIR")
+    target = out if out is not None else runs_dir / "reports" / quarter
+    files = write_quarter_report(path, quarter, sorted(suites.glob("*.yaml")), target, runs_dir=runs_dir)
+    for file in files:
+        click.echo(f"wrote {file}")
+    return int(ExitCode.PASS)
+
+
+@drill.group()
+def action() -> None:
+    """Action items from drills and game days."""
+
+
+@action.command()
+@click.argument("action_id", metavar="ID")
+@click.option("--note", required=True, help="How it was fixed, or why it is closed: shown in the quarterly report.")
+@RUNS_DIR_OPTION
+@HISTORY_OPTION
+def close(action_id: str, note: str, runs_dir: Path, history: Path | None) -> int:
+    """Close the action item ID (AI-...). The closure is kept in RUNS_DIR/action-closures.jsonl
+    (which a reindex reads back) and in the history."""
+    import time
+
+    from chaos.history.closures import append_closure
+    from chaos.history.store import Closure, History, HistoryError
+
+    if not note.strip():
+        raise click.BadParameter("say why it is closed", param_hint="--note")
+    path = history_path(runs_dir, history)
+    if not path.exists():
+        raise ChaosError(f"no history at {path}", hint="run a drill, or chaos drill reindex --runs-dir DIR")
+    closure = Closure(action_id, note.strip(), time.time())
+    with History.open(path) as store:
+        if not store.has_action(action_id):
+            raise HistoryError(f"no action item {action_id} in {path}", hint="chaos drill report lists them")
+        append_closure(runs_dir, closure)
+        store.close_action(closure)
+    click.echo(f"closed {action_id}: {closure.note}")
     return int(ExitCode.PASS)
 
 

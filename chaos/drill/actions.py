@@ -16,7 +16,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from chaos.actions import ACTION_ITEMS_FILE, ActionItem, ActionItems, Failure, FailureKind, read_action_items
+from chaos.actions import (
+    ACTION_ITEMS_FILE,
+    ActionItem,
+    ActionItems,
+    Failure,
+    FailureKind,
+    read_action_items,
+    write_action_items,
+)
 from chaos.drill.index import JudgedEntry
 from chaos.drill.record import DrillRecord
 from chaos.history.store import ActionRow
@@ -43,6 +51,15 @@ def drill_items(directory: Path, record: DrillRecord, judged: list[JudgedEntry])
             failure = Failure(kind=FailureKind.RESPONSE, scope=scenario, subject=f"{check.words} over target")
             items.append(ActionItem.of(failure, f"{scenario}: {check.sentence()}", source))
     return items
+
+
+def write_items(directory: Path, record: DrillRecord, judged: list[JudgedEntry]) -> list[ActionRow]:
+    """The drill's ``action-items.json``, and its rows as the history gets them (read back
+    from the file, as a reindex reads them)."""
+    items = drill_items(directory, record, judged)
+    write_action_items(directory, f"drill {record.suite_name} {record.drill_id}", items)
+    written = read_action_items(directory)
+    return action_rows(written) if written is not None else []
 
 
 def action_rows(items: ActionItems) -> list[ActionRow]:

@@ -67,7 +67,8 @@ def judged_entries(
     from ``journals`` when given: the journals a reindex has read already)."""
     suite = suite_of(record.suite_text, record.suite_path)
     judged = []
-    for entry, entry_run in zip(suite.scenarios, record.entries, strict=True):
+    for entry_run in record.entries:
+        entry = suite.scenarios[entry_run.index]
         run_dir = directory / entry_run.run_dir if entry_run.run_dir else None
         if run_dir is None:
             journal = None

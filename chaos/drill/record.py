@@ -44,6 +44,7 @@ class EntryRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     entry: str
+    index: int = Field(ge=0, description="Its place in the suite's scenarios: whose targets judge it.")
     run_dir: str | None = Field(None, description="Relative to the drill directory; None: not started.")
 
 

@@ -13,10 +13,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from chaos.actions import ACTION_ITEMS_FILE
+from chaos.drill.actions import action_rows, exercise_items, write_items
 from chaos.drill.index import drill_index, drill_status, judged_entries, read_journal_view, run_row
 from chaos.drill.record import DRILL_RECORD, DRILLS_DIR, DrillStatus, read_record
-from chaos.errors import ChaosError
 from chaos.drill.view import JournalView
+from chaos.errors import ChaosError
+from chaos.history.closures import read_closures
 from chaos.history.store import DrillIndex, History
 from chaos.journal import RunStatus
 from chaos.run.rebuild import journal_to_show
@@ -50,7 +53,7 @@ def reindex(runs_dir: Path, history: Path) -> Reindexed:
             continue
         if status is DrillStatus.KILLED:
             rebuilt += _rebuild_killed_runs(directory, [e.run_dir for e in record.entries if e.run_dir])
-        records.append((directory, record))
+        records.append((directory, record, status))
     journals: dict[Path, JournalView] = {}
     for journal_path in sorted(runs_dir.rglob(RunDir(Path()).journal.name)):
         journal = read_journal_view(journal_path.parent)
@@ -59,10 +62,19 @@ def reindex(runs_dir: Path, history: Path) -> Reindexed:
             continue
         journals[journal_path.parent] = journal
     runs = [run_row(journal, run_dir) for run_dir, journal in journals.items()]
-    for directory, record in records:
-        drills.append(drill_index(directory, record, judged_entries(directory, record, journals)))
+    for directory, record, status in records:
+        judged = judged_entries(directory, record, journals)
+        if status is DrillStatus.KILLED and not (directory / ACTION_ITEMS_FILE).exists():
+            write_items(directory, record, judged)  # the drill died before it could
+        drills.append(drill_index(directory, record, judged))
+    actions = []
+    for path, items in exercise_items(runs_dir):
+        if items is None:
+            skipped.append(f"{path}: not an action-items file")
+            continue
+        actions += action_rows(items)
     with History.open(history) as store:
-        store.rebuild(runs, drills, actions=[], closures=[])
+        store.rebuild(runs, drills, actions, read_closures(runs_dir))
     return Reindexed(runs=len(runs), drills=len(drills), rebuilt=rebuilt, skipped=skipped)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chaos.drill.actions import write_items
 from chaos.drill.index import JudgedEntry, drill_index, judged_entries
 from chaos.drill.record import DRILLS_DIR, DrillRecord, DrillStatus, EntryRun, holding, write_record
+from chaos.drill.report_files import write_drill_report
 from chaos.drill.suite import SuiteFile
 from chaos.errors import ChaosError
 from chaos.history.store import History
@@ -67,7 +69,7 @@ def run_drill(
         overrides=list(overrides),
         scale=scale,
         started_at=time.time(),
-        entries=[EntryRun(entry=entry.name) for entry in suite.entries],
+        entries=[EntryRun(entry=entry.name, index=entry.index) for entry in suite.entries],
     )
     with holding(directory):
         write_record(directory, record)
@@ -76,8 +78,10 @@ def run_drill(
         record.ended_at = time.time()
         write_record(directory, record)
         judged = judged_entries(directory, record)
+        rows = write_items(directory, record, judged)
         with History.open(history) as store:
-            store.index_drill(drill_index(directory, record, judged))
+            store.index_drill(replace(drill_index(directory, record, judged), actions=tuple(rows)))
+        write_drill_report(directory, record, judged, [f"{row.id}: {row.title}" for row in rows])
     return DrillOutcome(directory, record, judged)
 
 

@@ -11,7 +11,7 @@ that scenario's file.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from chaos import __version__
-from chaos.errors import Problem, ScenarioError
+from chaos.errors import ChaosError, Problem, ScenarioError
 from chaos.scenario.base import Name, Strict
 from chaos.scenario.loading import ScenarioFile, load_scenario, validate_model
 from chaos.scenario.overlay import Override
@@ -84,6 +84,7 @@ class Suite(Strict):
 @dataclass(frozen=True)
 class LoadedEntry:
     name: str
+    index: int  # in the suite's scenarios
     entry: Entry
     scenario: ScenarioFile
 
@@ -131,10 +132,22 @@ def suite_from_text(text: str, path: Path, overrides: Sequence[str | Override] =
             problems.append(Problem(source, line, column, f"scenarios[{index}]", message))
             continue
         names[name] = index
-        entries.append(LoadedEntry(name, entry, loaded))
+        entries.append(LoadedEntry(name, index, entry, loaded))
     if problems:
         raise ScenarioError(problems, source=source)
     return SuiteFile(path=path, text=text, suite=suite, entries=tuple(entries))
+
+
+def only(suite: SuiteFile, names: Sequence[str]) -> SuiteFile:
+    """The suite with only the entries ``names`` (all when empty); raises ``ChaosError``
+    naming the entries there are for a name that is not one of them."""
+    unknown = [name for name in names if name not in {entry.name for entry in suite.entries}]
+    if unknown:
+        known = ", ".join(entry.name for entry in suite.entries)
+        raise ChaosError(f"--only {', '.join(unknown)}: not in {suite.path} (its scenarios: {known})")
+    if not names:
+        return suite
+    return replace(suite, entries=tuple(entry for entry in suite.entries if entry.name in names))
 
 
 def suite_schema() -> dict[str, Any]:

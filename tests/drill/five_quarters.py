@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chaos.drill.actions import write_items
+from chaos.drill.index import judged_entries
 from chaos.drill.record import DRILLS_DIR, DrillRecord, DrillStatus, EntryRun, write_record
 from tests.drill.journals import journal, write_run
 
@@ -47,7 +49,7 @@ def drill(runs_dir: Path, drill_id: str, started: float, kind: str, figures: dic
     for n, (entry, figure) in enumerate(figures.items()):
         run_id = f"{drill_id}-{n}"
         write_run(directory / f"{entry}-{run_id}", journal(run_id, entry, started + 60 * n, **figure))  # type: ignore[arg-type]
-        entries.append(EntryRun(entry=entry, run_dir=f"{entry}-{run_id}"))
+        entries.append(EntryRun(entry=entry, index=n, run_dir=f"{entry}-{run_id}"))
     record = DrillRecord(
         drill_id=drill_id,
         suite_name=name,
@@ -62,6 +64,7 @@ def drill(runs_dir: Path, drill_id: str, started: float, kind: str, figures: dic
         entries=entries,
     )
     write_record(directory, record)
+    write_items(directory, record, judged_entries(directory, record))  # as a drill does once it ends
     return directory
 
 

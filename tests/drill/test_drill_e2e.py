@@ -4,6 +4,8 @@ to the history until ``chaos drill reindex`` rebuilds its run's journal."""
 
 from __future__ import annotations
 
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -22,58 +24,60 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
-def suite(tmp_path: Path) -> Path:
-    path = tmp_path / "drill.yaml"
-    path.write_text(
-        f"""version: 1
-name: outage-drill
-kind: component
-owner: platform-sre
-scenarios:
-  - scenario: {ROOT / "scenarios" / "provider-outage.yaml"}
-    targets: {{detect: 15s, mitigate: 20s, recover: 30s, availability: 99%, extra_cost: 0.50}}
-""",
-        encoding="utf-8",
-    )
-    return path
+def readme_commands() -> list[list[str]]:
+    """The README's drill commands, ``chaos`` as the interpreter's ``python -m chaos``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## DR drills", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block is not None, "the README's DR drills section has no sh block"
+    commands = [shlex.split(line, comments=True) for line in block.group(1).splitlines() if line.strip()]
+    return [[sys.executable, "-m", "chaos", *command[1:]] for command in commands]
 
 
-def chaos(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "chaos", *map(str, args)]
+@pytest.fixture
+def here(tmp_path: Path) -> Path:
+    """A folder with the repository's scenarios and suites, where the README's commands run."""
+    for name in ("scenarios", "gameday"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    return tmp_path
 
 
-def test_a_short_drill_runs_judges_indexes_and_reports(tmp_path: Path) -> None:
-    runs = tmp_path / "runs"
-    done = subprocess.run(
-        chaos("drill", "run", suite(tmp_path), "--scale", "0.4", "--runs-dir", runs, "--no-live"),
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+def test_the_readme_drill_runs_judges_indexes_and_reports_as_written(here: Path) -> None:
+    validate, run, reindex, report = readme_commands()
+    done = subprocess.run([*run, "--no-live"], cwd=here, capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "provider-outage │ pass" in done.stdout
+    runs = here / "runs"
     (directory,) = (runs / DRILLS_DIR).iterdir()
     record = read_record(directory)
-    assert record.status is DrillStatus.FINISHED
-    assert record.scale == 0.4
-    (entry,) = record.entries
-    assert entry.run_dir is not None
-    assert read_journal(directory / entry.run_dir).verdict == "pass"
-    with History.open(runs / "history.sqlite") as history:
-        assert history.counts()["drills"] == 1
-        (result,) = history.results([quarter_of(record.started_at)])
-    assert result.passed and result.entry == "provider-outage"
-    assert result.availability is not None and result.availability >= 0.99
-
-
-def test_a_drill_killed_mid_scenario_leaves_no_row_and_reindex_rebuilds_its_run(tmp_path: Path) -> None:
-    runs = tmp_path / "runs"
-    drill = subprocess.Popen(
-        chaos("drill", "run", suite(tmp_path), "--scale", "0.4", "--runs-dir", runs, "--no-live"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    assert (record.status, record.scale, [e.entry for e in record.entries]) == (
+        DrillStatus.FINISHED,
+        0.4,
+        ["provider-outage"],
     )
+    run_dir = directory / str(record.entries[0].run_dir)
+    assert read_journal(run_dir).verdict == "pass"
+    assert (directory / "report.html").is_file()
+    assert "| `provider-outage` | pass |" in (directory / "report.md").read_text(encoding="utf-8")
+    with History.open(runs / "history.sqlite") as history:
+        (result,) = history.results([quarter_of(record.started_at)])
+    assert (result.entry, result.verdict, result.passed) == ("provider-outage", "pass", True)
+    assert result.availability is not None
+    assert result.availability >= 0.99
+
+    for command in (validate, reindex, report):
+        finished = subprocess.run(command, cwd=here, capture_output=True, text=True, timeout=60, check=False)
+        assert finished.returncode == 0, finished.stderr
+    quarter = quarter_of(record.started_at)
+    markdown = (runs / "reports" / quarter / "report.md").read_text(encoding="utf-8")
+    assert f"{quarter}: 1 drills; 1 of 1 scenarios passing" in markdown
+    assert "| quarterly-component | component | `rate-limit-storm` | never |" in markdown
+
+
+def test_a_drill_killed_mid_scenario_leaves_no_row_and_reindex_rebuilds_its_run(here: Path) -> None:
+    _, run, reindex, _ = readme_commands()
+    runs = here / "runs"
+    drill = subprocess.Popen([*run, "--no-live"], cwd=here, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         events = _wait_for_injection(runs, timeout=90)
         drill.send_signal(signal.SIGKILL)
@@ -88,9 +92,7 @@ def test_a_drill_killed_mid_scenario_leaves_no_row_and_reindex_rebuilds_its_run(
     assert read_journal(run_dir).status is RunStatus.RUNNING
     with History.open(runs / "history.sqlite") as history:
         assert history.counts() == {"runs": 0, "drills": 0, "results": 0, "actions": 0, "closures": 0}
-    reindexed = subprocess.run(
-        chaos("drill", "reindex", "--runs-dir", runs), capture_output=True, text=True, timeout=60, check=False
-    )
+    reindexed = subprocess.run(reindex, cwd=here, capture_output=True, text=True, timeout=60, check=False)
     assert reindexed.returncode == 0, reindexed.stderr
     assert f"rebuilt the journal of {run_dir} (its drill was killed)" in reindexed.stdout
     rebuilt = read_journal(run_dir)
