@@ -5,7 +5,6 @@ to the history until ``chaos drill reindex`` rebuilds its run's journal."""
 from __future__ import annotations
 
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -25,13 +24,16 @@ pytestmark = pytest.mark.e2e
 
 
 def readme_commands() -> list[list[str]]:
-    """The README's drill commands, ``chaos`` as the interpreter's ``python -m chaos``."""
+    """The README's drill commands, each as bash runs it (its globs expanded) with this
+    interpreter's ``chaos`` first on the PATH."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## DR drills", 1)[1]
     block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
     assert block is not None, "the README's DR drills section has no sh block"
-    commands = [shlex.split(line, comments=True) for line in block.group(1).splitlines() if line.strip()]
-    return [[sys.executable, "-m", "chaos", *command[1:]] for command in commands]
+    lines = [line.split("#", 1)[0].strip() for line in block.group(1).splitlines()]
+    return [
+        ["bash", "-c", f'PATH="{Path(sys.executable).parent}:$PATH" exec {line} "$@"', "bash"] for line in lines if line
+    ]
 
 
 @pytest.fixture
