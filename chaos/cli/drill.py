@@ -140,6 +140,47 @@ def reindex(runs_dir: Path, history: Path | None) -> int:
     return int(ExitCode.PASS)
 
 
+@drill.command()
+@click.option("--quarter", metavar="YYYYQN", help="The quarter, e.g. 2026Q4 (default: the current one, UTC).")
+@RUNS_DIR_OPTION
+@HISTORY_OPTION
+@click.option(
+    "--suites",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("gameday/drills"),
+    show_default=True,
+    help="The suites whose scenarios are due (each *.yaml in it).",
+)
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), help="Default: RUNS_DIR/reports/QUARTER."
+)
+def report(quarter: str | None, runs_dir: Path, history: Path | None, suites: Path, out: Path | None) -> int:
+    """Render the quarterly DR report (report.html, report.md): each scenario's results
+    and their spread, trends against the four quarters before with regressions in words,
+    scenarios due but not run, and open and closed action items (drills' and game days')."""
+    import time
+
+    from chaos.drill.report_files import write_quarter_report
+    from chaos.history.quarters import parse_quarter, quarter_of
+
+    if quarter is None:
+        quarter = quarter_of(time.time())
+    try:
+        parse_quarter(quarter)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--quarter") from None
+    if not suites.is_dir():
+        raise ChaosError(f"no suites directory {suites}", hint="give --suites DIR (the repository's gameday/drills)")
+    path = history_path(runs_dir, history)
+    if not path.exists():
+        raise ChaosError(f"no history at {path}", hint="run a drill, or chaos drill reindex --runs-dir DIR")
+    target = out if out is not None else runs_dir / "reports" / quarter
+    files = write_quarter_report(path, quarter, sorted(suites.glob("*.yaml")), target, runs_dir=runs_dir)
+    for file in files:
+        click.echo(f"wrote {file}")
+    return int(ExitCode.PASS)
+
+
 @drill.group()
 def action() -> None:
     """Action items from drills and game days."""

@@ -178,7 +178,7 @@ def _regressions(entry: str, runs: list[ResultLine], quarters: tuple[str, ...]) 
         if before is not None and now is not None and _worse(measure, before, now):
             verb = "fell" if measure == "availability" else "grew"
             sentence = f"{MEASURE_WORDS[measure]} {verb} from {_spell(measure, before)} to {_spell(measure, now)}"
-            found.append(Regression(entry, measure, since, f"{sentence} (median of {since} to {now_quarter})"))
+            found.append(Regression(entry, measure, since, f"{sentence} (medians of {since} and {now_quarter})"))
     before_runs = [line for line in runs if line.quarter == since]
     failed_now = sum(not line.passed for line in now_runs)
     if all(line.passed for line in before_runs) and failed_now:

@@ -17,6 +17,7 @@ from pathlib import Path
 from chaos.drill.actions import write_items
 from chaos.drill.index import JudgedEntry, drill_index, judged_entries
 from chaos.drill.record import DRILLS_DIR, DrillRecord, DrillStatus, EntryRun, holding, write_record
+from chaos.drill.report_files import write_drill_report
 from chaos.drill.suite import SuiteFile
 from chaos.errors import ChaosError
 from chaos.history.store import History
@@ -80,6 +81,7 @@ def run_drill(
         rows = write_items(directory, record, judged)
         with History.open(history) as store:
             store.index_drill(replace(drill_index(directory, record, judged), actions=tuple(rows)))
+        write_drill_report(directory, record, judged, [f"{row.id}: {row.title}" for row in rows])
     return DrillOutcome(directory, record, judged)
 
 

@@ -45,7 +45,7 @@ def here(tmp_path: Path) -> Path:
 
 
 def test_the_readme_drill_runs_judges_indexes_and_reports_as_written(here: Path) -> None:
-    validate, run, reindex = readme_commands()
+    validate, run, reindex, report = readme_commands()
     done = subprocess.run([*run, "--no-live"], cwd=here, capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "provider-outage │ pass" in done.stdout
@@ -59,19 +59,25 @@ def test_the_readme_drill_runs_judges_indexes_and_reports_as_written(here: Path)
     )
     run_dir = directory / str(record.entries[0].run_dir)
     assert read_journal(run_dir).verdict == "pass"
+    assert (directory / "report.html").is_file()
+    assert "| `provider-outage` | ✅ pass |" in (directory / "report.md").read_text(encoding="utf-8")
     with History.open(runs / "history.sqlite") as history:
         (result,) = history.results([quarter_of(record.started_at)])
     assert (result.entry, result.verdict, result.passed) == ("provider-outage", "pass", True)
     assert result.availability is not None
     assert result.availability >= 0.99
 
-    for command in (validate, reindex):
+    for command in (validate, reindex, report):
         finished = subprocess.run(command, cwd=here, capture_output=True, text=True, timeout=60, check=False)
         assert finished.returncode == 0, finished.stderr
+    quarter = quarter_of(record.started_at)
+    markdown = (runs / "reports" / quarter / "report.md").read_text(encoding="utf-8")
+    assert f"{quarter}: 1 drills; 1 of 1 scenarios passing" in markdown
+    assert "| quarterly-component | component | `rate-limit-storm` | never |" in markdown
 
 
 def test_a_drill_killed_mid_scenario_leaves_no_row_and_reindex_rebuilds_its_run(here: Path) -> None:
-    _, run, reindex = readme_commands()
+    _, run, reindex, _ = readme_commands()
     runs = here / "runs"
     drill = subprocess.Popen([*run, "--no-live"], cwd=here, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -50,9 +50,9 @@ def test_trends_run_over_five_quarters_and_regressions_are_flagged_in_words(runs
     assert trends[("latency-spike", "detect")] == (3.0, 3.0, 3.0, 3.0, None)
     assert trends[("full-blackout", "failed")] == (40.0, None, None, None, None)
     assert [(r.entry, r.sentence) for r in made.regressions] == [
-        ("provider-outage", "time to recover grew from 4 s to 11 s (median of 2026Q3 to 2026Q4)"),
-        ("rate-limit-storm", "failed requests grew from 1 to 20 (median of 2026Q3 to 2026Q4)"),
-        ("rate-limit-storm", "availability fell from 99.90% to 98.00% (median of 2026Q3 to 2026Q4)"),
+        ("provider-outage", "time to recover grew from 4 s to 11 s (medians of 2026Q3 and 2026Q4)"),
+        ("rate-limit-storm", "failed requests grew from 1 to 20 (medians of 2026Q3 and 2026Q4)"),
+        ("rate-limit-storm", "availability fell from 99.90% to 98.00% (medians of 2026Q3 and 2026Q4)"),
         ("rate-limit-storm", "passed every run in 2026Q3, failed 3 of 3 in 2026Q4"),
     ]
 
