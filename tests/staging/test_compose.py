@@ -1,0 +1,108 @@
+"""The compose stack as written: compose's own parser takes it, and the staging profile,
+the gateway, Toxiproxy's proxies, the providers and the janitor name the same ports, so
+that `chaos run --target compose/staging.yaml` reaches what `docker compose up` started."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from chaos.scenario.loading import load_scenario
+from chaos.scenario.overlay import TargetOverlay
+from tests.run.harness import ROOT
+
+COMPOSE = ROOT / "compose"
+LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def read(name: str) -> Any:
+    text = (COMPOSE / name).read_text(encoding="utf-8")
+    return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+
+
+def port(url: str) -> int:
+    parts = urlsplit(url)
+    assert parts.hostname == "127.0.0.1", url
+    assert parts.port is not None, url
+    return parts.port
+
+
+def flag(argv: list[str], name: str) -> str:
+    """The value of ``--name=VALUE``, ``--name VALUE`` or ``-name=VALUE`` in ``argv``."""
+    for index, arg in enumerate(argv):
+        if arg in (f"--{name}", f"-{name}"):
+            return argv[index + 1]
+        match = re.fullmatch(rf"--?{name}=(.*)", arg)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no {name} in {argv}")
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, Any]:
+    compose: dict[str, Any] = read("docker-compose.yml")
+    return compose["services"]
+
+
+def test_compose_own_parser_takes_the_file() -> None:
+    compose = shutil.which("docker-compose")
+    assert compose is not None, "Debian's docker-compose is in .ci/apt-packages"
+    argv = [compose, "-f", str(COMPOSE / "docker-compose.yml"), "config", "-q"]
+    checked = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_the_real_toxiproxy_is_pinned_to_2_12(services: dict[str, Any]) -> None:
+    assert re.fullmatch(r"ghcr\.io/shopify/toxiproxy:2\.12\.\d+", services["toxiproxy"]["image"])
+
+
+def test_every_service_stays_on_loopback(services: dict[str, Any]) -> None:
+    assert {name: service.get("network_mode") for name, service in services.items()} == dict.fromkeys(services, "host")
+    assert all("ports" not in service for service in services.values())
+    assert flag(services["toxiproxy"]["command"], "host") == "127.0.0.1"
+    assert flag(services["providers"]["command"], "host") == "127.0.0.1"
+    assert flag(services["gateway"]["command"], "host") == "127.0.0.1"
+
+
+def test_the_staging_profile_names_the_compose_services_ports(services: dict[str, Any]) -> None:
+    profile = read("staging.yaml")
+    assert profile["environment"] == "staging"
+    gateway = services["gateway"]["environment"]
+    assert port(profile["target"]["url"]) == int(gateway["CHAOS_TARGET_PORT"])
+    assert port(profile["stack"]["toxiproxy"]) == int(flag(services["toxiproxy"]["command"], "port"))
+    assert port(profile["stack"]["providers_admin"]) == int(flag(services["providers"]["command"], "admin-port"))
+    janitor = services["janitor"]["command"]
+    assert flag(janitor, "providers-admin") == profile["stack"]["providers_admin"]
+    assert flag(janitor, "toxiproxy") == profile["stack"]["toxiproxy"]
+
+
+def test_the_gateway_reaches_each_provider_through_its_proxy(services: dict[str, Any]) -> None:
+    gateway = services["gateway"]["environment"]
+    providers = read("providers.yaml")["providers"]
+    proxies = {proxy["name"]: proxy for proxy in read("toxiproxy.json")}
+    assert gateway["CHAOS_PROVIDERS"].split(",") == list(providers) == list(proxies)
+    for name, provider in providers.items():
+        prefix = f"CHAOS_PROVIDER_{name.upper()}_"
+        assert (gateway[prefix + "API"], gateway[prefix + "MODEL"]) == (provider["api"], provider["model"])
+        url = gateway[prefix + "URL"]
+        assert url.endswith("/v1") == (provider["api"] == "openai"), url
+        assert f"127.0.0.1:{port(url)}" == proxies[name]["listen"]
+        assert proxies[name]["upstream"] == f"127.0.0.1:{provider['port']}"
+
+
+@pytest.mark.parametrize("scenario", LIBRARY, ids=lambda path: path.name)
+def test_every_library_scenario_runs_in_staging_with_the_profile(scenario: Path) -> None:
+    loaded = load_scenario(scenario, TargetOverlay(file=COMPOSE / "staging.yaml").overrides())
+    assert loaded.scenario.environment.value == "staging"
+    assert loaded.scenario.target.start is None
+    # Faults and who served go by provider name: each name must have its proxy and its mock.
+    served = read("providers.yaml")["providers"]
+    assert set(loaded.scenario.providers) <= set(served), scenario.name
