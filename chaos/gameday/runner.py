@@ -464,7 +464,7 @@ def _kind(step: Step) -> str:
 def _anchor_text(checkpoint: Checkpoint) -> str:
     after = checkpoint.after
     if after is None:
-        return "of now"
+        return "of this step"
     if after.fault is not None:
         return f"of fault {after.fault} being {after.event.value}"
     if after.alert is not None:

@@ -4,7 +4,8 @@
 attempt bounded by the webhook's timeout, retried on a timeout, a transport error or a
 5xx at most ``retries`` times with a short backoff. A failure is logged and dropped: a
 webhook never stops or delays the game day. ``close`` gives the queues at most one
-notice's worst case to drain, then drops what is left, saying so in the log.
+notice's worst case (and ``DRAIN_SLACK_S``) to drain, then drops what is left, saying so
+in the log.
 
 A URL is a ``${ENV}`` reference resolved when the notifier starts; the value is never
 logged or recorded (the log names the webhook).
@@ -29,6 +30,7 @@ from chaos.journal import iso
 log = structlog.get_logger()
 
 BACKOFF_S = 0.25  # doubled after each failed attempt
+DRAIN_SLACK_S = 0.5  # beyond one notice's worst case, for the last attempt's outcome to land
 _COLOURS = {"gameday_started": "2E7D32", "verdict": "1565C0", "gameday_ended": "1565C0"}
 
 
@@ -134,7 +136,7 @@ class Notifier:
 
     async def close(self) -> None:
         """Let the queues drain for at most one notice's worst case, then stop."""
-        bound = max((worst_case_s(hook) for hook in self.hooks), default=0.0)
+        bound = max((worst_case_s(hook) for hook in self.hooks), default=0.0) + DRAIN_SLACK_S
         waits = [asyncio.create_task(queue.join()) for queue in self._queues.values()]
         if waits:
             await asyncio.wait(waits, timeout=bound)
