@@ -3,8 +3,9 @@
     GET    /healthz                  {"ok": true}
     GET    /providers                [{name, api, model, url}] in fallback order
     GET    /behaviours               {"behaviours": [...]}
-    PUT    /behaviours/{name}        upsert {provider, <kind>: {...}, run, ttl_s (default 60)};
-                                     answers the stored behaviour with expires_at; refreshes the TTL
+    PUT    /behaviours/{name}        upsert {provider, <kind>: {...}, run, ttl_s (default 60), times};
+                                     answers the stored behaviour with expires_at; refreshes the TTL;
+                                     with times: N it applies to the next N requests, then is gone
     GET    /behaviours/{name}        one behaviour (404 if unknown or expired)
     DELETE /behaviours/{name}        404 if unknown
     DELETE /behaviours?run=ID        every behaviour of a run

@@ -116,15 +116,26 @@ class AdminClient:
         return _read(BehaviourList, await self._call("GET", "/behaviours")).behaviours
 
     async def put_behaviour(
-        self, name: str, *, provider: str, kind: FaultKind, spec: ProviderBehaviour, run: str, ttl_s: float
+        self,
+        name: str,
+        *,
+        provider: str,
+        kind: FaultKind,
+        spec: ProviderBehaviour,
+        run: str,
+        ttl_s: float,
+        times: int | None = None,
     ) -> StoredBehaviour:
-        """Create or update ``name`` (a scenario provider fault's settings); refreshes its TTL."""
-        body = {
+        """Create or update ``name`` (a scenario provider fault's settings); refreshes its TTL.
+        With ``times`` it applies to that many requests, then is gone."""
+        body: dict[str, Any] = {
             "provider": provider,
             kind.value: spec.model_dump(mode="json", by_alias=True, exclude_none=True),
             "run": run,
             "ttl_s": ttl_s,
         }
+        if times is not None:
+            body["times"] = times
         return _read(StoredBehaviour, await self._call("PUT", f"/behaviours/{name}", json=body))
 
     async def delete_behaviour(self, name: str) -> bool:

@@ -64,6 +64,7 @@ class StoredBehaviour(_Answer):
     ttl_s: float
     expires_at: float
     updated_at: float
+    times_left: int | None = None  # requests it still applies to, when given a count
 
     @classmethod
     def of(cls, behaviour: Behaviour) -> StoredBehaviour:
@@ -76,6 +77,7 @@ class StoredBehaviour(_Answer):
             ttl_s=behaviour.ttl_s,
             expires_at=behaviour.expires_at,
             updated_at=behaviour.updated_at,
+            times_left=behaviour.times_left,
         )
 
     @model_validator(mode="before")

@@ -2,7 +2,9 @@
 
 A behaviour is a scenario provider fault (its kind and spec, validated by the scenario's
 own spec models) plus its name, provider, run and TTL. It expires by itself ``ttl_s``
-after it was last upserted, whether or not anyone restores it.
+after it was last upserted, whether or not anyone restores it. One given ``times: N``
+applies to the next N requests it fires on, then is gone (a test's "fail twice, then
+answer"); a quota ``rate_limit`` (``rpm`` / ``tpm``) takes no count.
 
 Which behaviours apply to a request, when several are active on its provider:
 
@@ -49,6 +51,7 @@ from chaos.scenario.units import STRICT_UNITS
 
 MAX_TTL_S = 24 * 3600.0
 DEFAULT_TTL_S = 60.0
+MAX_TIMES = 1_000_000
 
 _BLOCKING = (FaultKind.HANG, FaultKind.HTTP_ERROR, FaultKind.RATE_LIMIT)
 _ORDER = (
@@ -81,6 +84,7 @@ class Behaviour:
     expires_at: float
     updated_at: float
     rng: random.Random = field(repr=False)
+    times_left: int | None = None  # None: until restored or expired
 
     def matches(self, model: str, endpoint: str, stream: bool) -> bool:
         scope = self.spec.scope
@@ -130,11 +134,11 @@ class Behaviours:
 
     def upsert(self, name: str, body: Any) -> Behaviour:
         """Create or update ``name`` from an admin API body; raises ``BehaviourError``."""
-        provider, kind, spec, run, ttl_s = self._parse(body)
+        provider, kind, spec, run, ttl_s, times = self._parse(body)
         now = self._clock()
         existing = self._by_name.get(name)
         if existing is not None and existing.provider == provider and existing.kind is kind:
-            existing.spec, existing.run, existing.ttl_s = spec, run, ttl_s
+            existing.spec, existing.run, existing.ttl_s, existing.times_left = spec, run, ttl_s, times
             existing.expires_at, existing.updated_at = now + ttl_s, now
             return existing
         self.delete(name)
@@ -148,6 +152,7 @@ class Behaviours:
             expires_at=now + ttl_s,
             updated_at=now,
             rng=random.Random(f"{self._seed}:{name}"),
+            times_left=times,
         )
         self._by_name[name] = behaviour
         listed = self._by_provider[provider]
@@ -195,7 +200,7 @@ class Behaviours:
             return decision
         self._expire(self._clock())
         quota_seen = False
-        for behaviour in listed:
+        for behaviour in list(listed):  # a counted behaviour may be spent on the way
             kind, spec = behaviour.kind, behaviour.spec
             if not behaviour.matches(model, endpoint, stream):
                 continue
@@ -205,24 +210,35 @@ class Behaviours:
                 if isinstance(spec, RateLimit) and (spec.rpm is not None or spec.tpm is not None):
                     decision.quota, decision.quota_name, quota_seen = spec, behaviour.name, True
                 elif behaviour.fires():
+                    self._spend(behaviour)
                     return _blocking(behaviour)
                 continue
             if (kind is FaultKind.STREAM_CUT and not stream) or not behaviour.fires():
                 continue
+            self._spend(behaviour)
             decision.applied.append(behaviour.name)
             _shape(decision, spec, behaviour.rng)
         return decision
+
+    def _spend(self, behaviour: Behaviour) -> None:
+        if behaviour.times_left is None:
+            return
+        behaviour.times_left -= 1
+        if behaviour.times_left <= 0:
+            self.delete(behaviour.name)
 
     def _expire(self, now: float) -> None:
         for name in [b.name for b in self._by_name.values() if b.expires_at <= now]:
             self.delete(name)
 
-    def _parse(self, body: Any) -> tuple[str, FaultKind, ProviderBehaviour, str | None, float]:
+    def _parse(self, body: Any) -> tuple[str, FaultKind, ProviderBehaviour, str | None, float, int | None]:
         if not isinstance(body, dict):
-            raise BehaviourError(["body: a JSON object like {provider, <kind>: {...}, run, ttl_s}"])
+            raise BehaviourError(["body: a JSON object like {provider, <kind>: {...}, run, ttl_s, times}"])
         kinds = ", ".join(kind.value for kind in BEHAVIOURS)
-        allowed = {"provider", "run", "ttl_s", *BEHAVIOURS}
-        problems = [f"{key}: unknown key (one of provider, run, ttl_s, {kinds})" for key in body if key not in allowed]
+        allowed = {"provider", "run", "ttl_s", "times", *BEHAVIOURS}
+        problems = [
+            f"{key}: unknown key (one of provider, run, ttl_s, times, {kinds})" for key in body if key not in allowed
+        ]
         provider = body.get("provider")
         if not isinstance(provider, str) or provider not in self._providers:
             problems.append(f"provider: {provider!r} is not a provider here ({', '.join(sorted(self._providers))})")
@@ -232,6 +248,9 @@ class Behaviours:
         ttl_s = body.get("ttl_s", DEFAULT_TTL_S)
         if isinstance(ttl_s, bool) or not isinstance(ttl_s, int | float) or not 0 < ttl_s <= MAX_TTL_S:
             problems.append(f"ttl_s: seconds, more than 0 and at most {MAX_TTL_S:g}")
+        times = body.get("times")
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= MAX_TIMES):
+            problems.append(f"times: a whole number of requests, 1 to {MAX_TIMES}")
         given = [kind for kind in BEHAVIOURS if kind.value in body]
         if len(given) != 1:
             problems.append(f"a behaviour takes exactly one kind key ({kinds}); found {len(given)}")
@@ -242,9 +261,11 @@ class Behaviours:
                 spec = BEHAVIOURS[given[0]].model_validate({} if raw is None else raw, context=STRICT_UNITS)
             except ValidationError as exc:
                 problems.extend(_located(given[0].value, exc))
+        if times is not None and isinstance(spec, RateLimit) and (spec.rpm is not None or spec.tpm is not None):
+            problems.append("times: a quota (rpm, tpm) refuses by its window, not by a count; drop one of them")
         if problems or spec is None:
             raise BehaviourError(problems)
-        return str(provider), given[0], spec, run, float(ttl_s)
+        return str(provider), given[0], spec, run, float(ttl_s), times
 
 
 def _located(kind: str, exc: ValidationError) -> list[str]:

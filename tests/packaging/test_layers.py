@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"report", "demo"},
     {"gameday"},
     {"cli"},
-    {"__main__"},
+    {"pytest_plugin", "__main__"},
 ]
 LAYER = {room: index for index, rooms in enumerate(LAYERS) for room in rooms}
 

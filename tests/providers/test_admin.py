@@ -55,6 +55,19 @@ def test_invalid_behaviours_are_refused_with_every_problem(mock: Mock) -> None:
     assert mock.put("bad name!", {"provider": "oai", "hang": {}}).status_code == 400
 
 
+def test_a_counted_behaviour_applies_to_that_many_requests_then_is_gone(mock: Mock) -> None:
+    stored = mock.put("twice", {"provider": "oai", "http_error": {"status": 529}, "times": 2}).json()
+    assert stored["times_left"] == 2
+    assert [chat(mock).status_code for _ in range(3)] == [529, 529, 200]
+    assert httpx.get(f"{mock.admin}/behaviours").json()["behaviours"] == []
+    # A rate draws first: only the requests it fires on count.
+    mock.put("half", {"provider": "oai", "rate_limit": {"rate": "50%", "retry_after": "1s"}, "times": 3})
+    statuses = [chat(mock).status_code for _ in range(40)]
+    assert statuses.count(429) == 3
+    bad = mock.put("bad", {"provider": "oai", "rate_limit": {"rpm": 5}, "times": 0}).json()["problems"]
+    assert [p.split(":")[0] for p in bad] == ["times", "times"]
+
+
 def test_the_server_expires_a_behaviour_by_its_ttl_and_a_put_refreshes_it(mock: Mock) -> None:
     """The TTL's arithmetic is pinned with a fake clock (test_units); here the server's own
     clock runs it: a PUT moves the expiry, and the behaviour acts until then, not after."""
