@@ -1,6 +1,6 @@
 """What a game day leaves in its directory once it ends: the merged timeline, the
 postmortem draft (Markdown, from ``templates/postmortem.md.j2``), the action items
-(``chaos.actions``) and the game-day report. All are views of the state and the runs'
+(``chaos.actions``) and the game-day report (``report.py``). All are views of the state and the runs'
 journals, and can be written again at any time (``chaos gameday report DIR``).
 """
 
@@ -11,6 +11,7 @@ import jinja2
 from chaos.actions import ACTION_ITEMS_FILE, write_action_items
 from chaos.gameday.findings import Findings, findings, impact
 from chaos.gameday.plan import DebriefStep, Plan
+from chaos.gameday.report import write_gameday_report
 from chaos.gameday.state import CheckpointDone, GameDayDir, Mark
 from chaos.gameday.timeline import GameDayRecord, clock, read_record, seconds
 from chaos.journal import iso
@@ -35,6 +36,7 @@ def write_outputs(day: GameDayDir, plan: Plan) -> tuple[GameDayRecord, Findings]
     write_action_items(day.path, source, found.actions)
     day.postmortem.write_text(render_postmortem(record, found), encoding="utf-8")
     day.timeline.write_text(render_timeline(record), encoding="utf-8")
+    write_gameday_report(day, record, found)
     return record, found
 
 

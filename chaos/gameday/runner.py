@@ -69,6 +69,7 @@ from chaos.gameday.state import (
 from chaos.gameday.webhooks import Notice, Notifier
 from chaos.journal import Journal, RunStatus, iso
 from chaos.load.config import resolve_headers
+from chaos.report.files import write_reports
 from chaos.rundir import RunDir
 from chaos.scenario.units import format_duration, format_percent
 
@@ -230,6 +231,7 @@ class GameDay:
             watch.done = True
             self._poll()
         self._ended(index, spec.name, journal, how="finished")
+        self._reports(journal, run_dir)
         if journal.status is RunStatus.INTERRUPTED:
             self.interrupted = True
         return journal
@@ -256,6 +258,16 @@ class GameDay:
                 {"run": name, "verdict": verdict, "exit_code": journal.exit_code},
             )
         )
+
+    def _reports(self, journal: Journal, run_dir: Path) -> None:
+        """The run's own reports, as ``chaos run`` writes them; one that cannot be written
+        is logged and the game day goes on."""
+        try:
+            written = write_reports(journal, run_dir)
+        except (ChaosError, OSError) as exc:
+            log.error("the run's reports could not be written", run_dir=str(run_dir), error=str(exc))
+            return
+        self.console.print("reports: " + ", ".join(str(p) for p in written if p.suffix != ".svg"))
 
     async def _checkpoint(self, index: int, checkpoint: Checkpoint, events: list[GameDayEvent]) -> None:
         if checkpoint.id in self.acks:
@@ -430,6 +442,7 @@ class GameDay:
                 )
                 continue
             self._ended(started.step, started.name, journal, how="rebuilt")
+            self._reports(journal, run_dir)
             if started.step not in done:
                 self.day.append(StepDone(at=time.time(), step=started.step))
                 done.add(started.step)

@@ -7,7 +7,8 @@
     gameday.log         the console's log (JSON lines)
     runs/               the run directory of each run step (as ``chaos run`` writes one)
     comms/              each comms step's rendered text
-    timeline.md, report.md, report.html, postmortem.md, action-items.json
+    timeline.md, postmortem.md, action-items.json
+    report.html, report.md, charts/   the game-day report (names from ``chaos.rundir.RunDir``)
 
 ``state.jsonl`` is written by the console (steps, runs, checkpoints) and by
 ``chaos gameday mark`` from any other terminal: each event is one ``write`` of one line,
@@ -181,14 +182,6 @@ class GameDayDir:
     @property
     def timeline(self) -> Path:
         return self.path / "timeline.md"
-
-    @property
-    def report_md(self) -> Path:
-        return self.path / "report.md"
-
-    @property
-    def report_html(self) -> Path:
-        return self.path / "report.html"
 
     @property
     def postmortem(self) -> Path:
