@@ -20,7 +20,6 @@ from pydantic import ValidationError
 
 from chaos.envrefs import check_references
 from chaos.errors import Problem, ScenarioError
-from chaos.faults import unsupported_faults
 from chaos.gameday.comms import check_template
 from chaos.gameday.plan import (
     CheckpointStep,
@@ -167,8 +166,6 @@ class _Checks:
             else:
                 self.problems += exc.problems
             return set()
-        for why in unsupported_faults(loaded.scenario):
-            self.at((*loc, "run", "scenario"), f"cannot be run: {why}")
         self.scenarios[spec.name] = loaded
         return {fault.name for fault in loaded.scenario.faults}
 
