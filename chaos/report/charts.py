@@ -209,7 +209,7 @@ def served(buckets: Buckets, binned: Binned, windows: Sequence[Window]) -> Chart
     if names:
         palette = iter(("#1f77b4", "#ff7f0e", "#2ca02c", "#17becf", "#bcbd22", "#9467bd"))
         colors = [_NAMED.get(name) or next(palette, "#8c564b") for name in names]
-        axes.stackplot(binned.x, shares, labels=names, colors=colors, alpha=0.85, gid="served-series-shares")
+        axes.stackplot(binned.x, shares, labels=names, colors=colors, gid="served-series-shares")
     axes.set_ylabel("% of requests")
     axes.set_ylim(0, 100)
     _finish("served", figure, axes, windows)
@@ -264,7 +264,9 @@ def burn(slo: str, series: Sequence[BurnSeries], windows: Sequence[Window]) -> C
 def _figure() -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
+    # Fixed margins, the legend in the right one: a layout engine would draw each chart twice.
+    figure.subplots_adjust(left=0.08, right=0.74, bottom=0.17, top=0.95)
     return figure, figure.add_subplot()
 
 
@@ -284,7 +286,7 @@ def _finish(name: str, figure: Figure, axes: Axes, windows: Sequence[Window], ex
     if extra is not None:
         more_handles, more_labels = extra.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
-    figure.legend(handles, labels, loc="outside right upper")
+    axes.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.1 if extra is not None else 1.02, 1.0))
 
 
 def _chart(name: str, title: str, figure: Figure, caption: str) -> Chart:
