@@ -89,7 +89,7 @@ def write_reports(
     if Format.HTML in formats and page is not None:
         written.append(write_atomically(files.report_html, render_html(page)))
     if Format.MD in formats and page is not None:
-        written += write_markdown(page, files.report_md, files.charts)
+        written += write_markdown(page, files)
     junit = render_junit([journal]) if Format.JUNIT in formats or junit_to is not None else None
     if Format.JUNIT in formats and junit is not None:
         written.append(write_atomically(files.junit, junit))
@@ -98,14 +98,14 @@ def write_reports(
     return written
 
 
-def write_markdown(page: Page, path: Path, chart_dir: Path) -> list[Path]:
-    """The Markdown report at ``path`` and its charts in ``chart_dir`` beside it, as SVG
-    files it links to."""
+def write_markdown(page: Page, files: RunDir, path: Path | None = None) -> list[Path]:
+    """The Markdown report (``files.report_md``, or ``path`` in the same folder) and its
+    charts beside it in ``files.charts``, as SVG files it links to."""
     if page.charts:
-        chart_dir.mkdir(parents=True, exist_ok=True)
-    charts = [write_atomically(chart_dir / f"{chart.name}.svg", chart.svg) for chart in page.charts]
-    relative = chart_dir.relative_to(path.parent).as_posix()
-    return [write_atomically(path, render_markdown(page, chart_dir=relative)), *charts]
+        files.charts.mkdir(parents=True, exist_ok=True)
+    charts = [write_atomically(files.chart(chart.name), chart.svg) for chart in page.charts]
+    relative = files.charts.relative_to(files.path).as_posix()
+    return [write_atomically(path or files.report_md, render_markdown(page, chart_dir=relative)), *charts]
 
 
 def write_comparison(a: Journal, b: Journal, out_dir: Path, formats: Iterable[Format] = ALL_FORMATS) -> list[Path]:
@@ -125,7 +125,7 @@ def write_comparison(a: Journal, b: Journal, out_dir: Path, formats: Iterable[Fo
     if Format.HTML in formats:
         written.append(write_atomically(out_dir / COMPARISON_HTML, render_html(page)))
     if Format.MD in formats:
-        written += write_markdown(page, out_dir / COMPARISON_MD, RunDir(out_dir).charts)
+        written += write_markdown(page, RunDir(out_dir), out_dir / COMPARISON_MD)
     return written
 
 
