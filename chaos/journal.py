@@ -13,6 +13,7 @@ the scenario as written.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import tempfile
@@ -20,17 +21,19 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from chaos import __version__
+from chaos.errors import ChaosError
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 from chaos.slo.results import Evaluation, RunVerdict
 
 FILE_MODE = 0o644  # like the files beside it: the record is for the people who read it
+SCHEMA_VERSION: Final = 1  # the journal's layout: a reader refuses another one rather than misread it
 
 
 class RunStatus(StrEnum):
@@ -94,7 +97,7 @@ class Journal(BaseModel):
     reason: str | None = None
     exit_code: int | None = None
     status: RunStatus
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1] = SCHEMA_VERSION
     run_id: str
     scenario_name: str
     scenario_path: str
@@ -190,17 +193,17 @@ def bills(scenario: Scenario, rows: list[LedgerRow]) -> dict[str, ProviderBill]:
 
 def write_journal(run_dir: Path, journal: Journal) -> Path:
     """Write ``journal.json`` atomically: a temporary file in the same folder, then rename."""
-    return _write_atomically(RunDir(run_dir).journal, journal.model_dump_json(indent=2))
+    return write_atomically(RunDir(run_dir).journal, journal.model_dump_json(indent=2))
 
 
 def write_start(run_dir: Path, start: RunStart, scenario_text: str) -> None:
     """``scenario.yaml`` and ``run.json``: what a journal can be rebuilt from."""
     files = RunDir(run_dir)
-    _write_atomically(files.scenario_copy, scenario_text)
-    _write_atomically(files.run_start, start.model_dump_json(indent=2))
+    write_atomically(files.scenario_copy, scenario_text)
+    write_atomically(files.run_start, start.model_dump_json(indent=2))
 
 
-def _write_atomically(path: Path, text: str) -> Path:
+def write_atomically(path: Path, text: str) -> Path:
     fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide the record from the people it is for
@@ -215,8 +218,30 @@ def _write_atomically(path: Path, text: str) -> Path:
     return path
 
 
+class JournalSchemaError(ChaosError):
+    """A journal written in another schema version: not to be misread, nor rebuilt over."""
+
+
 def read_journal(run_dir: Path) -> Journal:
-    return Journal.model_validate_json(RunDir(run_dir).journal.read_text(encoding="utf-8"))
+    return parse_journal(RunDir(run_dir).journal)
+
+
+def parse_journal(path: Path) -> Journal:
+    """The journal in ``path``. Raises ``JournalSchemaError`` for another schema version,
+    ``OSError`` if it cannot be read, ``ValueError`` (pydantic's ``ValidationError``
+    among them) if it is not a journal."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        version = json.loads(text).get("schema_version", SCHEMA_VERSION)
+    except (ValueError, AttributeError):
+        version = SCHEMA_VERSION  # not JSON, or not an object: validation says so below
+    if version != SCHEMA_VERSION:
+        raise JournalSchemaError(
+            f"{path} is a journal of schema version {version}; this chaos ({__version__}) reads version "
+            f"{SCHEMA_VERSION}",
+            hint="render it with the chaos version that wrote it (its versions.chaos field)",
+        )
+    return Journal.model_validate_json(text)
 
 
 def read_start(run_dir: Path) -> tuple[RunStart, str]:

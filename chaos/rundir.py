@@ -15,6 +15,11 @@
     toxiproxy.ready.json  the embedded Toxiproxy's ready-file
     orchestrator.log      ``chaos run``'s own log (JSON lines)
     logs/NAME.log         each child process's output (providers, toxiproxy, target, load)
+    report.html           the report: one offline page, charts inline (``chaos.report``)
+    report.md             the same report in Markdown, its charts beside it in charts/
+    charts/NAME.svg       each chart of the Markdown report
+    junit.xml             the verdict as JUnit XML, for CI
+    report.png            a headless browser's picture of report.html (taken by the tests)
 
 Every reader and writer names a file through ``RunDir``: a run directory is read by
 other processes and other commands (``chaos report`` rebuilds a killed run's journal from
@@ -99,3 +104,27 @@ class RunDir:
     def log(self, process: str) -> Path:
         """Where a child process's output goes."""
         return self.logs / f"{process}.log"
+
+    @property
+    def report_html(self) -> Path:
+        return self.path / "report.html"
+
+    @property
+    def report_md(self) -> Path:
+        return self.path / "report.md"
+
+    @property
+    def junit(self) -> Path:
+        return self.path / "junit.xml"
+
+    @property
+    def charts(self) -> Path:
+        return self.path / "charts"
+
+    def chart(self, name: str) -> Path:
+        """Where the Markdown report's chart ``name`` goes."""
+        return self.charts / f"{name}.svg"
+
+    @property
+    def screenshot(self) -> Path:
+        return self.path / "report.png"

@@ -29,6 +29,11 @@ RUNS_DIR_OPTION = click.option(
     help="Where run directories are created.",
 )
 LIVE_OPTION = click.option("--live/--no-live", default=None, help="The live view (default: on a terminal).")
+JUNIT_OPTION = click.option(
+    "--junit",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the JUnit XML here (where CI looks for it); junit.xml is in the run directory anyway.",
+)
 
 
 @click.command()
@@ -38,6 +43,7 @@ LIVE_OPTION = click.option("--live/--no-live", default=None, help="The live view
 @target_options
 @RUNS_DIR_OPTION
 @LIVE_OPTION
+@JUNIT_OPTION
 @click.pass_obj
 def run(
     options: Options,
@@ -48,6 +54,7 @@ def run(
     scale: float,
     runs_dir: Path,
     live: bool | None,
+    junit: Path | None,
     **target: Any,
 ) -> int:
     """Run the scenario FILE and judge it: did the fallback paths and the SLOs hold?
@@ -55,7 +62,9 @@ def run(
     Brings up the local stack (or connects to staging), drives the load, injects the
     faults on their timeline, always restores them, and writes everything to a run
     directory: journal.json (the verdict and every figure), records.jsonl, events.jsonl,
-    ledger.jsonl, proxies.jsonl and each process's log.
+    ledger.jsonl, proxies.jsonl and each process's log; then the reports rendered from
+    the journal: report.html (one offline page with charts), report.md (charts in
+    charts/) and junit.xml.
 
     Exit codes: 0 pass, 1 an SLO or expectation failed, 2 invalid input or environment,
     3 aborted, 4 inconclusive.
@@ -66,7 +75,7 @@ def run(
     from chaos.scenario.loading import load_scenario
 
     loaded = load_scenario(file, overrides_from(target, overrides), scale)
-    journal = _run_one(options, loaded, _run_dir(runs_dir, loaded), live, last=True)
+    journal = _run_one(options, loaded, _run_dir(runs_dir, loaded), live, last=True, junit=junit)
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.ABORTED)
 
 
@@ -77,6 +86,7 @@ def run(
 @target_options
 @RUNS_DIR_OPTION
 @LIVE_OPTION
+@JUNIT_OPTION
 @click.pass_obj
 def suite(
     options: Options,
@@ -87,6 +97,7 @@ def suite(
     scale: float,
     runs_dir: Path,
     live: bool | None,
+    junit: Path | None,
     **target: Any,
 ) -> int:
     """Run scenario FILES one after the other against one target, then print one table:
@@ -96,6 +107,8 @@ def suite(
     FILE): nothing is copied. Every scenario is validated before the first one runs.
     Ctrl-C stops the suite after restoring the current run's faults. The exit code is the
     worst verdict's: 3 aborted > 1 fail > 4 inconclusive > 0 pass (2 if one could not run).
+    Each run writes its reports into its run directory; --junit writes one JUnit file
+    for the whole suite, a testsuite per scenario that ran.
     """
     from chaos.journal import RunStatus
     from chaos.report.console import console
@@ -112,6 +125,7 @@ def suite(
     if problems:
         raise ChaosError("\n".join(problems) + "\nnothing ran: fix these first")
     rows: list[SuiteRow] = []
+    journals: list[Journal] = []
     for index, scenario in enumerate(loaded):
         click.echo(f"suite: {index + 1}/{len(loaded)} {scenario.path}")
         run_dir = _run_dir(runs_dir, scenario)
@@ -125,10 +139,15 @@ def suite(
             rows += [SuiteRow.skipped(rest) for rest in loaded[index:]]
             break
         rows.append(SuiteRow.of(scenario, journal, str(run_dir)))
+        journals.append(journal)
         if journal.status is RunStatus.INTERRUPTED:
             rows += [SuiteRow.skipped(rest) for rest in loaded[index + 1 :]]
             break
     render_suite(rows, console())
+    if junit is not None:
+        from chaos.report.files import suite_junit
+
+        _written(lambda: [suite_junit(journals, junit)])
     return suite_exit_code(rows)
 
 
@@ -138,9 +157,12 @@ def _run_dir(runs_dir: Path, loaded: ScenarioFile) -> Path:
     return runs_dir.resolve() / f"{loaded.scenario.name}-{new_run_id()}"  # absolute: children run elsewhere
 
 
-def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool | None, *, last: bool) -> Journal:
-    """One run of ``loaded`` in ``run_dir`` to its journal, its verdict printed. Once the
-    ``last`` run of the command is judged, signals are ignored until the process exits."""
+def _run_one(
+    options: Options, loaded: ScenarioFile, run_dir: Path, live: bool | None, *, last: bool, junit: Path | None = None
+) -> Journal:
+    """One run of ``loaded`` in ``run_dir`` to its journal, its verdict printed and its
+    reports written (the JUnit XML also to ``junit``). Once the ``last`` run of the
+    command is judged, signals are ignored until the process exits."""
     import asyncio  # here, not at the top: every other command starts faster without it
     import os
 
@@ -150,6 +172,7 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
     from chaos.load.config import resolve_headers
     from chaos.report.console import console
     from chaos.report.console_run import render_run
+    from chaos.report.files import write_reports
     from chaos.report.live import LiveView
     from chaos.run.lifecycle import run_scenario
     from chaos.rundir import RunDir
@@ -172,7 +195,20 @@ def _run_one(options: Options, loaded: ScenarioFile, run_dir: Path, live: bool |
                 journal = asyncio.run(run_scenario(loaded, run_dir, run_id, watch=view))
                 judged()
             render_run(journal, out, str(run_dir))
+            _written(lambda: write_reports(journal, run_dir, junit_to=junit))
     return journal
+
+
+def _written(write: Callable[[], list[Path]]) -> None:
+    """Write reports and say where; a file that cannot be written is said, and the run
+    keeps its verdict and exit code (its journal is written already)."""
+    try:
+        paths = write()
+    except OSError as exc:
+        click.echo(f"error: the reports could not be written: {exc}", err=True)
+        return
+    shown = [path for path in paths if path.suffix != ".svg"]  # the Markdown report's charts go without saying
+    click.echo("reports: " + ", ".join(str(path) for path in shown))
 
 
 @contextlib.contextmanager
@@ -264,22 +300,48 @@ def reset(
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True))
 @click.option("--rebuild", is_flag=True, help="Judge the raw records again, even if the journal is complete.")
-def report(run_dir: Path, rebuild: bool) -> int:
-    """Show the verdict of the run in RUN_DIR; rebuild its journal from the raw records
-    if the run was killed before it could finish it, if journal.json was lost (from the
-    scenario.yaml and run.json the run kept beside it), or with --rebuild.
+@click.option(
+    "--format",
+    "formats",
+    default="html,md,junit",
+    show_default=True,
+    metavar="FORMATS",
+    help="The report files to write, comma-separated: html (report.html), md (report.md and charts/), "
+    "junit (junit.xml).",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the report files go (default: the run directory).",
+)
+def report(run_dir: Path, rebuild: bool, formats: str, out: Path | None) -> int:
+    """Show the verdict of the run in RUN_DIR and write its reports, rendered from its
+    journal: report.html, report.md and junit.xml. The journal is rebuilt from the raw
+    records if the run was killed before it could finish it, if journal.json was lost
+    (from the scenario.yaml and run.json the run kept beside it), or with --rebuild.
+    RUN_DIR may also be a journal file, rendered as it is.
 
-    Exit codes as chaos run's; 2 when there is nothing to judge."""
+    Exit codes as chaos run's; 2 when there is nothing to judge, or the file is not a
+    journal (or one of another schema version)."""
     from chaos.report.console import console
     from chaos.report.console_run import render_run
+    from chaos.report.files import load_journal, parse_formats, write_reports
     from chaos.run.rebuild import journal_to_show
 
-    journal, note = journal_to_show(run_dir, rebuild=rebuild)
+    chosen = parse_formats(formats)
+    if run_dir.is_dir():
+        journal, note = journal_to_show(run_dir, rebuild=rebuild)
+    elif rebuild:
+        raise click.UsageError("--rebuild needs the run directory, not its journal file")
+    else:
+        journal, note = load_journal(run_dir), None
     if note:
         click.echo(note, err=True)
     render_run(journal, console(), str(run_dir))
+    _written(lambda: write_reports(journal, out or (run_dir if run_dir.is_dir() else run_dir.parent), chosen))
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.INVALID)
 
 

@@ -161,13 +161,14 @@ def start_run(
     env: Mapping[str, str] | None = None,
     live: bool = False,
     cwd: Path = ROOT,
+    options: Sequence[str] = (),
 ) -> Run:
     """``chaos run`` started from ``cwd``, told ``--runs-dir`` relative to it (as a user
-    typing ``--runs-dir runs`` does)."""
+    typing ``--runs-dir runs`` does), with ``options`` (``--junit PATH``, ...)."""
     runs_dir.mkdir(parents=True, exist_ok=True)
     out, err = runs_dir.with_suffix(".out"), runs_dir.with_suffix(".err")
     relative = os.path.relpath(runs_dir, cwd)
-    argv = chaos("run", str(scenario), "--runs-dir", relative, "--live" if live else "--no-live")
+    argv = chaos("run", str(scenario), "--runs-dir", relative, "--live" if live else "--no-live", *options)
     for override in sets:
         argv += ["--set", override]
     with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -182,9 +183,10 @@ def chaos_run(
     env: Mapping[str, str] | None = None,
     live: bool = False,
     cwd: Path = ROOT,
+    options: Sequence[str] = (),
 ) -> Finished:
     """``chaos run`` to its end; the sentinel secret must have been kept out of everything."""
-    with start_run(scenario, *sets, runs_dir=runs_dir, env=env, live=live, cwd=cwd) as run:
+    with start_run(scenario, *sets, runs_dir=runs_dir, env=env, live=live, cwd=cwd, options=options) as run:
         finished = run.finish()
     assert_no_secret(finished)
     return finished
@@ -208,7 +210,7 @@ def unnamed_files(run_dir: Path) -> list[str]:
     return sorted(
         str(path.relative_to(run_dir))
         for path in run_dir.rglob("*")
-        if path.is_file() and path not in named and path != files.log(path.stem)
+        if path.is_file() and path not in named and path not in (files.log(path.stem), files.chart(path.stem))
     )
 
 

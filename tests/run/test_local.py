@@ -10,6 +10,7 @@ import pytest
 from chaos import __version__
 from chaos.journal import Journal, RunStatus
 from chaos.kinds import FaultAction
+from chaos.rundir import RunDir
 from tests.run.harness import FALLBACK, chaos_run, restored_every_injection, unnamed_files
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +47,8 @@ def test_a_gateway_that_fails_over_passes(tmp_path: Path) -> None:
     assert 15 <= finished.wall_s <= 15 + 45
     assert finished.run_dir is not None
     assert unnamed_files(finished.run_dir) == []  # every file of the run is one RunDir names
+    files = RunDir(finished.run_dir)
+    assert all(path.stat().st_size > 0 for path in (files.report_html, files.report_md, files.junit))
 
 
 def test_a_gateway_without_fallback_fails_on_availability_during_the_outage(tmp_path: Path) -> None:
