@@ -35,7 +35,7 @@ def test_the_example_scenario_passes_against_the_demo_gateway(pytester: pytest.P
     report = pytester.path / "report.md"
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--chaos-report={report}")
     result.assert_outcomes(passed=1)
-    assert "gateway-outage.yaml | pass | 0 |" in report.read_text()
+    assert re.search(r"gateway-outage\.yaml` \| ✅ pass \| 0 \| `\S+/runs/1/gateway-outage-", report.read_text())
 
 
 def test_a_gateway_without_its_fallback_fails_the_test_with_the_verdict_table_and_the_run_directory(
