@@ -30,7 +30,6 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gameday
-
 from chaos.rundir import RunDir
 
 TARGET_SECONDS = 10.0
