@@ -52,7 +52,7 @@ def cli(ctx: click.Context, log_json: bool | None, log_level: str) -> None:
 
 
 def _register() -> None:
-    from chaos.cli import drill, init, load, providers, proxy, run, scenario
+    from chaos.cli import drill, gameday, init, load, providers, proxy, run, scenario
 
     for command in (
         *init.COMMANDS,
@@ -61,6 +61,7 @@ def _register() -> None:
         *providers.COMMANDS,
         *proxy.COMMANDS,
         *load.COMMANDS,
+        *gameday.COMMANDS,
         *drill.COMMANDS,
     ):
         cli.add_command(command)

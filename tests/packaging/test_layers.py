@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"load"},
     {"run"},
     {"report", "demo"},
-    {"drill"},
+    {"gameday", "drill"},
     {"cli"},
     {"pytest_plugin", "__main__"},
 ]
@@ -73,8 +73,8 @@ def test_a_module_imports_only_its_own_room_and_lower_layers(path: Path) -> None
 # Each import cycle that remains, with its reason (docs/definitions.md says the same): a new
 # one fails here, and so does one that is gone, so that this list and the page stay true.
 CYCLES: dict[frozenset[str], str] = {
-    frozenset({"chaos.cli.drill", "chaos.cli.main", "chaos.cli.proxy", "chaos.cli.run"}): (
-        "the root registers the commands, and three of them read its options"
+    frozenset({"chaos.cli.drill", "chaos.cli.gameday", "chaos.cli.main", "chaos.cli.proxy", "chaos.cli.run"}): (
+        "the root registers the commands, and some of them read its options"
     ),
     frozenset({"chaos.load.runtime.exchange", "chaos.load.runtime.session", "chaos.load.runtime.users"}): (
         "the session runs the user classes, which run one exchange; the way back is for type checking only"
