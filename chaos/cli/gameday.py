@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 GAMEDAYS_DIR_OPTION = click.option(
     "--gamedays-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("gamedays"),
+    default=Path("runs/gamedays"),
     show_default=True,
     help="Where game-day directories are created and looked for.",
 )
