@@ -77,6 +77,7 @@ from chaos.scenario.units import format_duration
 log = structlog.get_logger()
 
 TICK_S = 0.25
+STATUS_EVERY_S = 5.0  # the live view's line at the console (people's mode)
 
 
 class LogSink(io.TextIOBase):
@@ -111,6 +112,7 @@ class GameDay:
         self.overdue: set[str] = set()
         self.interrupted = False
         self.notifier: Notifier | None = None
+        self.shown_at = 0.0
 
     async def run(self, *, resume: bool) -> str:
         """Play the plan from where its state stands; returns ``finished`` or ``interrupted``."""
@@ -375,6 +377,34 @@ class GameDay:
                 text = f"checkpoint overdue: {checkpoint.id} ({checkpoint.role}: {checkpoint.do})"
                 self.console.print(f"[yellow]{text}[/]")
                 self._notify(Notice(NotifyEvent.CHECKPOINT_OVERDUE, now, text, {"checkpoint": checkpoint.id}))
+        if not isinstance(self.responder, Auto) and now - self.shown_at >= STATUS_EVERY_S:
+            self.shown_at = now
+            self._show_status(now)
+
+    def _show_status(self, now: float) -> None:
+        """For the people at the console: the running scenario's live view and the next deadline."""
+        going = [w for w in self.watches.values() if not w.done and w.status is not None]
+        parts = []
+        for watch in going:
+            assert watch.status is not None
+            summary = watch.status.summary
+            line = f"{watch.name} t+{watch.status.elapsed:.0f}s {watch.status.segment}"
+            if summary is not None:
+                served = ", ".join(f"{k} {v:.0%}" for k, v in sorted(summary.served_by.items(), key=lambda kv: -kv[1]))
+                available = "-" if summary.availability is None else f"{summary.availability:.1%}"
+                alerts = ", ".join(summary.alerts) or "none"
+                line += f" | availability {available} | {served or 'no answers'} | alerts: {alerts}"
+            parts.append(line)
+        dues = [
+            (anchor + checkpoint.within, checkpoint.id)
+            for checkpoint, reached in self.pending.values()
+            if (anchor := self._anchor(checkpoint, reached)) is not None
+        ]
+        if dues:
+            due, name = min(dues)
+            parts.append(f"next deadline: {name} in {format_duration(max(0, round(due - now)))}")
+        if parts:
+            self.console.print("[dim]" + " · ".join(parts) + "[/]")
 
     def _notify(self, notice: Notice) -> None:
         if self.notifier is not None:
