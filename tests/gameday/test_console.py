@@ -86,6 +86,26 @@ def test_a_mark_from_another_terminal_acknowledges_a_late_checkpoint(tmp_path: P
         )
         wait_for(lambda: has(gamedays, "step_started", step=1))
         wait_for(lambda: any(b["event"] == "checkpoint_overdue" for b in rx.bodies("/ok/")))
+        wrong = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "chaos",
+                "gameday",
+                "mark",
+                "severity",
+                "SEV-9",
+                "--by",
+                "bob",
+                "--gamedays-dir",
+                str(gamedays),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert wrong.returncode == 2
+        assert "one of SEV-1, SEV-2, SEV-3" in wrong.stderr
         marked = subprocess.run(
             [
                 sys.executable,
