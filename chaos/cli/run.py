@@ -18,6 +18,7 @@ from chaos.errors import ChaosError, ExitCode, ScenarioError
 
 if TYPE_CHECKING:
     from chaos.journal import Journal
+    from chaos.report.files import Format
     from chaos.scenario.loading import ScenarioFile
 
 
@@ -300,7 +301,7 @@ def reset(
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(path_type=Path, exists=True))
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True), required=False)
 @click.option("--rebuild", is_flag=True, help="Judge the raw records again, even if the journal is complete.")
 @click.option(
     "--format",
@@ -315,14 +316,27 @@ def reset(
     "-o",
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where the report files go (default: the run directory).",
+    help="Where the report files go (default: the run directory; with --compare, the current directory).",
 )
-def report(run_dir: Path, rebuild: bool, formats: str, out: Path | None) -> int:
+@click.option(
+    "--compare",
+    nargs=2,
+    type=click.Path(path_type=Path, exists=True),
+    metavar="RUN_A RUN_B",
+    help="Compare two runs (directories or journal files): comparison.html and comparison.md.",
+)
+def report(
+    run_dir: Path | None, rebuild: bool, formats: str, out: Path | None, compare: tuple[Path, Path] | None
+) -> int:
     """Show the verdict of the run in RUN_DIR and write its reports, rendered from its
     journal: report.html, report.md and junit.xml. The journal is rebuilt from the raw
     records if the run was killed before it could finish it, if journal.json was lost
     (from the scenario.yaml and run.json the run kept beside it), or with --rebuild.
     RUN_DIR may also be a journal file, rendered as it is.
+
+    With --compare RUN_A RUN_B: run B against run A (the same scenario at two versions of
+    the target, or two models), per SLO and segment, with deltas and a regression flag;
+    exit 1 if B regressed, else 0.
 
     Exit codes as chaos run's; 2 when there is nothing to judge, or the file is not a
     journal (or one of another schema version)."""
@@ -332,6 +346,12 @@ def report(run_dir: Path, rebuild: bool, formats: str, out: Path | None) -> int:
     from chaos.run.rebuild import journal_to_show
 
     chosen = parse_formats(formats)
+    if compare is not None:
+        if run_dir is not None or rebuild:
+            raise click.UsageError("--compare takes its two runs alone: no RUN_DIR, no --rebuild")
+        return _compare(*compare, chosen, out or Path("."))
+    if run_dir is None:
+        raise click.UsageError("give RUN_DIR, or --compare RUN_A RUN_B")
     if run_dir.is_dir():
         journal, note = journal_to_show(run_dir, rebuild=rebuild)
     elif rebuild:
@@ -343,6 +363,24 @@ def report(run_dir: Path, rebuild: bool, formats: str, out: Path | None) -> int:
     render_run(journal, console(), str(run_dir))
     _written(lambda: write_reports(journal, out or (run_dir if run_dir.is_dir() else run_dir.parent), chosen))
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.INVALID)
+
+
+def _compare(run_a: Path, run_b: Path, formats: tuple[Format, ...], out: Path) -> int:
+    from chaos.report.compare import regressions, slo_comparison
+    from chaos.report.console import console, render_table
+    from chaos.report.files import load_journal, write_comparison
+
+    a, b = load_journal(run_a), load_journal(run_b)
+    shown = console()
+    render_table(slo_comparison(a, b), shown)
+    worse = regressions(a, b)
+    for line in worse:
+        shown.print(f"[bold red]regression:[/bold red] {line}")
+    shown.print(
+        f"B ({b.run_id}) against A ({a.run_id}): " + (f"{len(worse)} regression(s)" if worse else "no regression")
+    )
+    _written(lambda: write_comparison(a, b, out, formats))
+    return int(ExitCode.FAIL) if worse else int(ExitCode.PASS)
 
 
 COMMANDS = (run, suite, reset, report)

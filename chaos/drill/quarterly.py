@@ -175,7 +175,7 @@ def _regressions(entry: str, runs: list[ResultLine], quarters: tuple[str, ...]) 
     found = []
     for measure in MEASURES:
         before, now = _median(runs, measure, since), _median(runs, measure, now_quarter)
-        if before is not None and now is not None and _worse(measure, before, now):
+        if before is not None and now is not None and regressed(measure, before, now):
             verb = "fell" if measure == "availability" else "grew"
             sentence = f"{MEASURE_WORDS[measure]} {verb} from {_spell(measure, before)} to {_spell(measure, now)}"
             found.append(Regression(entry, measure, since, f"{sentence} (medians of {since} and {now_quarter})"))
@@ -187,7 +187,9 @@ def _regressions(entry: str, runs: list[ResultLine], quarters: tuple[str, ...]) 
     return found
 
 
-def _worse(measure: str, before: float, now: float) -> bool:
+def regressed(measure: str, before: float, now: float) -> bool:
+    """Whether a quarter's median ``now`` is a regression from ``before`` (the thresholds
+    of the module's docstring)."""
     if measure in TIME_MEASURES:
         return (math.isinf(now) and not math.isinf(before)) or (now - before >= max(2.0, 0.25 * before))
     if measure == "failed":

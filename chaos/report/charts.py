@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chaos.report.view import Chart
-from chaos.slo.results import Buckets, Evaluation
+from chaos.slo.results import Buckets, BurnSeries, Evaluation
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -76,9 +76,13 @@ class Binned:
     x: Floats
 
     @classmethod
+    def over(cls, seconds: Sequence[int]) -> Binned:
+        width = max(1, math.ceil(len(seconds) / MAX_POINTS))
+        return cls(width, np.asarray(seconds[::width], dtype=np.float64))
+
+    @classmethod
     def of(cls, buckets: Buckets) -> Binned:
-        width = max(1, math.ceil(len(buckets.t) / MAX_POINTS))
-        return cls(width, np.asarray(buckets.t[::width], dtype=np.float64))
+        return cls.over(buckets.t)
 
     def total(self, values: Sequence[float]) -> Floats:
         array = np.asarray(values, dtype=np.float64)
@@ -117,6 +121,41 @@ def run_charts(evaluation: Evaluation) -> list[Chart]:
             latency(buckets, binned, windows),
             served(buckets, binned, windows),
             cost(buckets, binned, windows),
+            *(burn(slo, series, windows) for slo, series in _by_slo(evaluation.burn).items()),
+        ]
+
+
+def compare_charts(a: Evaluation, b: Evaluation) -> list[Chart]:
+    """Run A's and run B's error rate and TTFT p95 on one time axis, A's fault windows shaded."""
+    if not a.buckets.t or not b.buckets.t:
+        return []
+    import matplotlib as mpl
+
+    longer = a.buckets if len(a.buckets.t) >= len(b.buckets.t) else b.buckets
+    binned = Binned.of(longer)  # one bin width for both: their points line up
+    windows = fault_windows(a)
+    with mpl.rc_context(_RC):
+        errors, errors_axes = _figure()
+        ttft, ttft_axes = _figure()
+        for label, evaluation in (("A", a), ("B", b)):
+            buckets = evaluation.buckets
+            x = np.asarray(buckets.t[:: binned.width], dtype=np.float64)
+            requests, failures = binned.total(buckets.requests), binned.total(buckets.failures)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate = np.where(requests > 0, failures / requests * 100, np.nan)
+            errors_axes.plot(x, rate, label=f"run {label}", gid=f"compare-errors-series-{label.lower()}")
+            ttft_axes.plot(
+                x, binned.worst(buckets.ttft_p95), label=f"run {label}", gid=f"compare-ttft-series-{label.lower()}"
+            )
+        errors_axes.set_ylabel("error rate %")
+        errors_axes.set_ylim(bottom=0)
+        ttft_axes.set_ylabel("TTFT p95, seconds")
+        ttft_axes.set_ylim(bottom=0)
+        _finish("compare-errors", errors, errors_axes, windows)
+        _finish("compare-ttft", ttft, ttft_axes, windows)
+        return [
+            _chart("compare-errors", "Error rate, A and B", errors, f"Run A's fault windows shaded, {binned.per}."),
+            _chart("compare-ttft", "TTFT p95, A and B", ttft, f"Successful streams, {binned.per}."),
         ]
 
 
@@ -170,7 +209,7 @@ def served(buckets: Buckets, binned: Binned, windows: Sequence[Window]) -> Chart
     if names:
         palette = iter(("#1f77b4", "#ff7f0e", "#2ca02c", "#17becf", "#bcbd22", "#9467bd"))
         colors = [_NAMED.get(name) or next(palette, "#8c564b") for name in names]
-        axes.stackplot(binned.x, shares, labels=names, colors=colors, alpha=0.85, gid="served-series-shares")
+        axes.stackplot(binned.x, shares, labels=names, colors=colors, gid="served-series-shares")
     axes.set_ylabel("% of requests")
     axes.set_ylim(0, 100)
     _finish("served", figure, axes, windows)
@@ -192,10 +231,42 @@ def cost(buckets: Buckets, binned: Binned, windows: Sequence[Window]) -> Chart:
     return _chart("cost", "Cumulative billed cost", figure, "What the providers billed, priced by the scenario.")
 
 
+def _by_slo(series: Sequence[BurnSeries]) -> dict[str, list[BurnSeries]]:
+    found: dict[str, list[BurnSeries]] = {}
+    for one in series:
+        found.setdefault(one.slo, []).append(one)
+    return found
+
+
+def burn(slo: str, series: Sequence[BurnSeries], windows: Sequence[Window]) -> Chart:
+    """Each alert rule's burn rate for ``slo`` over its long window, against its factor."""
+    name = f"burn-{_slug(slo)}"
+    binned = Binned.over(range(len(series[0].long)))
+    figure, axes = _figure()
+    for index, rule in enumerate(series):
+        colour = f"C{index}"
+        axes.plot(binned.x, binned.worst(rule.long), color=colour, label=rule.rule, gid=f"{name}-series-{index}")
+        axes.axhline(rule.factor, color=colour, linestyle="--", linewidth=0.8, gid=f"{name}-threshold-{index}")
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel("burn rate (x budget)")
+    _finish(name, figure, axes, windows)
+    worst = "" if binned.width == 1 else f", the worst second of each {binned.width}-second bin"
+    return _chart(
+        name,
+        f"Burn rate of {slo} against each alert rule",
+        figure,
+        "Each rule's burn rate over its long window, by when requests ended (as the alerts read it); dashed: the "
+        "factor it fires above, when its short window agrees. Seconds with too few requests in the window are "
+        f"left blank{worst}.",
+    )
+
+
 def _figure() -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
+    # Fixed margins, the legend in the right one: a layout engine would draw each chart twice.
+    figure.subplots_adjust(left=0.08, right=0.74, bottom=0.17, top=0.95)
     return figure, figure.add_subplot()
 
 
@@ -215,7 +286,7 @@ def _finish(name: str, figure: Figure, axes: Axes, windows: Sequence[Window], ex
     if extra is not None:
         more_handles, more_labels = extra.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
-    figure.legend(handles, labels, loc="outside right upper")
+    axes.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.1 if extra is not None else 1.02, 1.0))
 
 
 def _chart(name: str, title: str, figure: Figure, caption: str) -> Chart:

@@ -6,6 +6,10 @@ import os
 import sys
 
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from chaos.report.view import Table as ReportTable
 
 OFF_TERMINAL_WIDTH = 160  # wide enough for a verdict table in a CI log, when COLUMNS does not say
 
@@ -20,3 +24,18 @@ def console(*, stderr: bool = False) -> Console:
     else:
         width = None if stream.isatty() else OFF_TERMINAL_WIDTH
     return Console(file=stream, soft_wrap=False, width=width)
+
+
+TONE_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta", "error": "red"}
+
+
+def render_table(table: ReportTable, out: Console) -> None:
+    """A report's table on the console, its toned cells coloured."""
+    shown = Table(title=table.title, title_justify="left")
+    for column in table.columns:
+        shown.add_column(column)
+    for row in table.rows:
+        shown.add_row(*(f"[{TONE_STYLE[c.tone]}]{escape(c.text)}[/]" if c.tone else escape(c.text) for c in row))
+    out.print(shown)
+    if table.note:
+        out.print(table.note, style="dim")

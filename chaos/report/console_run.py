@@ -9,10 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from chaos.journal import Journal, RunStatus
+from chaos.report.console import TONE_STYLE
 from chaos.segments import JOINED_BY, SHORT
 from chaos.slo.results import Counts, Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
 
-STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "aborted": "bold magenta"}
+STYLE = TONE_STYLE  # a verdict's colour, as every console view shows it
 
 
 def render_run(journal: Journal, out: Console, run_dir: str) -> None:

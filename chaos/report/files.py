@@ -98,13 +98,35 @@ def write_reports(
     return written
 
 
-def write_markdown(page: Page, files: RunDir) -> list[Path]:
-    """``report.md`` and its charts beside it, as SVG files it links to."""
+def write_markdown(page: Page, files: RunDir, path: Path | None = None) -> list[Path]:
+    """The Markdown report (``files.report_md``, or ``path`` in the same folder) and its
+    charts beside it in ``files.charts``, as SVG files it links to."""
     if page.charts:
-        files.charts.mkdir(exist_ok=True)
+        files.charts.mkdir(parents=True, exist_ok=True)
     charts = [write_atomically(files.chart(chart.name), chart.svg) for chart in page.charts]
     relative = files.charts.relative_to(files.path).as_posix()
-    return [write_atomically(files.report_md, render_markdown(page, chart_dir=relative)), *charts]
+    return [write_atomically(path or files.report_md, render_markdown(page, chart_dir=relative)), *charts]
+
+
+def write_comparison(a: Journal, b: Journal, out_dir: Path, formats: Iterable[Format] = ALL_FORMATS) -> list[Path]:
+    """``comparison.html`` and ``comparison.md`` (its charts in ``charts/``) of run B against
+    run A, into ``out_dir``; JUnit has no comparison and is skipped."""
+    from chaos.report.compare import COMPARISON_HTML, COMPARISON_MD, compare_page
+
+    formats = tuple(formats)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    charts: list[Chart] = []
+    if a.evaluation is not None and b.evaluation is not None:
+        from chaos.report.charts import compare_charts
+
+        charts = compare_charts(a.evaluation, b.evaluation)
+    page = compare_page(a, b, charts)
+    written = []
+    if Format.HTML in formats:
+        written.append(write_atomically(out_dir / COMPARISON_HTML, render_html(page)))
+    if Format.MD in formats:
+        written += write_markdown(page, RunDir(out_dir), out_dir / COMPARISON_MD)
+    return written
 
 
 def suite_junit(journals: Sequence[Journal], path: Path) -> Path:

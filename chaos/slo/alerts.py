@@ -9,6 +9,7 @@ the game day to say.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import numpy as np
 from chaos.scenario.base import Severity
 from chaos.scenario.objectives import AlertRule
 from chaos.slo.data import Bools, Ints
+from chaos.slo.results import BurnSeries
 from chaos.slo.series import Signal, burn_rate, window_counts
 
 
@@ -45,6 +47,26 @@ def firing_series(rule: AlertRule, sig: Signal, objective: float, at: Ints) -> B
         & (burn_rate(good_long, counted_long, objective) > rule.factor)
         & (burn_rate(good_short, counted_short, objective) > rule.factor)
     )
+
+
+def burn_series(
+    rules: Sequence[AlertRule], signals: Mapping[str, tuple[Signal, float]], seconds: int
+) -> list[BurnSeries]:
+    """Each rule's long-window burn rate for each SLO it watches, over seconds ``[0, seconds]``:
+    the figure ``firing_series`` compares with the factor (rounded, for the journal)."""
+    at = np.arange(seconds + 1, dtype=np.int64)
+    found = []
+    for rule in rules:
+        for name in watched(rule, signals):
+            sig, objective = signals[name]
+            good, counted = window_counts(sig, rule.long, at)
+            burn = burn_rate(good, counted, objective)
+            shown = [
+                round(float(value), 3) if enough and math.isfinite(value) else None
+                for value, enough in zip(burn, counted >= rule.min_samples, strict=True)
+            ]
+            found.append(BurnSeries(rule=rule.label, severity=rule.severity, slo=name, factor=rule.factor, long=shown))
+    return found
 
 
 def alert_firings(

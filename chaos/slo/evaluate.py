@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from chaos.records import Finding
 from chaos.scenario.model import Scenario
 from chaos.segments import BASELINE
-from chaos.slo.alerts import alert_firings
+from chaos.slo.alerts import alert_firings, burn_series
 from chaos.slo.buckets import build_buckets
 from chaos.slo.data import RunData
 from chaos.slo.expectations import judge_expectations
@@ -53,9 +53,8 @@ def evaluate(
     seconds = math.ceil(frame.horizon)
     by_name = slis(scenario)
     signals = {name: signal(sli, frame.requests, seconds + 1) for name, sli in by_name.items()}
-    firings = alert_firings(
-        scenario.alerts, {name: (signals[name], sli.objective) for name, sli in by_name.items()}, seconds
-    )
+    objectives = {name: (signals[name], sli.objective) for name, sli in by_name.items()}
+    firings = alert_firings(scenario.alerts, objectives, seconds)
     health = Health(by_name, signals, seconds)
     slo_results = judge_slos(frame)
     expectations = judge_expectations(frame, firings, findings)
@@ -85,6 +84,7 @@ def evaluate(
             for window in frame.windows
         ],
         buckets=build_buckets(frame),
+        burn=burn_series(scenario.alerts, objectives, seconds),
         aborted=aborted,
         baseline_gate_failed=baseline_gate_failed,
         verdict=overall(

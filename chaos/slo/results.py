@@ -172,6 +172,19 @@ class Buckets(Result):
     faults: list[list[str]] = Field(description="Faults active at the start of each second.")
 
 
+class BurnSeries(Result):
+    """What one alert rule reads for one SLO, each second from t = 0: the burn rate over its
+    long window (the short one must agree for it to fire)."""
+
+    rule: str
+    severity: Severity
+    slo: str
+    factor: float = Field(description="The rule fires above this burn rate.")
+    long: list[float | None] = Field(
+        description="Per second: the burn rate over the long window; None with fewer than min_samples requests in it."
+    )
+
+
 KILLED = "killed"  # the rule of a run that stopped before it finished its journal
 
 
@@ -219,6 +232,9 @@ class Evaluation(Result):
     expectations: list[ExpectationResult]
     responses: list[FaultResponse]
     buckets: Buckets
+    burn: list[BurnSeries] = Field(
+        default_factory=list, description="Each alert rule's burn rate for each SLO it watches, for the charts."
+    )
     aborted: AbortDecision | None
     baseline_gate_failed: bool
     verdict: Overall

@@ -142,12 +142,12 @@ def test_missing_file_is_a_located_error(capsys, tmp_path):
     assert f"{tmp_path / 'none.yaml'}: no such file" in capsys.readouterr().err
 
 
-def test_cli_import_and_validate_load_no_locust_gevent_or_server():
+def test_cli_import_and_validate_load_no_locust_gevent_server_or_report_renderer():
     code = (
         "import sys; from chaos.cli import main; "
         f"assert main(['validate', {OUTAGE!r}]) == 0; assert main(['plan', {OUTAGE!r}]) == 0; "
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'locust', 'gevent', 'geventhttpclient', 'aiohttp', 'uvloop', 'numpy'} "
+        "{'locust', 'gevent', 'geventhttpclient', 'aiohttp', 'uvloop', 'numpy', 'matplotlib', 'jinja2'} "
         "or m.startswith(('chaos.providers', 'chaos.toxiproxy', 'chaos.load'))); "
         "print(heavy)"
     )

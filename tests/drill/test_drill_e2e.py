@@ -114,3 +114,26 @@ def _wait_for_injection(runs: Path, timeout: float) -> Path:
                 return events
         time.sleep(0.2)
     raise AssertionError(f"no fault injected within {timeout} s")
+
+
+def test_two_drills_at_once_write_one_history_whole(here: Path) -> None:
+    """Two real drills side by side (a lighter load each: the machine runs both stacks),
+    one history: each drill indexed with its run and result, nothing lost or mixed."""
+    _, run, _, _ = readme_commands()
+    drills = [
+        subprocess.Popen(
+            [*run, "--no-live", "--set", "load.users=30"], cwd=here, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        for _ in range(2)
+    ]
+    outputs = [drill.communicate(timeout=240)[0].decode() for drill in drills]
+    for drill, output in zip(drills, outputs, strict=True):
+        assert drill.returncode in (0, 1), output[-3000:]  # judged, whatever the verdict under a doubled load
+    runs = here / "runs"
+    records = [read_record(directory) for directory in sorted((runs / DRILLS_DIR).iterdir())]
+    assert [record.status for record in records] == [DrillStatus.FINISHED, DrillStatus.FINISHED]
+    with History.open(runs / "history.sqlite") as history:
+        assert history.counts()["drills"] == 2
+        lines = history.results([quarter_of(records[0].started_at)])
+    assert sorted(line.drill_id for line in lines) == sorted(record.drill_id for record in records)
+    assert all(line.entry == "provider-outage" and line.availability is not None for line in lines)

@@ -3,11 +3,12 @@ report from a history rebuilt from the files alone."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
-from chaos.drill.quarterly import QuarterReport, Spread, quarter_report
+from chaos.drill.quarterly import QuarterReport, Spread, quarter_report, regressed
 from chaos.drill.reindex import reindex
 from chaos.drill.suite import load_suite
 from chaos.history.store import History
@@ -72,3 +73,26 @@ def test_scenarios_due_and_not_run_include_the_never_run_and_the_annual_ones(run
 def test_a_history_rebuilt_from_the_files_alone_gives_the_same_report(runs: Path, tmp_path: Path) -> None:
     reindex(runs, tmp_path / "again.sqlite")
     assert report(tmp_path / "again.sqlite") == report(runs / "history.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("measure", "before", "now", "flagged"),
+    [
+        ("recover", 4.0, 6.0, True),  # 2 s and 50%: both thresholds met exactly
+        ("recover", 4.0, 5.9, False),  # under 2 s
+        ("recover", 10.0, 12.0, False),  # 2 s but 20%
+        ("recover", 10.0, 12.5, True),  # 2.5 s and 25%
+        ("detect", 0.0, 2.0, True),  # from not needed to 2 s
+        ("mitigate", 30.0, math.inf, True),  # became never
+        ("mitigate", math.inf, math.inf, False),  # never both times: not a change
+        ("failed", 40.0, 50.0, True),  # 10 and 25%
+        ("failed", 40.0, 49.0, False),
+        ("availability", 0.999, 0.994, True),  # half a point
+        ("availability", 0.999, 0.9945, False),
+        ("extra_cost", 0.04, 0.05, True),  # $0.01 and 25%
+        ("extra_cost", 0.04, 0.049, False),
+        ("recover", 11.0, 4.0, False),  # better is never a regression
+    ],
+)
+def test_the_regression_thresholds_at_their_edges(measure: str, before: float, now: float, flagged: bool) -> None:
+    assert regressed(measure, before, now) is flagged

@@ -187,7 +187,9 @@ def test_hang_never_answers_and_the_ledger_sees_the_client_leave(mock: Mock) -> 
     (row,) = mock.ledger()
     assert row["status"] == 499
     assert row["fault"] == "hang"
-    assert row["duration_s"] >= 0.5
+    # The provider's clock starts once it has read the request, a hair after the client's
+    # 0.5 s read timeout began: it held the call until the client left, give or take that.
+    assert row["duration_s"] >= 0.45
     assert (row["input_tokens"], row["output_tokens"]) == (0, 0)
     assert httpx.get(f"{mock.admin}/healthz").status_code == 200  # the admin API is not blocked
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 pytest_plugins = ("pytester",)
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pytest"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "pytest"
 UNIT_FILES = ("assistant.py", "test_assistant.py")
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
 
@@ -29,14 +32,21 @@ def example(pytester: pytest.Pytester, *, edit: tuple[str, str] | None = None) -
         (pytester.path / name).write_text(text)
 
 
-def test_the_example_passes_as_written(pytester: pytest.Pytester) -> None:
-    example(pytester)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+def test_the_readme_command_passes_the_example_as_written() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "examples/pytest/test_assistant.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^=+ 5 passed in", done.stdout, re.MULTILINE), done.stdout
 
 
 def test_without_its_fallback_the_example_fails_saying_which_provider_failed(pytester: pytest.Pytester) -> None:
-    example(pytester, edit=('    ("anthropic", _ask_anthropic),\n', ""))
+    example(pytester, edit=('    ("anthropic", _anthropic, _ask_anthropic),\n', ""))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=3)
     result.stdout.fnmatch_lines(
@@ -104,10 +114,10 @@ def test_another_file_for_the_other_worker(chaos_providers):
     assert all(record["env"] == record["urls"]["openai"] for record in seen)
     text = report.read_text()
     # The faults of both workers (a file each), in the one report.
-    assert "| http_error | 3 | 2 |" in text
-    assert "| rate_limit | 1 | 1 |" in text
-    assert "| stream_cut | 1 | 1 |" in text
-    assert "| hang | 1 | 1 |" in text
-    assert "| slow_tokens | never exercised | 0 |" in text
+    assert "| `http_error` | 3 | 2 |" in text
+    assert "| `rate_limit` | 1 | 1 |" in text
+    assert "| `stream_cut` | 1 | 1 |" in text
+    assert "| `hang` | 1 | 1 |" in text
+    assert "| `slow_tokens` | ❔ never exercised | 0 |" in text
     assert "No test's providers showed a client finding." in text
     result.stdout.fnmatch_lines([f"chaos report: {report}"])

@@ -105,6 +105,18 @@ def test_each_chart_draws_its_series_and_shades_the_fault_window(tmp_path: Path)
         assert "fault: outage" in text(svg)  # its legend
 
 
+def test_the_burn_rate_chart_draws_each_rule_against_its_factor(tmp_path: Path) -> None:
+    """The failing run's one rule (page, 2x over 10 s) for availability: its burn rate,
+    its factor as a dashed line, the outage shaded; the passing run has no rule, no chart."""
+    svg = by_id(parse(report("fail", tmp_path / "fail")), "chart-burn-availability").find("svg")
+    assert svg is not None
+    ids = [g.get("id", "") for g in svg.iter("g")]
+    assert {"burn-availability-series-0", "burn-availability-threshold-0", "burn-availability-fault-outage"} <= set(ids)
+    assert "page 2x 10s/2s" in text(svg)
+    passing = parse(report("pass", tmp_path / "pass"))
+    assert [f.get("id") for f in passing.iter("figure")] == [f"chart-{name}" for name in CHARTS]
+
+
 def test_the_page_needs_nothing_from_outside_and_no_script(tmp_path: Path) -> None:
     html = report("pass", tmp_path)
     root = parse(html)

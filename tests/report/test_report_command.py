@@ -28,6 +28,7 @@ def test_report_writes_the_three_reports_into_the_run_directory(tmp_path: Path) 
     assert "verdict: FAIL" in result.stdout
     assert f"reports: {files.report_html}, {files.report_md}, {files.junit}" in result.stdout
     assert sorted(path.name for path in files.charts.iterdir()) == [
+        "burn-availability.svg",
         "cost.svg",
         "latency.svg",
         "served.svg",

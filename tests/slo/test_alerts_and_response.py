@@ -88,3 +88,18 @@ def test_recovery_needs_settle_seconds_of_observed_load():
     run.stop(48)  # windows are clean from 50 s, after the load stopped
     (response,) = evaluate(sc, run.data(sc)).responses
     assert response.recover == "never"
+
+
+def test_the_journal_keeps_each_rules_burn_rate_second_by_second(evaluation) -> None:
+    """What the report's burn-rate chart draws, and what the rule fired on. The page rule
+    (10 s long window, budget 10%) counts requests by when they ended; the last three of
+    each second's ten (sent at .75, .85, .95) end at or after the next second starts. At
+    35 s the window [25, 35) holds 100: 24 s's last three, 25-33 s's ninety and 34 s's
+    first seven, the 47 from 30 s on bad: 0.47 / 0.1 = 4.7. At 40 s: 97 bad of 100, 9.7;
+    at 50 s: the outage's last three, 0.3; at 10 s the window holds nothing: None."""
+    page, ticket, starved = evaluation.burn
+    assert (page.rule, page.slo, page.factor) == ("page 2.5x 10s/2s", "availability", 2.5)
+    assert (page.long[10], page.long[12], page.long[35], page.long[40], page.long[50]) == (None, 0.0, 4.7, 9.7, 0.3)
+    assert ticket.long[40] == 4.85  # [20, 40): 97 bad of 200
+    assert set(starved.long) == {None}  # never 500 requests in 20 s: this rule could not fire
+    assert len(page.long) == evaluation.counts.horizon + 1  # every whole second from t = 0 to the end
