@@ -27,7 +27,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slo"))
 import gameday
-
 from chaos.rundir import RunDir
 
 TARGET_SECONDS = 3.0
