@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 GAMEDAYS_DIR_OPTION = click.option(
     "--gamedays-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("gamedays"),
+    default=Path("runs/gamedays"),
     show_default=True,
     help="Where game-day directories are created and looked for.",
 )
@@ -223,10 +223,12 @@ def mark(kind: str, text: tuple[str, ...], by: str, gameday_dir: Path | None, ga
 
 
 def _severities(day: GameDayDir) -> list[str]:
-    from chaos.gameday.loading import load_plan
+    """The levels the game day's plan defines, read from its copy (already validated)."""
+    from chaos.scenario.yamlsource import parse_yaml
 
-    start = day.read_start()
-    return sorted(load_plan(Path(start.plan_path), start.overrides, start.scale).plan.severities)
+    data, _ = parse_yaml(day.plan_copy.read_text(encoding="utf-8"))
+    severities = data.get("severities") if isinstance(data, dict) else None
+    return sorted(severities) if isinstance(severities, dict) else []
 
 
 @gameday.command()

@@ -28,15 +28,16 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-import httpx
 import structlog
 from rich.console import Console
 from rich.panel import Panel
 
 from chaos.envrefs import Resolver
 from chaos.errors import ChaosError
-from chaos.gameday.comms import CommsFigures, render
-from chaos.gameday.live import RunWatch, so_far
+from chaos.gameday.comms import render
+from chaos.gameday.figures import live_figures
+from chaos.gameday.leftovers import restore_leftovers
+from chaos.gameday.live import RunWatch
 from chaos.gameday.loading import PlanFile
 from chaos.gameday.people import Answer, Auto, Responder, holder
 from chaos.gameday.plan import (
@@ -71,11 +72,12 @@ from chaos.journal import Journal, RunStatus, iso
 from chaos.load.config import resolve_headers
 from chaos.report.files import write_reports
 from chaos.rundir import RunDir
-from chaos.scenario.units import format_duration, format_percent
+from chaos.scenario.units import format_duration
 
 log = structlog.get_logger()
 
 TICK_S = 0.25
+STATUS_EVERY_S = 5.0  # the live view's line at the console (people's mode)
 
 
 class LogSink(io.TextIOBase):
@@ -110,6 +112,7 @@ class GameDay:
         self.overdue: set[str] = set()
         self.interrupted = False
         self.notifier: Notifier | None = None
+        self.shown_at = 0.0
 
     async def run(self, *, resume: bool) -> str:
         """Play the plan from where its state stands; returns ``finished`` or ``interrupted``."""
@@ -337,7 +340,7 @@ class GameDay:
         return all(task.done() for task in self.tasks.values()) and self._anchor(checkpoint, 0.0) is None
 
     def _comms(self, index: int, comms: Comms) -> None:
-        figures = self._figures()
+        figures = live_figures(self.plan, self.day, list(self.watches.values())[-1] if self.watches else None)
         text = render(self.planfile.resolve(comms.template), figures)
         self.day.comms.mkdir(exist_ok=True)
         path = self.day.comms / f"{index + 1:02d}-{comms.id}.md"
@@ -353,37 +356,6 @@ class GameDay:
         )
         poster = f" (posted by {holder(self.plan, comms.role)})" if comms.role else ""
         self.console.print(Panel(text.strip(), title=f"step {index + 1}: {comms.channel.value}{poster}"))
-
-    def _figures(self) -> CommsFigures:
-        started = self.day.read_start().started_at
-        events = self.day.events()
-        severities = [e.severity for e in events if isinstance(e, CheckpointDone | Mark) and e.severity]
-        watch = list(self.watches.values())[-1] if self.watches else None
-        status = watch.status if watch is not None else None
-        summary = status.summary if status is not None else None
-        counts = so_far(watch) if watch is not None else None
-        served = summary.served_by if summary is not None else {}
-        providers = {k: v for k, v in served.items() if watch is not None and k in watch.loaded.scenario.providers}
-        return CommsFigures(
-            title=self.plan.title,
-            gameday=self.gameday_id,
-            now=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            elapsed=format_duration(round(time.time() - started)),
-            severity=severities[-1] if severities else "not declared",
-            incident_commander=holder(self.plan, "incident_commander"),
-            run=watch.name if watch is not None else "none",
-            active_faults=", ".join(status.active) if status is not None and status.active else "none",
-            segment=status.segment if status is not None else "none",
-            requests=counts.requests if counts is not None else 0,
-            failed=counts.failed if counts is not None else 0,
-            availability=_percent(counts.availability if counts is not None else None),
-            availability_now=_percent(summary.availability if summary is not None else None),
-            degraded_share=_percent(counts.degraded_share if counts is not None else None),
-            serving=max(providers, key=lambda k: providers[k]) if providers else "unknown",
-            served_by=", ".join(f"{k} {v:.0%}" for k, v in sorted(served.items(), key=lambda kv: -kv[1])) or "unknown",
-            alerts=", ".join(summary.alerts) if summary is not None and summary.alerts else "none",
-            cost_usd=f"${summary.cost_usd:.2f}" if summary is not None else "unknown",
-        )
 
     # -- in the background ----------------------------------------------------------------
 
@@ -405,6 +377,34 @@ class GameDay:
                 text = f"checkpoint overdue: {checkpoint.id} ({checkpoint.role}: {checkpoint.do})"
                 self.console.print(f"[yellow]{text}[/]")
                 self._notify(Notice(NotifyEvent.CHECKPOINT_OVERDUE, now, text, {"checkpoint": checkpoint.id}))
+        if not isinstance(self.responder, Auto) and now - self.shown_at >= STATUS_EVERY_S:
+            self.shown_at = now
+            self._show_status(now)
+
+    def _show_status(self, now: float) -> None:
+        """For the people at the console: the running scenario's live view and the next deadline."""
+        going = [w for w in self.watches.values() if not w.done and w.status is not None]
+        parts = []
+        for watch in going:
+            assert watch.status is not None
+            summary = watch.status.summary
+            line = f"{watch.name} t+{watch.status.elapsed:.0f}s {watch.status.segment}"
+            if summary is not None:
+                served = ", ".join(f"{k} {v:.0%}" for k, v in sorted(summary.served_by.items(), key=lambda kv: -kv[1]))
+                available = "-" if summary.availability is None else f"{summary.availability:.1%}"
+                alerts = ", ".join(summary.alerts) or "none"
+                line += f" | availability {available} | {served or 'no answers'} | alerts: {alerts}"
+            parts.append(line)
+        dues = [
+            (anchor + checkpoint.within, checkpoint.id)
+            for checkpoint, reached in self.pending.values()
+            if (anchor := self._anchor(checkpoint, reached)) is not None
+        ]
+        if dues:
+            due, name = min(dues)
+            parts.append(f"next deadline: {name} in {format_duration(max(0, round(due - now)))}")
+        if parts:
+            self.console.print("[dim]" + " · ".join(parts) + "[/]")
 
     def _notify(self, notice: Notice) -> None:
         if self.notifier is not None:
@@ -423,7 +423,7 @@ class GameDay:
             watch.poll()  # its anchors, from its fault events; no notice is sent again
             if started.step in ended:
                 continue
-            notes.append(f"run {started.name}: " + await _restore_leftovers(run_dir))
+            notes.append(f"run {started.name}: " + await restore_leftovers(run_dir))
             from chaos.run.rebuild import journal_to_show
 
             try:
@@ -449,27 +449,6 @@ class GameDay:
         return "; ".join(notes) or "no run was going on"
 
 
-async def _restore_leftovers(run_dir: Path) -> str:
-    """What a killed run left in its environment, cleared by its run id: in staging its
-    toxics and behaviours stay; a local stack died with the console (and its faults with it)."""
-    from chaos.journal import read_journal
-    from chaos.providers.admin_models import admin_token
-    from chaos.run.reset import reset_environment
-
-    try:
-        journal = read_journal(run_dir)
-    except (OSError, ValueError):
-        return "no journal: the run had not reached its stack, nothing to restore"
-    admin, toxiproxy = journal.endpoints.get("providers_admin"), journal.endpoints.get("toxiproxy")
-    if admin is None and toxiproxy is None:
-        return "its stack never came up, nothing to restore"
-    try:
-        done = await reset_environment(admin, toxiproxy, run_id=journal.run_id, admin_token=admin_token(os.environ))
-    except (ChaosError, OSError, httpx.HTTPError) as exc:
-        return f"its stack is gone ({type(exc).__name__}), and its faults with it"
-    return "; ".join(done)
-
-
 def _kind(step: Step) -> str:
     return type(step).__name__.removesuffix("Step").lower()
 
@@ -483,10 +462,6 @@ def _anchor_text(checkpoint: Checkpoint) -> str:
     if after.alert is not None:
         return f"of the first {after.alert} alert"
     return f"of checkpoint {after.checkpoint}"
-
-
-def _percent(value: float | None) -> str:
-    return format_percent(round(value, 4)) if value is not None else "unknown"
 
 
 def _asks_now(responder: Responder) -> bool:

@@ -15,6 +15,7 @@ exists to get right.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
@@ -132,6 +133,24 @@ class HistoryError(ChaosError):
     pass
 
 
+def _switch_to_wal(db: sqlite3.Connection) -> None:
+    """WAL mode, waiting out another process that is switching the same new file.
+
+    Changing the journal mode takes an exclusive lock, and SQLite answers "database is
+    locked" at once, without its busy handler, when another connection holds one: two
+    drills opening a new history at the same moment met it (1 open in 120).
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class History:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
@@ -147,7 +166,7 @@ class History:
         except sqlite3.Error as exc:
             raise HistoryError(f"{path}: cannot open the history: {exc}") from None
         try:
-            db.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps every commit atomic; NORMAL skips an fsync each
             db.execute("PRAGMA foreign_keys = ON")
             history = cls(db, path)

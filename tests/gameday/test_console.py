@@ -29,7 +29,7 @@ roles:
   incident_commander: {title: Incident commander, who: [Ann]}
 severities: {SEV-1: all down, SEV-2: degraded, SEV-3: minor}
 notify:
-  - {name: hooks, url: "${MINI_HOOK}", format: json}
+  - {name: hooks, url: "${MINI_HOOK}", format: json, timeout: 500ms, retries: 1}
 steps:
   - brief: Hello
   - checkpoint: {id: declare, role: incident_commander, do: Declare, within: 1s, records: [severity], mark: severity}
@@ -86,6 +86,26 @@ def test_a_mark_from_another_terminal_acknowledges_a_late_checkpoint(tmp_path: P
         )
         wait_for(lambda: has(gamedays, "step_started", step=1))
         wait_for(lambda: any(b["event"] == "checkpoint_overdue" for b in rx.bodies("/ok/")))
+        wrong = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "chaos",
+                "gameday",
+                "mark",
+                "severity",
+                "SEV-9",
+                "--by",
+                "bob",
+                "--gamedays-dir",
+                str(gamedays),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert wrong.returncode == 2
+        assert "one of SEV-1, SEV-2, SEV-3" in wrong.stderr
         marked = subprocess.run(
             [
                 sys.executable,
@@ -185,3 +205,33 @@ def test_a_killed_console_resumes_and_records_nothing_twice(tmp_path: Path) -> N
     assert kinds[("checkpoint", 1, "declare")] == 1
     assert all(count == 1 for (event, _, _), count in kinds.items() if event in ("step_started", "step_done"))
     assert [e["status"] for e in after if e["event"] == "ended"] == ["finished"]
+
+
+def test_a_failing_or_hanging_webhook_changes_neither_the_outcome_nor_the_timing(tmp_path: Path) -> None:
+    plan, _ = setup(tmp_path, wait="2s")
+    outcomes = {}
+    with receiver() as rx:
+        for kind in ("ok", "fail", "hang"):
+            gamedays = tmp_path / kind
+            started = time.monotonic()
+            console = chaos(
+                "gameday",
+                "run",
+                str(plan),
+                "--auto",
+                "--gamedays-dir",
+                str(gamedays),
+                env={**os.environ, "MINI_HOOK": f"{rx.url}/{kind}/mini"},
+            )
+            console.communicate(timeout=60)
+            took = time.monotonic() - started
+            steps = state(gamedays)
+            outcomes[kind] = (console.returncode, steps[-1]["status"], steps[-1]["at"] - steps[0]["at"], took)
+        attempts = Counter(r.path for r in rx.received)
+    assert [outcomes[kind][:2] for kind in ("ok", "fail", "hang")] == [(0, "finished")] * 3
+    for kind in ("fail", "hang"):
+        # the steps took as long as with a healthy receiver: 2 s of wait, give or take
+        assert 2.0 <= outcomes[kind][2] < outcomes["ok"][2] + 0.5
+        # and the process at most the last notice's bounded retry longer (0.5 s x 2 + 0.25 s, + 0.5 s)
+        assert outcomes[kind][3] < outcomes["ok"][3] + 1.75 + 1.0
+    assert attempts["/fail/mini"] == 2 * 2  # two notices (started, ended), each tried twice
