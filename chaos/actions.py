@@ -15,8 +15,6 @@ the one place the file's name, its shape and the id rule are defined.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -24,9 +22,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chaos.atomic import write_atomically
+
 ACTION_ITEMS_FILE = "action-items.json"
 OWNER_PLACEHOLDER = "(owner: to be assigned)"
-_FILE_MODE = 0o644
 
 
 class FailureKind(StrEnum):
@@ -120,18 +119,7 @@ def write_action_items(directory: Path, source: str, items: list[ActionItem]) ->
     """``directory/ACTION_ITEMS_FILE``, written atomically (a reader never sees half of it)."""
     path = directory / ACTION_ITEMS_FILE
     document = ActionItems(source=source, written_at=time.time(), items=unique(items))
-    fd, temporary = tempfile.mkstemp(prefix=".action-items-", suffix=".json", dir=directory)
-    try:
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(document.model_dump_json(indent=2))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, document.model_dump_json(indent=2))
 
 
 def read_action_items(directory: Path) -> ActionItems | None:

@@ -14,9 +14,7 @@ the scenario as written.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import metadata
@@ -26,13 +24,13 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from chaos import __version__
+from chaos.atomic import write_atomically
 from chaos.errors import ChaosError
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 from chaos.slo.results import Evaluation, RunVerdict
 
-FILE_MODE = 0o644  # like the files beside it: the record is for the people who read it
 SCHEMA_VERSION: Final = 1  # the journal's layout: a reader refuses another one rather than misread it
 
 
@@ -201,21 +199,6 @@ def write_start(run_dir: Path, start: RunStart, scenario_text: str) -> None:
     files = RunDir(run_dir)
     write_atomically(files.scenario_copy, scenario_text)
     write_atomically(files.run_start, start.model_dump_json(indent=2))
-
-
-def write_atomically(path: Path, text: str) -> Path:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide the record from the people it is for
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 class JournalSchemaError(ChaosError):

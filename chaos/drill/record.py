@@ -16,8 +16,6 @@ history can always be rebuilt from the files alone. A drill whose record still s
 from __future__ import annotations
 
 import fcntl
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -26,6 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chaos.atomic import write_atomically
 from chaos.errors import ChaosError
 
 DRILL_RECORD = "drill.json"
@@ -67,17 +66,7 @@ class DrillRecord(BaseModel):
 
 
 def write_record(directory: Path, record: DrillRecord) -> None:
-    fd, temporary = tempfile.mkstemp(prefix=".drill-", suffix=".json", dir=directory)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(record.model_dump_json(indent=2))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, directory / DRILL_RECORD)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(directory / DRILL_RECORD, record.model_dump_json(indent=2))
 
 
 def read_record(directory: Path) -> DrillRecord:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from chaos.atomic import write_atomically
 from chaos.drill.actions import action_rows, exercise_items
 from chaos.drill.index import JudgedEntry
 from chaos.drill.pages import drill_page, quarter_page
@@ -15,7 +16,6 @@ from chaos.drill.quarterly import quarter_report
 from chaos.drill.record import DrillRecord
 from chaos.drill.suite import load_suite
 from chaos.history.store import History
-from chaos.journal import write_atomically
 from chaos.report.files import write_markdown
 from chaos.report.render import render_html
 from chaos.report.view import Page

@@ -13,10 +13,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from chaos.atomic import write_atomically
 from chaos.gameday.findings import Findings, impact
 from chaos.gameday.state import GameDayDir
 from chaos.gameday.timeline import GameDayRecord, RunOutcome, clock, seconds
-from chaos.journal import iso, write_atomically
+from chaos.journal import iso
 from chaos.report import figures as fig
 from chaos.report import run_page
 from chaos.report.files import run_charts, write_markdown

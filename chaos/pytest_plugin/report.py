@@ -10,11 +10,10 @@ exercised: that is what a CI job reading the report wants to see.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from chaos.atomic import write_atomically
 from chaos.pytest_plugin.session_log import SessionLog
 from chaos.report.render import render_html, render_markdown
 from chaos.report.view import Cell, Page, Section, Table, table
@@ -116,12 +115,4 @@ def write_session_report(log: SessionLog, path: Path) -> Path:
     else:
         text = render_markdown(page, template="session.md.j2", template_dirs=[TEMPLATES])
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, text)

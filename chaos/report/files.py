@@ -6,7 +6,7 @@ days and drills call to render a run.
 
 Every file is rendered from the journal alone (its per-second buckets for the charts),
 so a report says what the exit code says. Names come from ``chaos.rundir.RunDir``; each file
-is written whole or not at all (``chaos.journal.write_atomically``).
+is written whole or not at all (``chaos.atomic.write_atomically``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from chaos.atomic import write_atomically
 from chaos.errors import ChaosError
-from chaos.journal import Journal, parse_journal, write_atomically
+from chaos.journal import Journal, parse_journal
 from chaos.report.junit import render_junit
 from chaos.report.render import render_html, render_markdown
 from chaos.report.run_page import run_page

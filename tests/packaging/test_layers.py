@@ -16,8 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "chaos"
 # Bottom first. A room imports rooms of lower layers only; rooms of one layer do not import
 # each other.
 LAYERS: list[set[str]] = [
-    {"errors", "logs", "rundir", "ownership", "wilson", "kinds", "httpserver", "actions"},
-    {"envrefs", "records"},
+    {"errors", "logs", "rundir", "ownership", "wilson", "kinds", "httpserver", "atomic"},
+    {"envrefs", "records", "actions"},
     {"segments"},
     {"scenario"},
     {"evals"},
