@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 from chaos.cli.main import Options
 from chaos.cli.run import LIVE_OPTION, RUNS_DIR_OPTION
 from chaos.cli.scenario import SET_HELP, overrides_from, scale_option, target_options
+from chaos.cli.schema_output import OUTPUT_OPTION, emit_schema
 from chaos.errors import ChaosError, ExitCode, ScenarioError
 
 HISTORY_FILE = "history.sqlite"
@@ -108,17 +108,12 @@ def validate(suites: tuple[Path, ...], scale: float) -> int:
 
 
 @drill.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file instead.")
+@OUTPUT_OPTION
 def schema(output: Path | None) -> int:
     """Print the JSON Schema of drill suites (gameday/drills/drill-suite.schema.json)."""
     from chaos.drill.suite import suite_schema
 
-    text = json.dumps(suite_schema(), indent=2) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-    return int(ExitCode.PASS)
+    return emit_schema(suite_schema(), output)
 
 
 @drill.command()

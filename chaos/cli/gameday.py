@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ import click
 
 from chaos.cli.main import Options
 from chaos.cli.scenario import SET_HELP, scale_option
+from chaos.cli.schema_output import OUTPUT_OPTION, emit_schema
 from chaos.errors import ChaosError, ExitCode
 
 if TYPE_CHECKING:
@@ -248,17 +248,12 @@ def report(gameday_dir: Path) -> int:
 
 
 @gameday.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write it here.")
+@OUTPUT_OPTION
 def schema(output: Path | None) -> int:
     """Print the JSON Schema of game-day plans (gameday.schema.json)."""
     from chaos.gameday.schema import plan_schema
 
-    text = json.dumps(plan_schema(), indent=2) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-    return int(ExitCode.PASS)
+    return emit_schema(plan_schema(), output)
 
 
 def _clock(seconds: float) -> str:

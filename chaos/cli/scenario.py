@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from chaos.cli.schema_output import OUTPUT_OPTION, emit_schema
 from chaos.errors import ExitCode, ScenarioError
 from chaos.scenario.overlay import SERVED_BY_FORMS, Override, TargetOverlay
 
@@ -138,7 +139,7 @@ def plan(file: Path, overrides: tuple[str, ...], scale: float, as_json: bool, **
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file instead.")
+@OUTPUT_OPTION
 def schema(output: Path | None) -> int:
     """Print the JSON Schema of the scenario language (for editors and CI linters).
 
@@ -147,12 +148,7 @@ def schema(output: Path | None) -> int:
     """
     from chaos.scenario.schema import scenario_schema
 
-    text = json.dumps(scenario_schema(), indent=2) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-    return int(ExitCode.PASS)
+    return emit_schema(scenario_schema(), output)
 
 
 def _count(number: int, noun: str) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chaos.drill.quarterly import MEASURE_WORDS, Trend
+from chaos.report.charts import STYLE
 from chaos.report.view import Chart
 
 if TYPE_CHECKING:
-    from matplotlib.typing import RcKeyType
+    pass
 
 _UNITS = {
     "detect": "seconds",
@@ -26,23 +27,13 @@ _UNITS = {
     "availability": "percent",
     "extra_cost": "USD",
 }
-_RC: dict[RcKeyType, Any] = {
-    "svg.fonttype": "none",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "legend.frameon": False,
-    "legend.fontsize": 8,
-}
 
 
 def trend_chart(measure: str, quarters: Sequence[str], trends: Sequence[Trend]) -> Chart:
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    with mpl.rc_context(_RC), mpl.rc_context({"svg.hashsalt": f"trend-{measure}"}):
+    with mpl.rc_context(STYLE), mpl.rc_context({"svg.hashsalt": f"trend-{measure}"}):
         figure = Figure(figsize=(9.0, 2.8), layout="constrained")
         axes = figure.add_subplot()
         x = list(range(len(quarters)))

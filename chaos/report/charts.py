@@ -37,7 +37,7 @@ MAX_POINTS = 600
 WIDTH_IN, HEIGHT_IN = 9.0, 2.8
 _NAMED = {"failed": "#d62728", "degraded": "#7f7f7f"}  # who served: not a provider
 _SHADES = ("#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f")
-_RC: dict[RcKeyType, Any] = {
+STYLE: dict[RcKeyType, Any] = {  # the look of every chart, run and quarterly reports alike
     "svg.fonttype": "none",  # text stays text
     "font.size": 9,
     "axes.spines.top": False,
@@ -115,7 +115,7 @@ def run_charts(evaluation: Evaluation) -> list[Chart]:
 
     binned = Binned.of(buckets)
     windows = fault_windows(evaluation)
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(STYLE):
         return [
             throughput(buckets, binned, windows),
             latency(buckets, binned, windows),
@@ -134,7 +134,7 @@ def compare_charts(a: Evaluation, b: Evaluation) -> list[Chart]:
     longer = a.buckets if len(a.buckets.t) >= len(b.buckets.t) else b.buckets
     binned = Binned.of(longer)  # one bin width for both: their points line up
     windows = fault_windows(a)
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(STYLE):
         errors, errors_axes = _figure()
         ttft, ttft_axes = _figure()
         for label, evaluation in (("A", a), ("B", b)):
