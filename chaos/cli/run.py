@@ -204,6 +204,13 @@ def _written(write: Callable[[], list[Path]]) -> None:
     except OSError as exc:
         click.echo(f"error: the reports could not be written: {exc}", err=True)
         return
+    except Exception as exc:  # a rendering bug must not take the verdict's exit code with it
+        click.echo(
+            f"error: the reports could not be rendered ({type(exc).__name__}: {exc}); this is a bug in chaos."
+            " The journal is intact: `chaos report RUN_DIR` renders them again once it is fixed.",
+            err=True,
+        )
+        return
     shown = [path for path in paths if path.suffix != ".svg"]  # the Markdown report's charts go without saying
     click.echo("reports: " + ", ".join(str(path) for path in shown))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chaos.cli.run import _written
 from chaos.journal import RunStatus, read_journal
 from tests.run.harness import FALLBACK, chaos_cli, chaos_run
 
@@ -28,6 +29,18 @@ def test_report_on_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
     result = chaos_cli("report", str(tmp_path / "nowhere"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_a_report_that_fails_to_render_is_said_and_leaves_the_run_its_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken() -> list[Path]:
+        raise ValueError("no chart without buckets")
+
+    _written(broken)  # returns: the caller goes on to exit with the run's own code
+    err = capsys.readouterr().err
+    assert "error: the reports could not be rendered (ValueError: no chart without buckets)" in err
+    assert "chaos report RUN_DIR" in err
 
 
 @pytest.mark.e2e
