@@ -75,11 +75,22 @@ def test_a_gateway_without_its_fallback_fails_the_test_with_the_verdict_table_an
     assert "assert availability ==" not in output
 
 
+# Ctrl-C once the fault is in (its inject line in the run's events.jsonl), not at a fixed
+# time: on a loaded machine the stack can take longer to come up than any fixed delay allows.
 INTERRUPTED = """
-import os, signal, threading, pathlib
+import os, signal, threading, pathlib, time
+
+def interrupt_once_injected():
+    deadline = time.monotonic() + 50
+    while time.monotonic() < deadline:
+        for events in pathlib.Path.cwd().glob("**/events.jsonl"):
+            if '"inject"' in events.read_text():
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+        time.sleep(0.1)
 
 def test_interrupted_mid_run(chaos_run):
-    threading.Timer(9.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    threading.Thread(target=interrupt_once_injected, daemon=True).start()
     chaos_run(pathlib.Path("gateway-outage.yaml"))
 """
 
