@@ -77,6 +77,8 @@ def test_a_gateway_without_its_fallback_fails_the_test_with_the_verdict_table_an
 
 # Ctrl-C once the fault is in (its inject line in the run's events.jsonl), not at a fixed
 # time: on a loaded machine the stack can take longer to come up than any fixed delay allows.
+# The test hears its Ctrl-C even when started in the background, which inherits SIGINT
+# ignored (a shell without job control does that): CI missed it so.
 INTERRUPTED = """
 import os, signal, threading, pathlib, time
 
@@ -90,6 +92,7 @@ def interrupt_once_injected():
         time.sleep(0.1)
 
 def test_interrupted_mid_run(chaos_run):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=interrupt_once_injected, daemon=True).start()
     chaos_run(pathlib.Path("gateway-outage.yaml"))
 """
