@@ -53,7 +53,7 @@ test-fast: $(STAMP)
 
 # Exit code 5 means "no test collected", which is not a failure here.
 test-e2e: $(STAMP)
-	$(BIN)/pytest -m e2e || [ $$? -eq 5 ]
+	$(BIN)/pytest -m e2e --durations=30 || [ $$? -eq 5 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
