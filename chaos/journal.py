@@ -26,7 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 from chaos import __version__
 from chaos.atomic import write_atomically
 from chaos.errors import ChaosError
-from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
+from chaos.kinds import LoadEventKind
+from chaos.records import FaultEvent, Finding, LedgerRow, LoadEvent, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
 from chaos.slo.results import Evaluation, RunVerdict
@@ -58,6 +59,65 @@ class ProviderBill(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     canary_requests: int = 0
+
+
+class LoadWorker(BaseModel):
+    """One Locust worker of a split load (``--workers``, or ``load.processes``), as its master saw it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Locust's id for it (the worker's host name and a random part).")
+    host: str | None = None
+    pid: int | None = None
+    clock_offset_s: float | None = Field(
+        None,
+        description="The master's clock minus the worker's, as the worker measured it when it joined; "
+        "every record it sent was moved by it (None: never measured, its records were not moved).",
+    )
+    round_trip_s: float | None = Field(
+        None, description="The round trip of that measurement: the offset's error is at most half of it."
+    )
+    joined_at: float | None = Field(None, description="Epoch seconds, master's clock.")
+    sent: int | None = Field(None, description="Request records of it that reached the master.")
+    ended: int | None = None
+    lost_at: float | None = Field(None, description="Epoch seconds at which the master found it lost, if it was.")
+    lost_reason: str | None = None
+    in_flight_when_lost: int = Field(0, description="Its requests with no end record then: judged as never ended.")
+
+    def lost_problem(self, t0: float | None) -> str | None:
+        """What the journal's problems say about it, if it was lost."""
+        if self.lost_at is None:
+            return None
+        when = f"at {self.lost_at - t0:+.1f} s" if t0 is not None else f"at {iso(self.lost_at)}"
+        who = f"load worker {self.id}" + (f" (pid {self.pid})" if self.pid is not None else "")
+        kept = f"{self.sent} requests it sent are kept" if self.sent is not None else "its records are kept"
+        return (
+            f"{who} was lost {when}: {self.lost_reason}; {kept}, "
+            f"{self.in_flight_when_lost} of them in flight then never ended (judged as timed out)"
+        )
+
+
+def load_workers(events: list[LoadEvent]) -> list[LoadWorker]:
+    """The workers a load's events name (WORKER_READY, WORKER_LOST, SUMMARY), in the order they joined."""
+    workers: dict[str, LoadWorker] = {}
+    for event in events:
+        detail = event.detail
+        if event.event is LoadEventKind.WORKER_READY and event.worker is not None:
+            worker = workers.setdefault(event.worker, LoadWorker(id=event.worker))
+            worker.host, worker.pid, worker.joined_at = detail.get("host"), detail.get("pid"), event.t
+            worker.clock_offset_s, worker.round_trip_s = detail.get("clock_offset"), detail.get("round_trip")
+        elif event.event is LoadEventKind.WORKER_LOST and event.worker is not None:
+            worker = workers.setdefault(event.worker, LoadWorker(id=event.worker))
+            worker.lost_at, worker.lost_reason = event.t, detail.get("reason")
+            worker.in_flight_when_lost = len(detail.get("in_flight", []))
+            worker.pid = worker.pid or detail.get("pid")
+            worker.sent, worker.ended = detail.get("sent"), detail.get("ended")
+        elif event.event is LoadEventKind.SUMMARY:
+            for worker_id, counts in detail.get("workers", {}).items():
+                worker = workers.setdefault(worker_id, LoadWorker(id=worker_id))
+                if worker.lost_at is None:
+                    worker.sent, worker.ended = counts.get("sent"), counts.get("ended")
+    return list(workers.values())
 
 
 class RunStart(BaseModel):
@@ -118,6 +178,17 @@ class Journal(BaseModel):
     )
     evaluation: Evaluation | None = None
     rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
+    load_workers: list[LoadWorker] = Field(
+        default_factory=list, description="The Locust workers of a split load, each with its clock offset."
+    )
+
+    def record_workers(self, events: list[LoadEvent]) -> None:
+        """The load's workers from its events; each one lost is also said in ``problems``."""
+        self.load_workers = load_workers(events)
+        for worker in self.load_workers:
+            problem = worker.lost_problem(self.t0)
+            if problem is not None and problem not in self.problems:
+                self.problems.append(problem)
 
     @model_validator(mode="before")
     @classmethod

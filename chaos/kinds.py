@@ -49,6 +49,7 @@ class LoadEventKind(StrEnum):
     START = "start"  # load began: t = 0 of every offset
     STOP = "stop"  # no new requests after this
     WORKER_LOST = "worker_lost"  # a Locust worker stopped reporting
+    WORKER_READY = "worker_ready"  # a Locust worker joined, its clock offset measured
     SUMMARY = "summary"  # Locust's own counts, kept for cross-checking
 
 

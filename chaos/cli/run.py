@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import click
 
+from chaos.cli.load import remote_workers, workers_options
 from chaos.cli.main import Options
 from chaos.cli.scenario import SET_HELP, overrides_from, scale_option, target_options
 from chaos.errors import ChaosError, ExitCode, ScenarioError
 
 if TYPE_CHECKING:
     from chaos.journal import Journal
+    from chaos.load.config import RemoteWorkers
     from chaos.report.files import Format
     from chaos.scenario.loading import ScenarioFile
 
@@ -45,6 +47,7 @@ JUNIT_OPTION = click.option(
 @RUNS_DIR_OPTION
 @LIVE_OPTION
 @JUNIT_OPTION
+@workers_options
 @click.pass_obj
 def run(
     options: Options,
@@ -75,8 +78,9 @@ def run(
     """
     from chaos.scenario.loading import load_scenario
 
+    workers = remote_workers(target)
     loaded = load_scenario(file, overrides_from(target, overrides), scale)
-    journal = _run_one(options, loaded, _run_dir(runs_dir, loaded), live, last=True, junit=junit)
+    journal = _run_one(options, loaded, _run_dir(runs_dir, loaded), live, last=True, junit=junit, workers=workers)
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.ABORTED)
 
 
@@ -159,7 +163,14 @@ def _run_dir(runs_dir: Path, loaded: ScenarioFile) -> Path:
 
 
 def _run_one(
-    options: Options, loaded: ScenarioFile, run_dir: Path, live: bool | None, *, last: bool, junit: Path | None = None
+    options: Options,
+    loaded: ScenarioFile,
+    run_dir: Path,
+    live: bool | None,
+    *,
+    last: bool,
+    junit: Path | None = None,
+    workers: RemoteWorkers | None = None,
 ) -> Journal:
     """One run of ``loaded`` in ``run_dir`` to its journal, its verdict printed and its
     reports written (the JUnit XML also to ``junit``). Once the ``last`` run of the
@@ -189,7 +200,7 @@ def _run_one(
         out.print(f"run {run_id}: {loaded.scenario.name} -> {run_dir}")
         with _signals(keep_ignored=last) as judged:
             with LiveView(out, interactive=interactive) as view:
-                journal = asyncio.run(run_scenario(loaded, run_dir, run_id, watch=view))
+                journal = asyncio.run(run_scenario(loaded, run_dir, run_id, watch=view, workers=workers))
                 judged()
             render_run(journal, out, str(run_dir))
             _written(lambda: write_reports(journal, run_dir, junit_to=junit))

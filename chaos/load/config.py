@@ -77,6 +77,20 @@ class ShapeConfig(_Model):
         return target_users(self.shape, self.users, self.spawn_rate, elapsed)
 
 
+class RemoteWorkers(_Model):
+    """Locust's own distributed mode: the master waits for ``count`` workers started by
+    ``chaos worker --master HOST:PORT`` (on other machines, or beside it)."""
+
+    count: int = Field(ge=1, le=256)
+    timeout: float = Field(60.0, gt=0, description="Seconds the master waits for them before the load gives up.")
+    bind_host: str = Field("127.0.0.1", description="Where the master listens: 0.0.0.0 for other machines.")
+    bind_port: int = Field(5557, ge=1, le=65535)
+
+    @property
+    def address(self) -> str:
+        return f"{self.bind_host}:{self.bind_port}"
+
+
 class LoadConfig(_Model):
     run_id: str = Field(min_length=1)
     target_url: str = Field(description="Base URL: where the target listens, or an SDK-style base ending in /v1.")
@@ -95,6 +109,7 @@ class LoadConfig(_Model):
     stop_grace: float = Field(gt=0, description="How long in-flight requests may finish after the load stops.")
     records: Path = Field(description="The JSONL file the records are appended to (absolute).")
     processes: int = Field(1, ge=1, le=64, description="1: one local process; N: a master and N local workers.")
+    workers: RemoteWorkers | None = Field(None, description="A master that waits for workers `chaos worker` starts.")
     locustfile: Path | None = Field(None, description="Default: the built-in chat mix (chaos/load/runtime/chat.py).")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -124,6 +139,8 @@ class LoadConfig(_Model):
     def _consistent(self) -> LoadConfig:
         if self.mix.eval > 0 and not self.evals and self.eval_set is None:
             raise ValueError("eval traffic needs evals or eval_set")
+        if self.workers is not None and self.processes > 1:
+            raise ValueError("load.processes and --workers both split the load: choose one")
         return self
 
     @property
@@ -141,8 +158,17 @@ class LoadConfig(_Model):
         return base + ("/chat/completions" if self.api is Api.OPENAI else "/messages")
 
     @classmethod
-    def from_scenario(cls, scenario_file: ScenarioFile, *, target_url: str, records: Path, run_id: str) -> LoadConfig:
-        """The load of a validated scenario, aimed at ``target_url``, recording to ``records``."""
+    def from_scenario(
+        cls,
+        scenario_file: ScenarioFile,
+        *,
+        target_url: str,
+        records: Path,
+        run_id: str,
+        workers: RemoteWorkers | None = None,
+    ) -> LoadConfig:
+        """The load of a validated scenario, aimed at ``target_url``, recording to ``records``,
+        split over remote ``workers`` if given."""
         from chaos.scenario.estimate import stop_grace
 
         scenario = scenario_file.scenario
@@ -174,10 +200,17 @@ class LoadConfig(_Model):
                 stop_grace=stop_grace(scenario),
                 records=records.resolve(),
                 processes=load.processes,
+                workers=workers,
                 locustfile=scenario_file.resolve(load.locustfile).resolve() if load.locustfile is not None else None,
             )
         except ValidationError as exc:
             raise ChaosError(f"{scenario_file.path}: cannot build the load: {_first_error(exc)}") from None
+
+    def for_worker(self) -> LoadConfig:
+        """What a remote worker is sent: no path of this machine (eval items inline, the
+        locustfile sent beside it), header values still ``${ENV}`` references that the
+        worker resolves in its own environment."""
+        return self.model_copy(update={"evals": self.eval_items(), "eval_set": None, "locustfile": None})
 
     def dump(self, path: Path) -> None:
         """Write the config where the load process will read it."""

@@ -16,10 +16,18 @@ How the load ends:
   exit, then SIGKILL the process group: requests without an end record were in flight.
   With ``processes > 1`` signal only the master (the process started); its workers stop
   through Locust's messages and exit with it.
+
+With ``config.workers`` the process started is a master alone: it listens on
+``workers.address`` and waits up to ``workers.timeout`` for ``workers.count`` workers,
+each started elsewhere by ``chaos worker --master HOST:PORT``
+(``chaos.load.runtime.remote``), which asks the master for the config and the locustfile.
+If too few come, the master exits non-zero before its START record; the WORKER_READY
+records say how many came (``workers_came``).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import sys
@@ -91,6 +99,19 @@ def locust_command(
             "--master-port",
             port,
         ]
+    if config.workers is not None:
+        workers = config.workers
+        argv += [
+            "--master",
+            "--expect-workers",
+            str(workers.count),
+            "--expect-workers-max-wait",
+            str(math.ceil(workers.timeout)),
+            "--master-bind-host",
+            workers.bind_host,
+            "--master-bind-port",
+            str(workers.bind_port),
+        ]
     # LOCUST_* variables would silently change the run; the config is the whole truth.
     env = {name: value for name, value in base_env.items() if not name.startswith("LOCUST_")}
     env[CONFIG_ENV] = str(run_dir.load_config)
@@ -112,7 +133,12 @@ def stop_deadline(config: LoadConfig) -> float:
 
 def run_deadline(config: LoadConfig) -> float:
     """Seconds a load may take from its start to its exit, stopping by itself."""
-    return config.shape.duration + config.stop_grace + 2 * _STARTUP_SLACK
+    return workers_wait(config) + config.shape.duration + config.stop_grace + 2 * _STARTUP_SLACK
+
+
+def workers_wait(config: LoadConfig) -> float:
+    """Seconds the master may wait for its remote workers before the load starts."""
+    return math.ceil(config.workers.timeout) if config.workers is not None else 0
 
 
 def free_port() -> int:
@@ -121,3 +147,14 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def too_few_workers(config: LoadConfig, came: int) -> str:
+    """What to say when the load gave up waiting for its remote workers."""
+    assert config.workers is not None
+    workers = config.workers
+    return (
+        f"only {came} of {workers.count} load workers came within {workers.timeout:g} s; the load did not start "
+        f"(its master listened on {workers.address}: start each worker with "
+        f"`chaos worker --master HOST:{workers.bind_port}`, HOST being this machine as the worker reaches it)"
+    )

@@ -22,6 +22,8 @@ class LoadSummary:
     locust_requests: int | None = None
     locust_failures: int | None = None
     workers_lost: int = 0
+    workers_ready: int = 0  # workers that joined (distributed loads): their clock offsets were written
+    started: bool = False  # the START record was written
     duration: float | None = None  # START to STOP
 
     @property
@@ -49,16 +51,29 @@ def summarize(records: Path) -> LoadSummary:
             elif isinstance(record, LoadEvent):
                 if record.event is LoadEventKind.START:
                     start = record.t
+                    summary.started = True
                 elif record.event is LoadEventKind.STOP:
                     stop = record.t
                 elif record.event is LoadEventKind.WORKER_LOST:
                     summary.workers_lost += 1
+                elif record.event is LoadEventKind.WORKER_READY:
+                    summary.workers_ready += 1
                 elif record.event is LoadEventKind.SUMMARY:
                     summary.locust_requests = record.detail.get("requests")
                     summary.locust_failures = record.detail.get("failures")
     if start is not None and stop is not None:
         summary.duration = stop - start
     return summary
+
+
+def load_events(records: Path) -> list[LoadEvent]:
+    """The load's own events in a records file; request records are skipped without being parsed."""
+    if not records.exists():
+        return []
+    with records.open("rb") as lines:
+        # a killed load may have left half a line at the end
+        parsed = (parse_record(line) for line in lines if b'"record":"load"' in line and line.endswith(b"\n"))
+        return [record for record in parsed if isinstance(record, LoadEvent)]
 
 
 def _outcome(record: RequestEnded) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chaos.containers import Engine
-from chaos.load.config import LoadConfig
+from chaos.load.config import LoadConfig, RemoteWorkers
 from chaos.providers.admin_client import AdminClient
 from chaos.run.collect import Collector
 from chaos.run.lease import RunLease
@@ -70,3 +70,4 @@ class RunContext:
     state: RunState
     watch: Watch
     lease: RunLease
+    workers: RemoteWorkers | None = None  # the load split over remote Locust workers (chaos run --workers)

@@ -19,8 +19,9 @@ import structlog
 from chaos.envrefs import Resolver
 from chaos.errors import EnvironmentProblem
 from chaos.faults import FaultContext
+from chaos.kinds import LoadEventKind
 from chaos.load.config import LoadConfig
-from chaos.load.launch import free_port, locust_command, run_deadline
+from chaos.load.launch import free_port, locust_command, run_deadline, too_few_workers, workers_wait
 from chaos.records import FaultEvent
 from chaos.run.collect import Collector
 from chaos.run.context import LiveStatus, RunContext
@@ -43,7 +44,9 @@ START_TIMEOUT_S = 60.0
 
 async def start_load(run: RunContext) -> Child:
     target = run.stack.endpoints.target_url
-    config = LoadConfig.from_scenario(run.loaded, target_url=target, records=run.run_dir.records, run_id=run.run_id)
+    config = LoadConfig.from_scenario(
+        run.loaded, target_url=target, records=run.run_dir.records, run_id=run.run_id, workers=run.workers
+    )
     config.resolved_headers(Resolver(os.environ))  # a missing ${VAR} is named now, not inside Locust
     command = locust_command(config, run.run_dir, master_port=free_port() if config.processes > 1 else None)
     config.dump(command.config_file)
@@ -54,20 +57,24 @@ async def start_load(run: RunContext) -> Child:
     return run.state.load
 
 
-async def wait_for_start(collector: Collector, load: Child) -> float:
+async def wait_for_start(collector: Collector, load: Child, config: LoadConfig) -> float:
     """t = 0: the epoch time of the load's START record."""
-    deadline = time.monotonic() + START_TIMEOUT_S
+    timeout = START_TIMEOUT_S + workers_wait(config)
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         collector.tail_records()
         if collector.t0 is not None:
             return collector.t0
         if not load.running:
+            if config.workers is not None:
+                came = sum(event.event is LoadEventKind.WORKER_READY for event in collector.load_events)
+                raise EnvironmentProblem(too_few_workers(config, came), hint=f"the load's log: {load.log_path}")
             raise EnvironmentProblem(
                 f"the load exited with code {load.process.returncode} before it started",
                 hint=f"its output ({load.log_path}):\n{load.log_tail()}",
             )
         await asyncio.sleep(0.05)
-    raise EnvironmentProblem(f"the load did not start within {START_TIMEOUT_S:g} s", hint=load.log_tail())
+    raise EnvironmentProblem(f"the load did not start within {timeout:g} s", hint=load.log_tail())
 
 
 async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> None:

@@ -29,6 +29,7 @@ from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
 from chaos.faults.container import reach_engine
 from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
+from chaos.load.config import RemoteWorkers
 from chaos.load.launch import stop_deadline
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
@@ -58,8 +59,11 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 0xFFFF:04x}"
 
 
-async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: Watch) -> Journal:
-    """Run ``loaded`` in the run directory ``path``; returns the final journal (also written there)."""
+async def run_scenario(
+    loaded: ScenarioFile, path: Path, run_id: str, *, watch: Watch, workers: RemoteWorkers | None = None
+) -> Journal:
+    """Run ``loaded`` in the run directory ``path``, its load split over remote ``workers``
+    if given; returns the final journal (also written there)."""
     scenario = loaded.scenario
     run_dir = RunDir(path)
     start = RunStart(
@@ -97,7 +101,8 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
                     )
                 collector = Collector(run_dir, run_id, LiveMonitor(scenario), stack.admin, stack.toxiproxy)
                 lease = RunLease(stack.admin, run_id, ttl_s=scenario.stack.lease_ttl)
-                await _leased_run(RunContext(loaded, run_dir, run_id, stack, collector, state, watch, lease), journal)
+                context = RunContext(loaded, run_dir, run_id, stack, collector, state, watch, lease, workers)
+                await _leased_run(context, journal)
         except asyncio.CancelledError:
             if not received:
                 raise
@@ -218,7 +223,8 @@ async def _leased_run(run: RunContext, journal: Journal) -> None:
         await run.lease.take()  # inside: a lease taken as the run is interrupted is still released
         heartbeat = asyncio.create_task(run.lease.heartbeat())
         load = await start_load(run)
-        state.t0 = journal.t0 = await wait_for_start(run.collector, load)
+        assert state.load_config is not None  # start_load set it
+        state.t0 = journal.t0 = await wait_for_start(run.collector, load, state.load_config)
         write_journal(run.run_dir.path, journal)
         await guard(run, context, events)
     finally:
@@ -269,6 +275,7 @@ def _judge(
     journal.proxies = list(collector.last_counters.values()) if collector is not None else []
     journal.findings = findings
     journal.load_summary = dict(summary.detail) if summary is not None else {}
+    journal.record_workers(collector.load_events if collector is not None else [])
     journal.verdict = evaluation.verdict.verdict
     journal.reason = evaluation.verdict.reason
     journal.exit_code = evaluation.verdict.exit_code

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from chaos.errors import ChaosError
 from chaos.journal import Journal, Rebuilt, RunStatus, bills, read_journal, read_start, versions, write_journal
+from chaos.load.summary import load_events
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
 from chaos.rundir import RunDir
@@ -108,6 +109,7 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
         ended_at=evaluation.counts.horizon,
     )
     journal.events = events
+    journal.record_workers(load_events(files.records))
     journal.ledger = bills(scenario, rows)
     journal.findings = findings
     journal.verdict = evaluation.verdict.verdict

@@ -11,8 +11,8 @@ import pytest
 
 from chaos.envrefs import Resolver
 from chaos.errors import ChaosError
-from chaos.load.config import CONFIG_ENV, LoadConfig, ShapeConfig
-from chaos.load.launch import BUILTIN_LOCUSTFILE, locust_command
+from chaos.load.config import CONFIG_ENV, LoadConfig, RemoteWorkers, ShapeConfig
+from chaos.load.launch import BUILTIN_LOCUSTFILE, locust_command, too_few_workers
 from chaos.rundir import RunDir
 from chaos.scenario.base import Api
 from chaos.scenario.loading import load_scenario
@@ -185,3 +185,36 @@ def test_a_target_outside_the_allowed_hosts_is_refused(tmp_path: Path) -> None:
     scenario = load_scenario(OUTAGE)
     with pytest.raises(ChaosError, match=r"may not target api\.example\.com"):
         LoadConfig.from_scenario(scenario, target_url="https://api.example.com", records=tmp_path / "r", run_id="r")
+
+
+def test_remote_workers_run_a_master_that_waits_for_them_where_it_was_told_to_listen(tmp_path: Path) -> None:
+    remote = RemoteWorkers(count=3, timeout=12.5, bind_host="0.0.0.0", bind_port=6000)
+    argv = locust_command(config(tmp_path, "http://127.0.0.1:8080", workers=remote), RunDir(tmp_path)).argv
+    assert "--master" in argv
+    assert "--processes" not in argv
+    assert argv[argv.index("--expect-workers") + 1] == "3"
+    assert argv[argv.index("--expect-workers-max-wait") + 1] == "13"  # Locust takes whole seconds: never less
+    assert argv[argv.index("--master-bind-host") + 1] == "0.0.0.0"
+    assert argv[argv.index("--master-bind-port") + 1] == "6000"
+
+
+def test_remote_workers_and_local_processes_are_one_choice(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="choose one"):
+        config(tmp_path, "http://127.0.0.1:8080", processes=2, workers=RemoteWorkers(count=2))
+
+
+def test_a_remote_worker_is_sent_no_path_of_the_masters_machine(tmp_path: Path) -> None:
+    cfg = config(tmp_path, "http://127.0.0.1:8080", locustfile=ROOT / "loadtests" / "chat.py")
+    sent = cfg.for_worker()
+    assert (sent.eval_set, sent.locustfile) == (None, None)
+    assert sent.evals == cfg.eval_items() != []
+    assert sent.headers == cfg.headers
+    assert LoadConfig.model_validate_json(sent.model_dump_json()) == sent
+
+
+def test_too_few_workers_says_how_many_came_and_where_the_master_listened(tmp_path: Path) -> None:
+    cfg = config(tmp_path, "http://127.0.0.1:8080", workers=RemoteWorkers(count=4, timeout=30, bind_port=6001))
+    message = too_few_workers(cfg, 3)
+    assert message.startswith("only 3 of 4 load workers came within 30 s; the load did not start")
+    assert "127.0.0.1:6001" in message
+    assert "chaos worker --master HOST:6001" in message

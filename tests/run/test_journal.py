@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from chaos.journal import Journal, JournalSchemaError, RunStatus, bills, read_journal, versions, write_journal
-from chaos.records import LedgerRow
+from chaos.kinds import LoadEventKind
+from chaos.records import LedgerRow, LoadEvent
 from chaos.rundir import RunDir
 from chaos.slo.frame import build_frame
 from chaos.slo.results import RunVerdict
@@ -110,3 +111,49 @@ def test_a_journals_verdict_is_a_run_verdict(tmp_path: Path) -> None:
     RunDir(tmp_path).journal.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="verdict"):
         read_journal(tmp_path)
+
+
+def test_a_split_loads_workers_come_from_its_events_with_their_clocks_and_losses() -> None:
+    t0 = 1000.0
+    events = [
+        LoadEvent(event=LoadEventKind.WORKER_READY, t=t0 - 1.0, worker="a", detail=ready(0.25, 0.002, 11, "m1")),
+        LoadEvent(event=LoadEventKind.WORKER_READY, t=t0 - 0.5, worker="b", detail=ready(-0.5, 0.004, 12, "m2")),
+        LoadEvent(event=LoadEventKind.START, t=t0),
+        LoadEvent(
+            event=LoadEventKind.WORKER_LOST,
+            t=t0 + 4.25,
+            worker="b",
+            detail={"reason": "missed its heartbeats", "pid": 12, "in_flight": ["x", "y"], "sent": 30, "ended": 28},
+        ),
+        LoadEvent(
+            event=LoadEventKind.SUMMARY,
+            t=t0 + 9.0,
+            detail={"requests": 99, "workers": {"a": {"sent": 70, "ended": 70}, "b": {"sent": 31, "ended": 29}}},
+        ),
+    ]
+    written = journal()
+    written.t0 = t0
+    written.record_workers(events)
+    a, b = written.load_workers
+    assert (a.id, a.host, a.pid, a.clock_offset_s, a.round_trip_s, a.joined_at) == ("a", "m1", 11, 0.25, 0.002, 999.0)
+    assert (a.sent, a.ended, a.lost_at) == (70, 70, None)
+    assert (b.clock_offset_s, b.lost_at, b.lost_reason, b.in_flight_when_lost) == (-0.5, 1004.25, "missed its heartbeats", 2)
+    assert (b.sent, b.ended) == (30, 28), "a lost worker's counts are those when it was lost"
+    assert written.problems == [
+        "load worker b (pid 12) was lost at +4.2 s: missed its heartbeats; 30 requests it sent are kept, "
+        "2 of them in flight then never ended (judged as timed out)"
+    ]
+    written.record_workers(events)
+    assert len(written.problems) == 1, "recording again (a rebuild) does not repeat the problem"
+    assert Journal.model_validate_json(written.model_dump_json()).load_workers == written.load_workers
+
+
+def test_a_load_on_one_process_has_no_workers() -> None:
+    written = journal()
+    written.record_workers([LoadEvent(event=LoadEventKind.START, t=1.0), LoadEvent(event=LoadEventKind.SUMMARY, t=2.0)])
+    assert written.load_workers == []
+    assert written.problems == []
+
+
+def ready(offset: float, round_trip: float, pid: int, host: str) -> dict[str, object]:
+    return {"clock_offset": offset, "round_trip": round_trip, "pid": pid, "host": host}

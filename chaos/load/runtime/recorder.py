@@ -5,15 +5,21 @@
     WorkerRecorder   a worker: each record, rebased to the master's clock, travels to the
                      master through Locust's messaging (the same path remote workers use)
     MasterHub        the master's side: writes what workers send, answers clock pings,
-                     knows which requests each worker has in flight, reports lost workers
+                     writes each worker's clock offset once measured (WORKER_READY),
+                     knows which requests each worker has in flight, reports lost workers,
+                     and hands remote workers their load (``chaos.load.runtime.remote``)
 
-Worker -> master messages: ``chaos:ping {t0, pid}``, ``chaos:record {line, opens|closes}``,
-``chaos:stopping {t}``, ``chaos:bye``; master -> worker: ``chaos:pong {t0, tm}``.
+Worker -> master messages: ``chaos:ping {t0, pid}``, ``chaos:clock {offset, round_trip,
+pid, host}``, ``chaos:record {line, opens|closes}``, ``chaos:stopping {t}``, ``chaos:bye``;
+master -> worker: ``chaos:pong {t0, tm}``. A remote worker, before it is one, asks
+``chaos:load`` and is answered ``chaos:load {config, locustfile: {name, contents}}`` (or
+``{error}``).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +37,7 @@ from chaos.records import LoadEvent, RequestEnded, RequestSent, dump_record
 LoadRecord = RequestSent | RequestEnded | LoadEvent
 
 _PINGS = 5  # clock samples a worker takes when it connects; the shortest round trip wins
+_PONG_WAIT = 2.0  # seconds a worker waits for the answers before it reports its offset
 _WATCH_INTERVAL = 0.5  # how often the master looks for workers Locust marked missing
 FLUSH_INTERVAL = 0.02  # seconds: the longest a request record waits before it reaches the records file
 _BUFFER = 1 << 20  # large enough that the buffer never fills (and splits a line) between two flushes
@@ -84,13 +91,25 @@ class WorkerRecorder:
         self._runner = runner
         self.clock = ClockOffset()
         self._held: list[LoadRecord] = []
+        self._pongs = 0
         runner.register_message("chaos:pong", self._on_pong)
 
     def sync_clock(self) -> None:
-        """Ping the master a few times (from a greenlet of its own)."""
+        """Ping the master a few times (from a greenlet of its own), then tell it the offset found."""
         for _ in range(_PINGS):
             self._runner.send_message("chaos:ping", {"t0": time.time(), "pid": os.getpid()})
             gevent.sleep(0.02)
+        deadline = time.monotonic() + _PONG_WAIT
+        while self._pongs < _PINGS and time.monotonic() < deadline:
+            gevent.sleep(0.02)
+        round_trip = self.clock.round_trip if self.clock.offset is not None else None
+        report = {
+            "offset": self.clock.offset,
+            "round_trip": round_trip,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+        }
+        self._runner.send_message("chaos:clock", report)
 
     def to_master_time(self, t: float) -> float:
         return t + (self.clock.offset or 0.0)
@@ -117,6 +136,7 @@ class WorkerRecorder:
 
     def _on_pong(self, environment: Environment, msg: Message, **_: Any) -> None:
         self.clock.sample(msg.data["t0"], msg.data["tm"], time.time())
+        self._pongs += 1
         self.flush()
 
 
@@ -124,6 +144,8 @@ class WorkerRecorder:
 class _Worker:
     pid: int | None = None
     in_flight: set[str] = field(default_factory=set)
+    sent: int = 0  # records of requests sent and ended that reached the master
+    ended: int = 0
     finished: bool = False  # said bye: every record it made has arrived
     lost: bool = False
 
@@ -131,9 +153,12 @@ class _Worker:
 class MasterHub:
     """The master's end of the records channel."""
 
-    def __init__(self, runner: MasterRunner, recorder: FileRecorder) -> None:
+    def __init__(self, runner: MasterRunner, recorder: FileRecorder, offer: dict[str, Any] | None = None) -> None:
+        """``offer``: what a remote worker is sent when it asks for its load (None: this
+        master takes no remote worker)."""
         self._runner = runner
         self._recorder = recorder
+        self._offer = offer
         self._workers: dict[str, _Worker] = {}
         self._stop_t: float | None = None
         self._stop_waiting: set[str] = set()
@@ -143,6 +168,8 @@ class MasterHub:
         runner.register_message("chaos:record", self._on_record)
         runner.register_message("chaos:stopping", self._on_stopping)
         runner.register_message("chaos:bye", self._on_bye)
+        runner.register_message("chaos:clock", self._on_clock)
+        runner.register_message("chaos:load", self._on_load_asked)
 
     def watch(self) -> None:
         """Report workers Locust marks missing (missed heartbeats), until the process ends."""
@@ -159,6 +186,10 @@ class MasterHub:
             for worker_id, worker in self._workers.items():
                 if not worker.finished:
                     self._lost(worker_id, "stopped before its requests ended")
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per worker: the request records that reached the master."""
+        return {worker_id: {"sent": w.sent, "ended": w.ended} for worker_id, w in self._workers.items()}
 
     def stopping(self, detail: dict[str, Any]) -> None:
         """The master ordered the stop; STOP is written once every worker has stopped starting requests."""
@@ -204,7 +235,13 @@ class MasterHub:
         if worker.lost or worker.finished:
             return
         worker.lost = True
-        detail = {"reason": reason, "pid": worker.pid, "in_flight": sorted(worker.in_flight)}
+        detail = {
+            "reason": reason,
+            "pid": worker.pid,
+            "in_flight": sorted(worker.in_flight),
+            "sent": worker.sent,
+            "ended": worker.ended,
+        }
         self._recorder.write(LoadEvent(event=LoadEventKind.WORKER_LOST, t=time.time(), worker=worker_id, detail=detail))
         self._stop_waiting.discard(worker_id)
         self._maybe_write_stop()
@@ -218,8 +255,26 @@ class MasterHub:
         worker = self._workers.setdefault(msg.node_id, _Worker())
         if "opens" in msg.data:
             worker.in_flight.add(msg.data["opens"])
+            worker.sent += 1
         elif "closes" in msg.data:
             worker.in_flight.discard(msg.data["closes"])
+            worker.ended += 1
+
+    def _on_clock(self, environment: Environment, msg: Message, **_: Any) -> None:
+        detail = {
+            "clock_offset": msg.data["offset"],
+            "round_trip": msg.data["round_trip"],
+            "pid": msg.data["pid"],
+            "host": msg.data["host"],
+        }
+        self._recorder.write(
+            LoadEvent(event=LoadEventKind.WORKER_READY, t=time.time(), worker=msg.node_id, detail=detail)
+        )
+
+    def _on_load_asked(self, environment: Environment, msg: Message, **_: Any) -> None:
+        """A ``chaos worker`` not yet connected asks what to run (from a client id of its own)."""
+        answer = self._offer if self._offer is not None else {"error": "this load takes no remote workers"}
+        self._runner.send_message("chaos:load", answer, client_id=msg.node_id)
 
     def _on_stopping(self, environment: Environment, msg: Message, **_: Any) -> None:
         if self._stop_t is not None:

@@ -39,6 +39,7 @@ from chaos.envrefs import Resolver
 from chaos.errors import ChaosError
 from chaos.kinds import LoadEventKind
 from chaos.load.config import CONFIG_ENV, LoadConfig
+from chaos.load.launch import BUILTIN_LOCUSTFILE
 from chaos.load.runtime.recorder import FileRecorder, MasterHub, Recorder, WorkerRecorder
 from chaos.load.runtime.users import ChatMixUser, LLMUser
 from chaos.load.wire import Wire
@@ -147,10 +148,20 @@ class LoadRuntime:
         self._file = FileRecorder(self.config.records)
         self.recorder = self._file
         if isinstance(runner, MasterRunner):
-            self._hub = MasterHub(runner, self._file)
+            self._hub = MasterHub(runner, self._file, self._offer())
             gevent.spawn(self._hub.watch)
         for signum in (signal.SIGTERM, signal.SIGINT):
             gevent.signal_handler(signum, self.request_stop)
+
+    def _offer(self) -> dict[str, Any] | None:
+        """What a remote worker runs: this config and locustfile (None without ``workers``)."""
+        if self.config.workers is None:
+            return None
+        locustfile = self.config.locustfile or BUILTIN_LOCUSTFILE
+        return {
+            "config": self.config.for_worker().model_dump_json(),
+            "locustfile": {"name": locustfile.name, "contents": locustfile.read_text(encoding="utf-8")},
+        }
 
     def _on_test_start(self, environment: Environment, **_: Any) -> None:
         if self._file is None:
@@ -195,6 +206,8 @@ class LoadRuntime:
             return
         detail = self._summary or _locust_counts(self._runner)
         detail = {**detail, "locust_exit_code": exit_code}
+        if self._hub is not None:
+            detail["workers"] = self._hub.counts()
         self._file.write(LoadEvent(event=LoadEventKind.SUMMARY, t=time.time(), detail=detail))
         self._file.close()
         self._file = None
