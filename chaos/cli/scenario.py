@@ -33,9 +33,11 @@ def target_options(command: _F) -> _F:
     options = [
         click.option(
             "--target",
+            "--profile",
             "target_file",
             type=click.Path(path_type=Path, dir_okay=False),
-            help="A target file merged over the scenario: its target: (and environment:, stack:, safety:).",
+            help="A target file (a staging profile such as compose/staging.yaml) merged over the scenario: "
+            "its target: (and environment:, stack:, safety:). --profile is the same option.",
         ),
         click.option(
             "--target-start",

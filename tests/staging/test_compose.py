@@ -106,3 +106,25 @@ def test_every_library_scenario_runs_in_staging_with_the_profile(scenario: Path)
     # Faults and who served go by provider name: each name must have its proxy and its mock.
     served = read("providers.yaml")["providers"]
     assert set(loaded.scenario.providers) <= set(served), scenario.name
+
+
+def test_the_workers_join_the_runners_locust_master_on_loopback(services: dict[str, Any]) -> None:
+    runner, worker = services["runner"]["entrypoint"], services["worker"]["command"]
+    assert worker[0] == "worker"
+    assert flag(worker, "master") == flag(runner, "master-bind") == "127.0.0.1:5557"
+    assert flag(runner, "workers") == "${LOAD_WORKERS:-2}"
+    assert services["worker"]["restart"] == "unless-stopped", "a worker exits with each run's load: it comes back"
+
+
+def test_the_runner_plays_scenarios_with_the_staging_profile(services: dict[str, Any]) -> None:
+    runner = services["runner"]["entrypoint"]
+    assert runner[:2] == ["chaos", "run"]
+    assert (COMPOSE.parent / flag(runner, "profile")).resolve() == (COMPOSE / "staging.yaml").resolve()
+
+
+def test_profile_is_the_target_options_other_spelling() -> None:
+    from chaos.cli.run import run
+
+    for spelling in ("--profile", "--target"):
+        context = run.make_context("run", [spelling, "compose/staging.yaml", "scenarios/provider-outage.yaml"])
+        assert context.params["target_file"] == Path("compose/staging.yaml")
