@@ -49,7 +49,8 @@ def test_a_split_run_keeps_each_workers_clock_offset_and_reports_a_killed_one(tm
     assert journal.verdict is not None, finished.explain()
     assert len(journal.load_workers) == 2, finished.explain()
     for worker in journal.load_workers:
-        assert worker.clock_offset_s is not None and abs(worker.clock_offset_s) < 0.05
+        assert worker.clock_offset_s is not None
+        assert abs(worker.clock_offset_s) < 0.05
         assert worker.round_trip_s is not None
     lost = [worker for worker in journal.load_workers if worker.lost_at is not None]
     assert [worker.pid for worker in lost] == [workers[0].pid]
