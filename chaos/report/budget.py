@@ -7,6 +7,8 @@ run page and the console both take their words from here.
 
 from __future__ import annotations
 
+from chaos.errors import quote
+from chaos.journal import Journal
 from chaos.report import figures as fig
 from chaos.report.view import Cell, Table, table
 from chaos.slo.results import Evaluation, PolicyFiring
@@ -89,3 +91,12 @@ def policy_lines(evaluation: Evaluation) -> list[str]:
                 what = f"would not have fired (peak {fig.percent(firing.peak)})"
             lines.append(f"budget policy: {firing.rule}: {what}")
     return lines
+
+
+def freeze_override(journal: Journal) -> str:
+    """``"hotfix 1234" (the history said: ...)``: why the run started despite a freeze."""
+    override = journal.freeze_override
+    if override is None:
+        return ""
+    said = "; ".join(override.exhausted) if override.exhausted else "no freeze rule was reached"
+    return f"{quote(override.reason)} (the history said: {said})"

@@ -6,10 +6,11 @@ Every figure shown is in the journal, computed from the raw records kept beside 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chaos.journal import Journal, RunStatus
-from chaos.report.budget import policy_lines
+from chaos.report.budget import freeze_override, policy_lines
 from chaos.report.console import TONE_STYLE
 from chaos.segments import JOINED_BY, SHORT
 from chaos.slo.results import Counts, Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
@@ -22,6 +23,8 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     out.print(f"[bold]{journal.scenario_name}[/bold]  run {journal.run_id}  ->  {run_dir}")
     for problem in journal.problems:
         out.print(f"[red]problem:[/red] {problem}")
+    if journal.freeze_override is not None:
+        out.print(f"[yellow]budget freeze overridden:[/yellow] {escape(freeze_override(journal))}")
     if evaluation is None:
         out.print(_verdict_line(journal))
         return

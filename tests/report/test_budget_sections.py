@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from chaos.journal import Journal
+from chaos.journal import FreezeOverride, Journal
 from chaos.report.console_run import render_run
 from chaos.report.files import write_reports
 from chaos.rundir import RunDir
@@ -61,3 +61,18 @@ def test_the_console_shows_the_budget_and_the_policy() -> None:
         "100.0% of the window's budget spent" in text
     )
     assert "budget policy: page at 100% of availability over 10s: never decided: the window never held 101" in text
+
+
+def test_an_overridden_freeze_is_in_the_report_and_on_the_console(tmp_path: Path) -> None:
+    made = journal()
+    made.freeze_override = FreezeOverride(
+        reason="hotfix [INC-7]", exhausted=["availability has spent 120.0% of its error budget over the last 7d (...)"]
+    )
+    shown = (
+        '"hotfix [INC-7]" (the history said: availability has spent 120.0% of its error budget over the last 7d (...))'
+    )
+    write_reports(made, tmp_path)
+    assert f"budget freeze overridden: `{shown}`" in RunDir(tmp_path).report_md.read_text(encoding="utf-8")
+    out = Console(record=True, width=300)
+    render_run(made, out, "runs/r")
+    assert f"budget freeze overridden: {shown}" in out.export_text()
