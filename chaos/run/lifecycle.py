@@ -28,7 +28,16 @@ import structlog
 from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
 from chaos.faults.container import reach_engine
-from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
+from chaos.journal import (
+    FreezeOverride,
+    Journal,
+    RunStart,
+    RunStatus,
+    bills,
+    versions,
+    write_journal,
+    write_start,
+)
 from chaos.load.config import RemoteWorkers
 from chaos.load.launch import stop_deadline
 from chaos.providers.admin_client import AdminClient
@@ -60,10 +69,17 @@ def new_run_id() -> str:
 
 
 async def run_scenario(
-    loaded: ScenarioFile, path: Path, run_id: str, *, watch: Watch, workers: RemoteWorkers | None = None
+    loaded: ScenarioFile,
+    path: Path,
+    run_id: str,
+    *,
+    watch: Watch,
+    freeze_override: FreezeOverride | None = None,
+    workers: RemoteWorkers | None = None,
 ) -> Journal:
     """Run ``loaded`` in the run directory ``path``, its load split over remote ``workers``
-    if given; returns the final journal (also written there)."""
+    if given; returns the final journal (also written there). ``freeze_override`` is
+    recorded from the start (``run.json``), so a rebuilt journal keeps it."""
     scenario = loaded.scenario
     run_dir = RunDir(path)
     start = RunStart(
@@ -74,6 +90,7 @@ async def run_scenario(
         scale=loaded.scale,
         environment=scenario.environment.value,
         started_at=time.time(),
+        freeze_override=freeze_override,
     )
     journal = Journal.starting(start, loaded.text, versions())
     state = RunState()
