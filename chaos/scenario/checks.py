@@ -157,6 +157,17 @@ def _faults(parts: Parts) -> Iterator[Issue]:
             yield Issue((*loc, "name"), f'"{fault.name}" names a segment; choose another fault name')
         if fault.schedule is not None:
             yield from _schedule(fault, fault.schedule, loc)
+        yield from _swapped_version(parts, fault, loc)
+
+
+def _swapped_version(parts: Parts, fault: Fault, loc: Loc) -> Iterator[Issue]:
+    """A ``model_swap`` serves one of its provider's versions."""
+    swap, provider = fault.model_swap, parts.providers.get(fault.provider or "")
+    if swap is None or provider is None or swap.version in provider.versions:
+        return
+    known = ", ".join(provider.versions) or "none"
+    message = f"{quote(swap.version)} is not one of provider {fault.provider}'s versions ({known})"
+    yield Issue((*loc, "model_swap", "version"), message, (("providers", fault.provider or "", "versions"),))
 
 
 def _windows(parts: Parts) -> Iterator[Issue]:

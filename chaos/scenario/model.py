@@ -31,7 +31,7 @@ from chaos.scenario.base import (
 from chaos.scenario.faults import Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
-from chaos.scenario.units import Duration, Money
+from chaos.scenario.units import Duration, Money, Percent
 
 DEFAULT_SPAWN_RATE = 10.0
 
@@ -149,9 +149,31 @@ class LatencyProfile(Strict):
         return self
 
 
+# A version as the provider reports it after its model: ``claude-sonnet@2026-11``.
+VersionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+VERSION_SEPARATOR = "@"
+
+
+class ModelVersion(Strict):
+    """One version of a provider's model; what it leaves out is the provider's own."""
+
+    latency: LatencyProfile | None = Field(None, description="How fast this version answers (default: the provider's).")
+    eval_accuracy: Percent = Field(1.0, description="Share of eval prompts it answers right (default 100%).")
+    token_use: float = Field(
+        1.0, gt=0, le=10, description="Output tokens relative to the provider's usual answer (default 1: the same)."
+    )
+
+
 class Provider(Strict):
     api: Api
     model: str = Field(min_length=1)
+    versions: dict[VersionName, ModelVersion] = Field(
+        default_factory=dict,
+        description="Versions of the model it serves, answering as model@version (default: none, the model as asked).",
+    )
+    version: VersionName | None = Field(
+        None, description="The version served to requests that do not pin one (default: the first of versions)."
+    )
     price: Price | None = Field(
         None, description="Without a price, cost is not measured (a cost SLO needs every price)."
     )
@@ -162,9 +184,29 @@ class Provider(Strict):
     eval_set: Path | None = Field(None, description="Eval prompts this provider answers (default: load.eval_set).")
     proxy: Name | None = Field(None, description="Its Toxiproxy proxy's name (default: the provider's name).")
 
+    @model_validator(mode="after")
+    def _served_version_is_one(self) -> Provider:
+        if self.version is not None and self.version not in self.versions:
+            known = ", ".join(self.versions) or "none: give versions"
+            raise ValueError(f"version {quote(self.version)} is not one of its versions ({known})")
+        return self
+
     @property
     def zero_latency(self) -> bool:
         return self.latency.ttft == 0 and self.latency.tokens_per_s == 0
+
+    @property
+    def default_version(self) -> str | None:
+        """The version served to a request that pins none (None: the provider has no versions)."""
+        return self.version if self.version is not None else next(iter(self.versions), None)
+
+    def versioned_model(self, version: str) -> str:
+        """The model string a version answers as, and a request pins it by."""
+        return f"{self.model}{VERSION_SEPARATOR}{version}"
+
+    def latency_of(self, version: str | None) -> LatencyProfile:
+        own = self.versions[version].latency if version in self.versions else None
+        return own if own is not None else self.latency
 
 
 class Load(Strict):
