@@ -381,12 +381,15 @@ class Scenario(Strict):
 
     def served_by_values(self) -> dict[str, str]:
         """What the target may report as having served a request -> the provider it names:
-        ``target.served_by.map`` first, then each provider's name, then its model (a model
-        two providers share names the first in fallback order). The load records by it
+        ``target.served_by.map`` first, then each provider's name, then its model and each
+        model@version it answers as (a model two providers share names the first in
+        fallback order). The load records by it
         and the verdict counts by it."""
         values: dict[str, str] = {}
         for name, provider in self.providers.items():
             values.setdefault(provider.model, name)
+            for version in provider.versions:
+                values.setdefault(provider.versioned_model(version), name)
         values.update({name: name for name in self.providers})
         values.update(self.target.served_by.map)
         return values
