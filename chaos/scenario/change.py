@@ -26,6 +26,7 @@ ends). ``chaos.slo.gates`` holds the statistics; a run carries the plan out with
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from statistics import NormalDist
 from typing import Literal
 
@@ -138,6 +139,26 @@ class Gates(Strict):
         return max(1, math.floor(self.z**2 * (1 - drop) / drop) + 1)
 
 
+class Outcome(StrEnum):
+    PROMOTED = "promoted"  # the last step's share was set
+    ROLLED_BACK = "rolled_back"  # a gate said roll back, and the rollback hook was called
+    UNDECIDED = "undecided"  # the load ended first (a gate held, or the steps were still running)
+
+
+class ChangeExpectation(Strict):
+    """What the run must show of the plan (judged with the SLOs and expectations)."""
+
+    outcome: Literal["promoted", "rolled_back"]
+    within: Duration | None = Field(
+        None,
+        description="rolled_back: the candidate's last call came at most this long after the decision "
+        "(the time to roll back).",
+    )
+    at_first_chance: bool = Field(
+        False, description="Decided at the first gate whose samples reached min_sample (no hold after it)."
+    )
+
+
 class Change(Strict):
     baseline: VersionRef
     candidate: VersionRef
@@ -148,6 +169,7 @@ class Change(Strict):
         None, description="Called when a gate says roll back (default: set_share with share 0)."
     )
     gates: Gates = Field(default_factory=Gates)
+    expect: ChangeExpectation | None = Field(None, description="What the plan must come to (default: nothing).")
 
     @model_validator(mode="after")
     def _two_versions(self) -> Change:

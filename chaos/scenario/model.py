@@ -28,6 +28,7 @@ from chaos.scenario.base import (
     Name,
     Strict,
 )
+from chaos.scenario.change import Change
 from chaos.scenario.faults import Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
@@ -354,6 +355,9 @@ class Scenario(Strict):
     abort: list[AbortRule] = Field(default_factory=list)
     safety: Safety = Field(default_factory=Safety)
     stack: Stack = Field(default_factory=Stack)
+    change: Change | None = Field(
+        None, description="A canary plan for a new model version: steps of traffic share, gates, rollback."
+    )
 
     @model_validator(mode="before")
     @classmethod

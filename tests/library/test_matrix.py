@@ -119,6 +119,11 @@ CASES = [
     Case("retry-storm", "retry-storm", finding("retry_storm", "no_backoff")),
     Case("quality-regression", "quality-guard", slo_fails("eval_pass_rate", "primary-model-regression")),
     Case("slow-recovery", "recovery", expectation_fails("recovers_to")),
+    # Model updates: a canary plan's expectation (chaos.slo.change), and a silent swap.
+    Case("canary-quality-regression", "canary-rollback", expectation_fails("change")),
+    Case("canary-latency-regression", "canary-rollback", expectation_fails("change")),
+    Case("canary-healthy", "canary-routing", expectation_fails("change")),
+    Case("silent-model-swap", "quality-guard", slo_fails("eval_pass_rate", "primary-model-swap")),
 ]
 
 
