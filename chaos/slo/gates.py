@@ -31,7 +31,7 @@ from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats  # type: ignore[import-untyped]  # scipy ships no stubs
+from scipy import stats
 
 from chaos.scenario.change import Gates, LatencyGate
 from chaos.slo.results import Result
