@@ -18,7 +18,7 @@ _TONE = {GateDecision.PROMOTE: "pass", GateDecision.HOLD: "inconclusive", GateDe
 
 def change_section(change: ChangeResult) -> Section:
     return Section(
-        f"Canary: {change.baseline} -> {change.candidate}",
+        f"Canary: {change.baseline} vs {change.candidate}",
         paragraphs=tuple(_story(change)),
         tables=(versions_table(change), gates_table(change)),
         key="change",
@@ -32,8 +32,8 @@ def _story(change: ChangeResult) -> list[str]:
         answered = "answered" if change.rollback.ok else "FAILED"
         lines.append(
             f"Rolled back at {fig.offset(change.decided_at)}; the rollback hook {answered} at "
-            f"{fig.offset(change.rollback.answered_at)} ({change.rollback.detail}); "
-            f"time to roll back: {fig.seconds(change.time_to_roll_back, 1)} (to the candidate's last call)."
+            f"{fig.offset(change.rollback.answered_at)}; time to roll back: "
+            f"{fig.seconds(change.time_to_roll_back, 2)} (to the later of that and the candidate's last call)."
         )
     exposure = change.exposure
     if exposure is not None:
@@ -118,5 +118,5 @@ def _test(check: Check) -> str:
     if check.p_not_worse is not None:
         parts.append(f"p within {check.p_not_worse:.3g}")
     if check.bound is not None:
-        parts.append(f"diff >= {check.bound * 100:+.2f} pts")
+        parts.append(f"difference at least {check.bound * 100:+.2f} points")
     return ", ".join(parts)

@@ -176,7 +176,7 @@ def _change(journal: Journal) -> str:
         last = gates[-1]
         line += f" at t+{last.at:.1f}s after {len(gates)} gate{'s' if len(gates) != 1 else ''} ({last.gate.reason})"
     if change.time_to_roll_back is not None:
-        line += f"; time to roll back {change.time_to_roll_back:.1f}s"
+        line += f"; time to roll back {change.time_to_roll_back:.2f}s"
     if change.exposure is not None:
         exposure = change.exposure
         line += (

@@ -128,7 +128,7 @@ def eval_check(baseline: VersionSample, candidate: VersionSample, gates: Gates) 
     drop = gates.eval_pass_rate.max_drop
     found = {"test": test, "p_worse": p_worse, "bound": bound, **figures}
     if p_worse < gates.alpha:
-        reason = f"candidate worse: p = {p_worse:.3g} < {gates.alpha:g} ({test})"
+        reason = f"candidate worse: p = {p_worse:.3g}, under alpha {gates.alpha:g} ({test})"
         return Check(decision=GateDecision.ROLL_BACK, reason=reason, **found)
     if bound > -drop:
         reason = f"within {drop:.1%} of the baseline: the difference is at least {bound:+.2%}"

@@ -256,7 +256,7 @@ def test_every_canary_gate_is_recomputed_from_the_run_directory(case: Case, heal
         samples = version_samples(records, labels, pricer, until=record.until, ledger_seq=record.ledger_seq)
         assert decide_gate(samples[labels[0]], samples[labels[1]], plan.gates) == record.gate
     report = (result.run_dir / "report.md").read_text(encoding="utf-8")
-    assert f"Canary: {change.baseline} -> {change.candidate}" in report
+    assert f"Canary: {change.baseline} vs {change.candidate}" in report
     assert f"Outcome: {change.outcome.value.replace('_', ' ')}" in report
 
 
