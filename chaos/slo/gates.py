@@ -14,9 +14,11 @@ every request routed to a version, by the first call made for it) and says, per 
   infinitely slow, as in every latency SLO here). Roll back when the candidate is shown
   slower than the baseline plus ``max_slowdown`` (one-sided, candidate minus the
   tolerance "greater"); promote when shown faster than that ("less"); else hold.
-- **cost per request**, the ledger's billed cost divided by requests, per version:
-  a threshold on the means, as the cost SLO is: roll back above the baseline's mean times
-  (1 + ``max_increase``), else promote.
+- **cost per request**, what the ledger billed for each request (every call made for
+  it), per version, by Welch's t-test against the baseline's costs times (1 +
+  ``max_increase``): roll back when the candidate's mean is shown above that, promote
+  when shown below, else hold (the kinds of request cost unlike amounts, so two means
+  alone are noise).
 
 Below ``min_sample`` requests per version (and eval answers, for the eval check) the
 check holds without testing. The gate is the worst of its checks: roll back > hold >
@@ -59,7 +61,11 @@ class VersionSample:
     eval_answered: int  # eval requests judged (answered right or wrong)
     ttft: Floats  # seconds per request; inf for a failed one
     latency: Floats
-    cost_usd: float  # billed for these requests
+    costs: Floats  # USD billed per request, every call made for it
+
+    @property
+    def cost_usd(self) -> float:
+        return float(self.costs.sum())
 
     @property
     def cost_per_request(self) -> float:
@@ -79,9 +85,9 @@ class Check(Result):
     candidate: float | None
     baseline_n: int
     candidate_n: int
-    test: str | None = None  # what decided it: fisher_exact, two_proportion_z, mann_whitney_u, mean
+    test: str | None = None  # what decided it: fisher_exact, two_proportion_z, mann_whitney_u, welch_t
     p_worse: float | None = None  # one-sided p-value of "the candidate is worse"
-    p_not_worse: float | None = None  # of "it is within the tolerance" (latency)
+    p_not_worse: float | None = None  # of "it is within the tolerance" (latency, cost)
     bound: float | None = None  # eval: lower bound of candidate - baseline
     reason: str
 
@@ -200,17 +206,37 @@ def cost_check(baseline: VersionSample, candidate: VersionSample, gates: Gates) 
         "candidate": candidate.cost_per_request,
         "baseline_n": baseline.requests,
         "candidate_n": candidate.requests,
-        "test": "mean",
     }
     need = gates.samples_needed
     if min(baseline.requests, candidate.requests) < need:
         reason = _too_few(baseline.requests, candidate.requests, need, "requests")
         return Check(decision=GateDecision.HOLD, reason=reason, **figures)
-    ceiling = baseline.cost_per_request * (1 + gates.cost_per_request.max_increase)
-    if candidate.cost_per_request > ceiling:
-        reason = f"${candidate.cost_per_request:.6f} a request, above ${ceiling:.6f}"
-        return Check(decision=GateDecision.ROLL_BACK, reason=reason, **figures)
-    return Check(decision=GateDecision.PROMOTE, reason=f"${candidate.cost_per_request:.6f} a request", **figures)
+    ceiling = 1 + gates.cost_per_request.max_increase
+    allowed = baseline.costs * ceiling
+    p_worse, p_not_worse = _welch(candidate.costs, allowed)
+    found = {**figures, "test": "welch_t", "p_worse": p_worse, "p_not_worse": p_not_worse}
+    limit = f"the baseline's ${baseline.cost_per_request:.6f} + {gates.cost_per_request.max_increase:.0%}"
+    if p_worse < gates.alpha:
+        reason = f"${candidate.cost_per_request:.6f} a request, above {limit}: p = {p_worse:.3g}"
+        return Check(decision=GateDecision.ROLL_BACK, reason=reason, **found)
+    if p_not_worse < gates.alpha:
+        reason = f"${candidate.cost_per_request:.6f} a request, within {limit}: p = {p_not_worse:.3g}"
+        return Check(decision=GateDecision.PROMOTE, reason=reason, **found)
+    reason = f"${candidate.cost_per_request:.6f} a request: not shown either way around {limit}"
+    return Check(decision=GateDecision.HOLD, reason=reason, **found)
+
+
+def _welch(candidate: Floats, allowed: Floats) -> tuple[float, float]:
+    """One-sided p-values of "the candidate's mean is above the allowed mean" and "below
+    it", by Welch's t-test; with no spread on either side (every request billed alike)
+    the means decide outright (0 or 1)."""
+    if np.ptp(candidate) == 0 and np.ptp(allowed) == 0:
+        above = float(candidate.mean() > allowed.mean())
+        below = float(candidate.mean() < allowed.mean())
+        return 1 - above, 1 - below
+    worse = float(stats.ttest_ind(candidate, allowed, equal_var=False, alternative="greater").pvalue)
+    better = float(stats.ttest_ind(candidate, allowed, equal_var=False, alternative="less").pvalue)
+    return worse, better
 
 
 def _median(values: Floats) -> float | None:

@@ -113,7 +113,7 @@ def _sample(requests: list[Ended], billed: dict[str, float]) -> VersionSample:
         eval_answered=len(answered),
         ttft=np.asarray(ttft, dtype=np.float64),
         latency=np.asarray(latency, dtype=np.float64),
-        cost_usd=sum(billed.get(r.id, 0.0) for r in requests),
+        costs=np.asarray([billed.get(r.id, 0.0) for r in requests], dtype=np.float64),
     )
 
 

@@ -23,12 +23,17 @@ INF = math.inf
 
 
 def sample(passed: int, answered: int, *, requests: int | None = None, cost: float = 0.0) -> VersionSample:
+    """``cost`` billed evenly over the requests."""
     n = requests if requests is not None else answered
-    return VersionSample(n, passed, answered, np.full(n, 0.5), np.full(n, 1.0), cost)
+    return VersionSample(n, passed, answered, np.full(n, 0.5), np.full(n, 1.0), np.full(n, cost / n if n else 0.0))
 
 
 def timed(ttft: list[float]) -> VersionSample:
-    return VersionSample(len(ttft), 0, 0, np.asarray(ttft), np.asarray(ttft), 0.0)
+    return VersionSample(len(ttft), 0, 0, np.asarray(ttft), np.asarray(ttft), np.zeros(len(ttft)))
+
+
+def billed(costs: list[float]) -> VersionSample:
+    return VersionSample(len(costs), 0, 0, np.zeros(len(costs)), np.zeros(len(costs)), np.asarray(costs))
 
 
 EVALS_ONLY = Gates(cost_per_request=None)
@@ -117,13 +122,24 @@ def _ttft_within(seconds: float) -> Gates:
     )
 
 
-def test_cost_per_request_is_a_threshold_on_the_means() -> None:
-    gates = Gates.model_validate({"min_sample": 100, "eval_pass_rate": None, "cost_per_request": {"max_increase": 0.1}})
-    base = sample(0, 0, requests=100, cost=1.00)  # $0.01 a request; ceiling $0.011
-    dearer = decide_gate(base, sample(0, 0, requests=100, cost=1.20), gates)
+def test_cost_per_request_is_compared_by_welchs_t_test_against_the_tolerance() -> None:
+    gates = Gates.model_validate({"min_sample": 4, "eval_pass_rate": None, "cost_per_request": {"max_increase": 0.1}})
+    # Baseline 1, 2, 3, 4 (x 1.1 allowed: mean 2.75, s^2 2.0167), candidate 4, 5, 6, 7
+    # (mean 5.5, s^2 1.6667): t = 2.75 / sqrt(2.0167/4 + 1.6667/4) = 2.86578, Welch's
+    # df = 0.92083^2 / (0.50417^2/3 + 0.41667^2/3) = 5.94631, one-sided p = 0.0144367.
+    dearer = decide_gate(billed([1, 2, 3, 4]), billed([4, 5, 6, 7]), gates)
     assert dearer.decision is GateDecision.ROLL_BACK
-    assert dearer.reason == "cost_per_request: $0.012000 a request, above $0.011000"
-    assert decide_gate(base, sample(0, 0, requests=100, cost=1.05), gates).decision is GateDecision.PROMOTE
+    assert dearer.checks[0].p_worse == pytest.approx(0.0144367, abs=1e-7)
+    assert dearer.reason.startswith("cost_per_request: $5.500000 a request, above the baseline's $2.500000 + 10%")
+    # The other way round: t = -3.69946 on the same df, p(less) = 0.0051296: promote.
+    cheaper = decide_gate(billed([4, 5, 6, 7]), billed([1, 2, 3, 4]), gates)
+    assert cheaper.decision is GateDecision.PROMOTE
+    assert cheaper.checks[0].p_not_worse == pytest.approx(0.0051296, abs=1e-7)
+    # Every request billed alike on both sides: the means decide outright.
+    assert decide_gate(billed([1.0] * 4), billed([1.05] * 4), gates).decision is GateDecision.PROMOTE
+    assert decide_gate(billed([1.0] * 4), billed([1.2] * 4), gates).decision is GateDecision.ROLL_BACK
+    # 1 against 1.2 in noise this large is not shown either way: hold.
+    assert decide_gate(billed([0.5, 1.5, 0.5, 1.5]), billed([0.7, 1.7, 0.7, 1.7]), gates).decision is GateDecision.HOLD
 
 
 def test_the_gate_is_the_worst_of_its_checks() -> None:
