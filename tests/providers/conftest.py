@@ -39,6 +39,8 @@ providers:
     versions:
       2026-09: {{}}
       2026-11: {{latency: {{ttft: 300ms, jitter: 0s, tokens_per_s: 0}}}}
+  limited: {{api: openai, model: gpt-limited, latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}},
+            quota: {{rpm: 60, window: 2s}}}}
 """
 
 
