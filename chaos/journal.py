@@ -30,6 +30,7 @@ from chaos.kinds import LoadEventKind
 from chaos.records import FaultEvent, Finding, LedgerRow, LoadEvent, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
+from chaos.slo.change import ChangeResult
 from chaos.slo.results import Evaluation, RunVerdict
 
 SCHEMA_VERSION: Final = 1  # the journal's layout: a reader refuses another one rather than misread it
@@ -192,6 +193,7 @@ class Journal(BaseModel):
     )
     evaluation: Evaluation | None = None
     rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
+    change: ChangeResult | None = Field(None, description="The scenario's canary plan: steps, gates, exposure.")
     freeze_override: FreezeOverride | None = Field(None, description="Started with --override-freeze.")
     load_workers: list[LoadWorker] = Field(
         default_factory=list, description="The Locust workers of a split load, each with its clock offset."
