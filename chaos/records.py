@@ -114,6 +114,9 @@ class LedgerRow(Record):
     duration_s: float = 0.0
     canary: bool = Field(False, description="Marked x-chaos-canary: the target's own probes.")
     run_id: str | None = None
+    traceparent: str | None = Field(
+        None, description="The W3C traceparent the call carried: the trace and span of the target's call."
+    )
 
     @property
     def served(self) -> bool:

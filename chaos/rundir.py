@@ -7,6 +7,7 @@
     events.jsonl          each fault action, intended and actual time (the orchestrator)
     ledger.jsonl          what each provider received and billed (pulled from the admin API)
     proxies.jsonl         the proxies' connection counters (pulled from Toxiproxy's /metrics)
+    spans.jsonl           the target's spans, received over OTLP/HTTP (``observe.traces``)
     load-config.json      the load process's configuration (``chaos.load.config``)
     locust-stats.json     Locust's own statistics, for cross-checking the records
     locust.log            Locust's log
@@ -63,6 +64,10 @@ class RunDir:
     @property
     def proxies(self) -> Path:
         return self.path / "proxies.jsonl"
+
+    @property
+    def spans(self) -> Path:
+        return self.path / "spans.jsonl"
 
     @property
     def record_files(self) -> tuple[Path, ...]:

@@ -84,6 +84,7 @@ class Outcome:
     input_tokens: int = 0
     output_tokens: int = 0
     retry_after_s: float | None = None
+    traceparent: str | None = None
 
 
 class MockProvider:
@@ -122,6 +123,7 @@ class MockProvider:
             attempt=self.shared.ledger.next_attempt(request_id, self.name),
             canary=headers.get("x-chaos-canary") == "1",
             run_id=self.shared.lease.run_id(),
+            traceparent=headers.get("traceparent"),
         )
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
@@ -328,6 +330,7 @@ class MockProvider:
             duration_s=ended - outcome.received,
             canary=outcome.canary,
             run_id=outcome.run_id,
+            traceparent=outcome.traceparent,
         )
         self.shared.metrics.observe(
             self.name, outcome.endpoint, outcome.status, outcome.fault, (input_tokens, output_tokens)

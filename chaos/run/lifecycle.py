@@ -30,6 +30,8 @@ from chaos.faults import FaultContext
 from chaos.faults.container import reach_engine
 from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
 from chaos.load.launch import stop_deadline
+from chaos.observe.judge import observe_run, with_observations
+from chaos.observe.receiver import OtlpReceiver
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
 from chaos.run.collect import Collector
@@ -84,6 +86,8 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
                     "providers_admin": stack.endpoints.admin_url,
                     "toxiproxy": stack.endpoints.toxiproxy_url,
                 }
+                if stack.otlp_endpoint is not None:
+                    journal.endpoints["otlp"] = stack.otlp_endpoint
                 journal.versions = versions(stack.endpoints.toxiproxy_version)
                 if stack.endpoints.leftovers:
                     log.warning("running on top of faults this run did not make", faults=stack.endpoints.leftovers)
@@ -178,10 +182,19 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
         engine = await reach_engine(loaded.scenario)  # first: a missing container stops the run before anything starts
         if engine is not None:
             exits.push_async_callback(engine.close)
+        extra = {}
+        traces = loaded.scenario.observe.traces
+        otlp: str | None = None
+        if traces is not None:  # before the target, and stopped after it: its last spans go out as it stops
+            spans = exits.enter_context(JsonlWriter(run_dir.spans))
+            receiver = await exits.enter_async_context(
+                OtlpReceiver(lambda rows: spans.write_all(list(rows)), port=traces.port or 0)
+            )
+            otlp = extra[contract.OTLP_ENDPOINT] = receiver.endpoint
+            log.info("otlp receiver listening", endpoint=otlp)
         if loaded.scenario.environment is Environment.STAGING:
             endpoints = await connect_staging(loaded.scenario)
         else:
-            extra = {}
             if loaded.scenario.load.eval_set is not None:
                 extra[contract.EVAL_SET] = str(loaded.resolve(loaded.scenario.load.eval_set).resolve())
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
@@ -189,7 +202,7 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
             children = local.children
         admin = await exits.enter_async_context(AdminClient(endpoints.admin_url, token=endpoints.admin_token))
         toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
-        yield Stack(endpoints, admin, toxiproxy, children, engine)
+        yield Stack(endpoints, admin, toxiproxy, children, engine, otlp)
 
 
 async def _leased_run(run: RunContext, journal: Journal) -> None:
@@ -262,6 +275,7 @@ def _judge(
         baseline_gate_failed=state.gate_failed,
         findings=findings,
     )
+    evaluation = with_observations(evaluation, observe_run(scenario, run_dir, rows))
     summary = collector.summary() if collector is not None else None
     journal.evaluation = evaluation
     journal.events = list(state.timeline.events_written) if state.timeline is not None else []

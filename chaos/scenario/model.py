@@ -30,6 +30,7 @@ from chaos.scenario.base import (
 )
 from chaos.scenario.faults import Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
+from chaos.scenario.observe import Observe
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
 from chaos.scenario.units import Duration, Money
 
@@ -312,6 +313,11 @@ class Scenario(Strict):
     abort: list[AbortRule] = Field(default_factory=list)
     safety: Safety = Field(default_factory=Safety)
     stack: Stack = Field(default_factory=Stack)
+    observe: Observe = Field(
+        default_factory=Observe,
+        description="Checks on the target's own traces, logs, metrics and alerts against what the run did "
+        "(default: none).",
+    )
 
     @model_validator(mode="before")
     @classmethod

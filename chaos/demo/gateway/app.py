@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from chaos import __version__
 from chaos.demo.gateway.config import Break, GatewayConfig
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.router import Degraded, Router, Served, Unavailable
+from chaos.demo.gateway.telemetry import Tracing
 from chaos.demo.gateway.upstream import AttemptFailed, Chat, Upstream
 from chaos.evals import EvalCase, load_eval_set
 
@@ -75,7 +77,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
                 return "".join([delta async for delta in stream.deltas()])
 
         quality = QualityGuard(config.providers, evals, config.tuning, ask)
-    router = Router(config, upstream, quality)
+    tracing = Tracing(os.environ)
+    router = Router(config, upstream, quality, tracing)
     app[ROUTER] = router
     canaries = asyncio.create_task(quality.run()) if quality is not None else None
     yield
@@ -84,6 +87,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await canaries
     await upstream.aclose()
+    await asyncio.to_thread(tracing.shutdown)  # the spans still queued go out before the process ends
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -142,9 +146,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         return _error(413, "the request body is too large", "invalid_request_error")
     fields: dict[str, Any] = {"request_id": chat.request_id, "stream": stream}
     try:
-        if stream:
-            return await _stream(request, router, chat, include_usage, fields)
-        return await _whole(router, chat, fields)
+        with router.tracing.request(request.headers, chat.request_id, stream) as span:
+            response = await (
+                _stream(request, router, chat, include_usage, fields) if stream else _whole(router, chat, fields)
+            )
+            span.set_attribute("http.response.status_code", response.status)
+            return response
     finally:
         log.info("request", duration_ms=round((time.monotonic() - started) * 1000), **fields)
 

@@ -6,7 +6,8 @@ The environment contract (DESIGN.md, "The target's environment"): ``CHAOS_PROVID
 names the providers in fallback order; for each ``NAME``, ``CHAOS_PROVIDER_<NAME>_URL``,
 ``_API``, ``_MODEL``, ``_API_KEY``, and optionally ``_PRICE_INPUT`` / ``_PRICE_OUTPUT``
 (USD per 1M tokens, for the cost ceiling); ``CHAOS_TARGET_PORT``; ``CHAOS_RUN_ID``;
-optionally ``CHAOS_EVAL_SET`` (the eval prompts the quality guard's canaries send).
+optionally ``CHAOS_EVAL_SET`` (the eval prompts the quality guard's canaries send) and
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (where its OpenTelemetry spans go, see ``telemetry.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Break(StrEnum):
     COST_GUARD = "cost-guard"  # no cap on tokens, no cost ceiling
     QUALITY_GUARD = "quality-guard"  # no canary evals, no demotion
     RECOVERY = "recovery"  # once failed over, never back to the primary
+    TRACING = "tracing"  # a retry's call gets no span (its traceparent names the request's span)
 
 
 @dataclass(frozen=True)

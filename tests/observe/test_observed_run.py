@@ -1,0 +1,69 @@
+"""The reference gateway's own telemetry, judged by real runs: healthy it passes every
+observability check; with one kind of telemetry broken the run fails, naming the requests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from chaos.journal import Journal
+from chaos.records import LedgerRow
+from chaos.rundir import RunDir
+from chaos.wilson import Verdict
+from tests.run.harness import chaos_run
+
+pytestmark = pytest.mark.e2e
+
+OBSERVED = Path(__file__).resolve().parent / "scenarios" / "observed.yaml"
+
+
+def observed(journal: Journal) -> dict[str, tuple[Verdict, str]]:
+    assert journal.evaluation is not None
+    return {
+        r.kind: (r.verdict, r.reason) for r in journal.evaluation.expectations if r.expectation.startswith("observe.")
+    }
+
+
+def ledger(run_dir: Path) -> list[LedgerRow]:
+    lines = RunDir(run_dir).ledger.read_text(encoding="utf-8").splitlines()
+    return [LedgerRow.model_validate_json(line) for line in lines if line.strip()]
+
+
+def test_the_healthy_gateway_passes_every_observability_check(tmp_path: Path) -> None:
+    finished = chaos_run(OBSERVED, runs_dir=tmp_path / "runs")
+    assert finished.code == 0, finished.explain()
+    checks = observed(finished.journal)
+    assert {kind: verdict for kind, (verdict, _) in checks.items()} == {
+        "trace_coverage": Verdict.PASS,
+        "trace_provider_calls": Verdict.PASS,
+        "trace_model_attributes": Verdict.PASS,
+    }
+    assert finished.run_dir is not None
+    rows = ledger(finished.run_dir)
+    assert any(row.attempt > 1 for row in rows), "no retry happened: the check proved nothing about retries"
+    assert all(row.traceparent for row in rows if not row.canary)
+    assert "observe.traces.provider_calls" in RunDir(finished.run_dir).report_md.read_text(encoding="utf-8")
+
+
+def test_broken_tracing_fails_naming_the_dropped_retries(tmp_path: Path) -> None:
+    finished = chaos_run(
+        OBSERVED, "target.start=[python, -m, chaos.demo.gateway, --break, tracing]", runs_dir=tmp_path / "runs"
+    )
+    assert finished.code == 1, finished.explain()
+    assert finished.run_dir is not None
+    retried = {row.request_id for row in ledger(finished.run_dir) if row.attempt > 1}
+    assert retried, "no retry happened"
+    verdict, reason = observed(finished.journal)["trace_provider_calls"]
+    assert verdict is Verdict.FAIL
+    named = set(re.findall(r"(\w+): retry \(attempt \d+ at primary\) \(its traceparent names the server span", reason))
+    assert named, reason
+    assert named <= retried  # only retries are dropped, and each named one was retried
+    without_span = finished.journal.evaluation.expectations[-2].figures  # type: ignore[union-attr]
+    assert (
+        without_span["without_span"]
+        == without_span["retries_or_fallbacks_without_span"]
+        == len([row for row in ledger(finished.run_dir) if row.attempt > 1])
+    )
+    assert "observe.traces.provider_calls" in finished.journal.reason
