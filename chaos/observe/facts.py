@@ -19,6 +19,7 @@ class _Line(msgspec.Struct):
     id: str | None = None
     t_sent: float | None = None
     status: int | None = None
+    outcome: str | None = None
     degraded: str | None = None
 
 
@@ -27,6 +28,7 @@ class RequestFacts:
     id: str
     t_sent: float
     status: int | None = None  # the target's HTTP status; None while no answer came
+    ok: bool = False  # the request succeeded (the records' outcome)
     degraded: str | None = None
     calls: list[LedgerRow] = field(default_factory=list)  # in the order the providers received them
 
@@ -34,6 +36,12 @@ class RequestFacts:
     def answered(self) -> bool:
         """The target received the request and answered it with a status."""
         return self.status is not None
+
+    @property
+    def served_by(self) -> str | None:
+        """The provider of the last call that served it (DESIGN.md, "Who served"); None
+        when none did: a successful request then got a degraded answer."""
+        return next((row.provider for row in reversed(self.calls) if row.served), None)
 
     def call_kind(self, row: LedgerRow) -> str:
         """What a call was for its request: the first call, a retry at the same provider, or
@@ -63,7 +71,7 @@ def read_requests(records: Path, ledger: Sequence[LedgerRow]) -> dict[str, Reque
                     requests.setdefault(line.id, RequestFacts(line.id, line.t_sent))
                 elif line.record == "ended":
                     facts = requests.setdefault(line.id, RequestFacts(line.id, line.t_sent))
-                    facts.status, facts.degraded = line.status, line.degraded
+                    facts.status, facts.ok, facts.degraded = line.status, line.outcome == "ok", line.degraded
     attach_calls(requests, ledger)
     return requests
 

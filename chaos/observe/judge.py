@@ -9,22 +9,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chaos.observe.facts import read_requests
+from chaos.observe.logs import judge_logs
 from chaos.observe.spans import read_spans
 from chaos.observe.traces import judge_traces
 from chaos.records import LedgerRow
 from chaos.rundir import RunDir
-from chaos.scenario.model import Scenario
+from chaos.scenario.loading import ScenarioFile
 from chaos.slo.evaluate import overall
 from chaos.slo.results import Evaluation, ExpectationResult
 
 
-def observe_run(scenario: Scenario, run_dir: RunDir, ledger: Sequence[LedgerRow]) -> list[ExpectationResult]:
-    """Every check the scenario's ``observe:`` asks for, from the run directory's files."""
-    checks = scenario.observe
-    if checks.traces is None:
+def observe_run(loaded: ScenarioFile, run_dir: RunDir, ledger: Sequence[LedgerRow]) -> list[ExpectationResult]:
+    """Every check the scenario's ``observe:`` asks for, from the run directory's files
+    (and the target's log file, when ``observe.logs.path`` names one)."""
+    checks = loaded.scenario.observe
+    if checks.traces is None and checks.logs is None:
         return []
     requests = read_requests(run_dir.records, ledger)
-    return judge_traces(checks.traces, requests, read_spans(run_dir.spans))
+    results = []
+    if checks.traces is not None:
+        results += judge_traces(checks.traces, requests, read_spans(run_dir.spans))
+    if checks.logs is not None:
+        path = loaded.resolve(checks.logs.path) if checks.logs.path is not None else run_dir.log("target")
+        results += judge_logs(checks.logs, path, requests, tuple(loaded.scenario.providers))
+    return results
 
 
 def with_observations(evaluation: Evaluation, observed: Sequence[ExpectationResult]) -> Evaluation:

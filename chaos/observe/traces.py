@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from chaos.observe.context import parse_traceparent, trace_id
 from chaos.observe.facts import RequestFacts
+from chaos.observe.results import Figures, listed, result
 from chaos.observe.spans import SpanRow
 from chaos.records import LedgerRow
 from chaos.scenario.observe import TraceChecks
@@ -34,7 +35,6 @@ from chaos.wilson import Verdict
 
 CLIENT = "client"
 REQUEST_MODEL, RESPONSE_MODEL = "gen_ai.request.model", "gen_ai.response.model"
-SHOWN = 5  # request ids a reason names before "and N more"
 
 
 @dataclass(frozen=True)
@@ -72,15 +72,15 @@ def coverage(
     answered = [facts for facts in requests.values() if facts.answered]
     missing = [facts.id for facts in answered if trace_id(facts.id) not in traces]
     if not answered:
-        return _result(expectation, "trace_coverage", Verdict.INCONCLUSIVE, "the target answered no request", {})
+        return result(expectation, "trace_coverage", Verdict.INCONCLUSIVE, "the target answered no request", {})
     share = 1 - len(missing) / len(answered)
-    figures: dict[str, float | int | str | None] = {"answered": len(answered), "traced": len(answered) - len(missing)}
+    figures: Figures = {"answered": len(answered), "traced": len(answered) - len(missing)}
     figures["coverage"] = share
     if share >= minimum:
         reason = f"{format_percent(share)} of {len(answered)} answered requests have a trace"
-        return _result(expectation, "trace_coverage", Verdict.PASS, reason, figures)
+        return result(expectation, "trace_coverage", Verdict.PASS, reason, figures)
     reason = f"{format_percent(share)} of {len(answered)} answered requests have a trace; without one: "
-    return _result(expectation, "trace_coverage", Verdict.FAIL, reason + _listed(missing), figures)
+    return result(expectation, "trace_coverage", Verdict.FAIL, reason + listed(missing), figures)
 
 
 def match_calls(requests: Mapping[str, RequestFacts], traces: Mapping[str, list[SpanRow]]) -> list[Call]:
@@ -119,34 +119,34 @@ def match_calls(requests: Mapping[str, RequestFacts], traces: Mapping[str, list[
 def provider_calls(calls: list[Call]) -> ExpectationResult:
     expectation = "observe.traces.provider_calls"
     unseen = [call for call in calls if call.span is None]
-    figures: dict[str, float | int | str | None] = {"calls": len(calls), "without_span": len(unseen)}
+    figures: Figures = {"calls": len(calls), "without_span": len(unseen)}
     figures["retries_or_fallbacks_without_span"] = sum(1 for call in unseen if _retry_or_fallback(call))
     if not calls:
         reason = "no provider call carried a request id of the run's requests"
-        return _result(expectation, "trace_provider_calls", Verdict.INCONCLUSIVE, reason, figures)
+        return result(expectation, "trace_provider_calls", Verdict.INCONCLUSIVE, reason, figures)
     if not unseen:
         reason = f"each of {len(calls)} provider calls is a client span of its request's trace"
-        return _result(expectation, "trace_provider_calls", Verdict.PASS, reason, figures)
+        return result(expectation, "trace_provider_calls", Verdict.PASS, reason, figures)
     # Retries and fallbacks first: the calls a trace most needs to show.
     unseen.sort(key=lambda call: not _retry_or_fallback(call))
     named = [f"{call.named} ({call.why})" for call in unseen]
-    reason = f"{len(unseen)} of {len(calls)} provider calls are not in their request's trace: " + _listed(named)
-    return _result(expectation, "trace_provider_calls", Verdict.FAIL, reason, figures)
+    reason = f"{len(unseen)} of {len(calls)} provider calls are not in their request's trace: " + listed(named)
+    return result(expectation, "trace_provider_calls", Verdict.FAIL, reason, figures)
 
 
 def model_attributes(calls: list[Call]) -> ExpectationResult:
     expectation = "observe.traces.model_attributes"
     shown = [call for call in calls if call.span is not None]
     wrong = [f"{call.named} ({problem})" for call in shown if (problem := _model_problem(call))]
-    figures: dict[str, float | int | str | None] = {"spans": len(shown), "misreported": len(wrong)}
+    figures: Figures = {"spans": len(shown), "misreported": len(wrong)}
     if not shown:
         reason = "no provider call has a span to read"
-        return _result(expectation, "trace_model_attributes", Verdict.INCONCLUSIVE, reason, figures)
+        return result(expectation, "trace_model_attributes", Verdict.INCONCLUSIVE, reason, figures)
     if not wrong:
         reason = f"each of {len(shown)} call spans names the model asked for and the one that answered"
-        return _result(expectation, "trace_model_attributes", Verdict.PASS, reason, figures)
-    reason = f"{len(wrong)} of {len(shown)} call spans misreport the model: " + _listed(wrong)
-    return _result(expectation, "trace_model_attributes", Verdict.FAIL, reason, figures)
+        return result(expectation, "trace_model_attributes", Verdict.PASS, reason, figures)
+    reason = f"{len(wrong)} of {len(shown)} call spans misreport the model: " + listed(wrong)
+    return result(expectation, "trace_model_attributes", Verdict.FAIL, reason, figures)
 
 
 def _model_problem(call: Call) -> str:
@@ -164,14 +164,3 @@ def _model_problem(call: Call) -> str:
 
 def _retry_or_fallback(call: Call) -> bool:
     return not call.request.call_kind(call.row).startswith("call")
-
-
-def _listed(names: list[str]) -> str:
-    shown = "; ".join(names[:SHOWN])
-    return shown + (f" (and {len(names) - SHOWN} more)" if len(names) > SHOWN else "")
-
-
-def _result(
-    expectation: str, kind: str, verdict: Verdict, reason: str, figures: dict[str, float | int | str | None]
-) -> ExpectationResult:
-    return ExpectationResult(expectation=expectation, kind=kind, verdict=verdict, reason=reason, figures=figures)

@@ -275,7 +275,7 @@ def _judge(
         baseline_gate_failed=state.gate_failed,
         findings=findings,
     )
-    evaluation = with_observations(evaluation, observe_run(scenario, run_dir, rows))
+    evaluation = with_observations(evaluation, observe_run(loaded, run_dir, rows))
     summary = collector.summary() if collector is not None else None
     journal.evaluation = evaluation
     journal.events = list(state.timeline.events_written) if state.timeline is not None else []

@@ -231,6 +231,7 @@ def test_the_scenario_catches_its_bug(case: Case, tmp_path: Path) -> None:
 # telemetry, so these are caught by the observability runs that do (each test named).
 CAUGHT_ELSEWHERE = {
     "tracing": "tests/observe/test_observed_run.py::test_broken_tracing_fails_naming_the_dropped_retries",
+    "logging": "tests/observe/test_observed_run.py::test_broken_logging_fails_naming_requests_without_model_version",
 }
 
 

@@ -39,6 +39,8 @@ def test_the_healthy_gateway_passes_every_observability_check(tmp_path: Path) ->
         "trace_coverage": Verdict.PASS,
         "trace_provider_calls": Verdict.PASS,
         "trace_model_attributes": Verdict.PASS,
+        "log_requests": Verdict.PASS,
+        "log_fallbacks": Verdict.PASS,
     }
     assert finished.run_dir is not None
     rows = ledger(finished.run_dir)
@@ -67,3 +69,17 @@ def test_broken_tracing_fails_naming_the_dropped_retries(tmp_path: Path) -> None
         == len([row for row in ledger(finished.run_dir) if row.attempt > 1])
     )
     assert "observe.traces.provider_calls" in finished.journal.reason
+
+
+def test_broken_logging_fails_naming_requests_without_model_version(tmp_path: Path) -> None:
+    finished = chaos_run(
+        OBSERVED, "target.start=[python, -m, chaos.demo.gateway, --break, logging]", runs_dir=tmp_path / "runs"
+    )
+    assert finished.code == 1, finished.explain()
+    checks = observed(finished.journal)
+    verdict, reason = checks["log_requests"]
+    assert verdict is Verdict.FAIL
+    named = re.findall(r"(\w+): no model_version", reason)
+    assert len(named) == 5, reason  # the reason names five, the figures count them all
+    assert checks["log_fallbacks"][0] is Verdict.PASS  # only the model version was dropped
+    assert {kind for kind, (verdict, _) in checks.items() if verdict is Verdict.FAIL} == {"log_requests"}

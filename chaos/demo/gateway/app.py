@@ -172,7 +172,7 @@ async def _whole(router: Router, chat: Chat, fields: dict[str, Any]) -> web.Resp
             continue
         await routed.finish(True)
         router.remember(chat, collected.text)
-        fields |= {"served_by": routed.provider.name, "status": 200}
+        fields |= {"served_by": routed.provider.name, "status": 200, **_model_fields(router.config, routed)}
         body = _completion(chat, routed.provider.model, collected)
         return web.json_response(body, headers=_headers(chat, routed.provider.name, None))
 
@@ -181,7 +181,7 @@ def _degraded_whole(routed: Degraded | Unavailable, chat: Chat, fields: dict[str
     if isinstance(routed, Unavailable):
         fields["status"] = 503
         return _error(503, "every provider failed", "server_error")
-    fields |= {"served_by": routed.kind, "degraded": routed.kind, "status": 200}
+    fields |= {"served_by": routed.kind, "degraded": routed.kind, "fallback": False, "status": 200}
     collected = Collected(routed.text, "stop", _estimate_tokens(chat), len(routed.text.split()))
     return web.json_response(
         _completion(chat, routed.kind, collected), headers=_headers(chat, routed.kind, routed.kind)
@@ -253,6 +253,7 @@ async def _stream(
     response.headers.update(_headers(chat, served_by, degraded))
     await response.prepare(request)
     fields |= {"served_by": served_by, "degraded": degraded, "status": 200}
+    fields |= _model_fields(router.config, routed) if isinstance(routed, Served) else {"fallback": False}
     chunk = _ChunkWriter(response, chat, model)
     if isinstance(routed, Degraded):
         await chunk.text(routed.text)
@@ -313,6 +314,20 @@ class _ChunkWriter:
 
     async def error(self, reason: str) -> None:
         await self._send({"error": {"message": f"upstream failed mid-stream: {reason}", "type": "server_error"}})
+
+
+def _model_fields(config: GatewayConfig, served: Served) -> dict[str, Any]:
+    """What the request log says of the answer: the model, its version as the provider
+    named it, the prompt's version, and whether a fallback provider gave it."""
+    logged = {
+        "model": served.provider.model,
+        "model_version": served.stream.model or served.provider.model,
+        "prompt_version": config.tuning.prompt_version,
+        "fallback": served.provider.name != config.providers[0].name,
+    }
+    if not config.works(Break.LOGGING):
+        del logged["model_version"]
+    return logged
 
 
 def _headers(chat: Chat, served_by: str, degraded: str | None) -> dict[str, str]:

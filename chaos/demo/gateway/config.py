@@ -34,6 +34,7 @@ class Break(StrEnum):
     QUALITY_GUARD = "quality-guard"  # no canary evals, no demotion
     RECOVERY = "recovery"  # once failed over, never back to the primary
     TRACING = "tracing"  # a retry's call gets no span (its traceparent names the request's span)
+    LOGGING = "logging"  # request log lines without the model version
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ class Tuning:
     # Pass each request's x-request-id on to its providers. LiteLLM's proxy does not: with
     # false the gateway behaves like it, and the ledger attributes its calls by time.
     forward_request_id: bool = True
+    # The version of the prompt the gateway sends (it forwards the user's messages as they
+    # are), logged with each request beside the model and its version.
+    prompt_version: str = "passthrough-1"
 
 
 @dataclass(frozen=True)
