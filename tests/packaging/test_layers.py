@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"load"},
     {"run", "janitor"},
     {"report", "demo"},
-    {"gameday", "drill"},
+    {"gameday", "drill", "capacity"},
     {"cli"},
     {"pytest_plugin", "__main__"},
 ]
