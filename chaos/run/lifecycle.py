@@ -31,7 +31,6 @@ from chaos.faults.container import reach_engine
 from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
 from chaos.load.launch import stop_deadline
 from chaos.observe.judge import observe_run, with_observations
-from chaos.observe.receiver import OtlpReceiver
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
 from chaos.run.collect import Collector
@@ -39,6 +38,7 @@ from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
 from chaos.run.lease import RunLease
+from chaos.run.observing import receive_traces, watch_metrics
 from chaos.run.version import target_version
 from chaos.rundir import RunDir
 from chaos.scenario import contract
@@ -183,15 +183,9 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
         if engine is not None:
             exits.push_async_callback(engine.close)
         extra = {}
-        traces = loaded.scenario.observe.traces
-        otlp: str | None = None
-        if traces is not None:  # before the target, and stopped after it: its last spans go out as it stops
-            spans = exits.enter_context(JsonlWriter(run_dir.spans))
-            receiver = await exits.enter_async_context(
-                OtlpReceiver(lambda rows: spans.write_all(list(rows)), port=traces.port or 0)
-            )
-            otlp = extra[contract.OTLP_ENDPOINT] = receiver.endpoint
-            log.info("otlp receiver listening", endpoint=otlp)
+        otlp = await receive_traces(exits, loaded, run_dir)  # before the target: stopped after its last flush
+        if otlp is not None:
+            extra[contract.OTLP_ENDPOINT] = otlp
         if loaded.scenario.environment is Environment.STAGING:
             endpoints = await connect_staging(loaded.scenario)
         else:
@@ -200,6 +194,7 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
             endpoints = await exits.enter_async_context(local)
             children = local.children
+        await watch_metrics(exits, loaded, run_dir, run_id, endpoints.target_url)
         admin = await exits.enter_async_context(AdminClient(endpoints.admin_url, token=endpoints.admin_token))
         toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
         yield Stack(endpoints, admin, toxiproxy, children, engine, otlp)
@@ -275,7 +270,7 @@ def _judge(
         baseline_gate_failed=state.gate_failed,
         findings=findings,
     )
-    evaluation = with_observations(evaluation, observe_run(loaded, run_dir, rows))
+    evaluation = with_observations(evaluation, observe_run(loaded, run_dir, rows, evaluation, journal.t0))
     summary = collector.summary() if collector is not None else None
     journal.evaluation = evaluation
     journal.events = list(state.timeline.events_written) if state.timeline is not None else []

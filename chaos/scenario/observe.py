@@ -7,6 +7,14 @@
         model_attributes: true         # those spans carry gen_ai.request.model and gen_ai.response.model
       logs:                            # the target's output (logs/target.log), or path: its log file
         fields: {model_version: model_version}   # the keys its JSON lines use
+      metrics:                         # the target's Prometheus endpoint (metrics_path), every second
+        expect:
+          - {metric: gateway_fallbacks_total, increases_during: primary-503}
+          - {metric: gateway_requests_total, agrees_with_load: 2%}
+      alerts:                          # the team's own rules, on a real Prometheus
+        rules: alerts/gateway.rules.yml
+        expect:
+          - {alert: GatewayFallingBack, fires_during: primary-503}
 
 The run knows what happened to every request (the records, the ledger); the target
 reports what it saw (its spans). Each check compares the two and names the requests the
@@ -17,10 +25,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from chaos.scenario.base import Strict
-from chaos.scenario.units import Percent
+from chaos.scenario.base import Name, Strict
+from chaos.scenario.units import Duration, Percent, format_percent
 
 
 class Coverage(Strict):
@@ -71,6 +79,70 @@ class LogChecks(Strict):
     fields: LogFields = Field(default_factory=LogFields, description="The keys the checks read.")
 
 
+class SeriesExpectation(Strict):
+    """One of the target's series against what the run did (give exactly one check)."""
+
+    metric: str = Field(min_length=1, description="A metric name as exposed, e.g. gateway_fallbacks_total.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Only the samples with these labels (summed).")
+    increases_during: Name | None = Field(None, description="A fault: the series rises while it lasts.")
+    agrees_with_load: Percent | None = Field(
+        None, description="The series rises by the requests the target answered, within this share of them."
+    )
+
+    @model_validator(mode="after")
+    def _one_check(self) -> SeriesExpectation:
+        if (self.increases_during is None) == (self.agrees_with_load is None):
+            raise ValueError("give exactly one of increases_during or agrees_with_load")
+        return self
+
+    def selector(self) -> str:
+        labels = ",".join(f'{key}="{value}"' for key, value in sorted(self.labels.items()))
+        return f"{self.metric}{{{labels}}}" if labels else self.metric
+
+    def written(self) -> str:
+        check = (
+            f"increases_during {self.increases_during}"
+            if self.increases_during is not None
+            else f"agrees_with_load {format_percent(self.agrees_with_load or 0.0)}"
+        )
+        return f"observe.metrics: {self.selector()} {check}"
+
+
+class MetricChecks(Strict):
+    """The target's Prometheus endpoint, scraped during the run into the run's metrics.jsonl."""
+
+    interval: Duration = Field(1.0, ge=0.2, le=60, description="How often it is scraped (default 1s).")
+    expect: list[SeriesExpectation] = Field(min_length=1)
+
+
+class AlertExpectation(Strict):
+    """One of the team's alerts during a fault (give exactly one of fires_during, silent_during)."""
+
+    alert: str = Field(min_length=1, description="The alert's name in the rules file.")
+    fires_during: Name | None = Field(None, description="A fault: the alert fires while it lasts (or just after).")
+    silent_during: Name | None = Field(None, description="A fault: the alert does not fire then.")
+
+    @model_validator(mode="after")
+    def _one_check(self) -> AlertExpectation:
+        if (self.fires_during is None) == (self.silent_during is None):
+            raise ValueError("give exactly one of fires_during or silent_during")
+        return self
+
+    @property
+    def fault(self) -> str:
+        fault = self.fires_during or self.silent_during
+        assert fault is not None
+        return fault
+
+
+class AlertChecks(Strict):
+    """The team's own Prometheus alerting rules, evaluated by a real Prometheus the run
+    starts on loopback, scraping the target every second."""
+
+    rules: Path = Field(description="The Prometheus rules file, relative to the scenario.")
+    expect: list[AlertExpectation] = Field(default_factory=list)
+
+
 class Observe(Strict):
     """Checks on the target's own telemetry; each part is checked only when written."""
 
@@ -79,4 +151,9 @@ class Observe(Strict):
         None,
         description="Every request answered is in a log line naming its model, model version and prompt "
         "version; the line says fallback or degraded when the ledger shows one.",
+    )
+    metrics: MetricChecks | None = Field(None, description="The target's Prometheus series.")
+    alerts: AlertChecks | None = Field(None, description="The team's alerting rules on a real Prometheus.")
+    metrics_path: str = Field(
+        "/metrics", pattern=r"^/", description="Where the target serves Prometheus metrics (default /metrics)."
     )

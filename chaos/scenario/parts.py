@@ -20,6 +20,7 @@ from chaos.scenario.base import Environment
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Load, Provider, Safety, Scenario, Stack, Target
 from chaos.scenario.objectives import AbortRule, AlertRule, Expectation, Slo, infer_slis
+from chaos.scenario.observe import Observe
 from chaos.scenario.units import STRICT_UNITS
 
 
@@ -38,6 +39,7 @@ class Parts:
     alerts: dict[int, AlertRule]
     expect: dict[int, Expectation]
     abort: dict[int, AbortRule]
+    observe: Observe | None
     # Every name written, valid item or not; None where the collection cannot be read.
     provider_names: frozenset[str] | None
     fault_names: frozenset[str] | None
@@ -58,6 +60,7 @@ class Parts:
             alerts=dict(enumerate(scenario.alerts)),
             expect=dict(enumerate(scenario.expect)),
             abort=dict(enumerate(scenario.abort)),
+            observe=scenario.observe,
             provider_names=frozenset(scenario.providers),
             fault_names=frozenset(fault.name for fault in scenario.faults),
             slo_names=frozenset(scenario.slos),
@@ -79,6 +82,7 @@ class Parts:
             alerts=_items(data, "alerts"),
             expect=_items(data, "expect"),
             abort=_items(data, "abort"),
+            observe=_part(data, "observe"),
             provider_names=_keys(data, "providers"),
             fault_names=_fault_names(data),
             slo_names=_keys(data, "slos"),

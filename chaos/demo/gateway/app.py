@@ -24,6 +24,7 @@ from aiohttp import web
 
 from chaos import __version__
 from chaos.demo.gateway.config import Break, GatewayConfig
+from chaos.demo.gateway.metrics import GatewayMetrics
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.router import Degraded, Router, Served, Unavailable
 from chaos.demo.gateway.telemetry import Tracing
@@ -36,6 +37,7 @@ MAX_BODY_BYTES = 1024 * 1024
 log = structlog.get_logger()
 ROUTER = web.AppKey("router", Router)
 CONFIG = web.AppKey("config", GatewayConfig)
+METRICS = web.AppKey("metrics", GatewayMetrics)
 
 
 class InvalidChat(Exception):
@@ -53,8 +55,10 @@ class Collected:
 def build_app(config: GatewayConfig) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
+    app[METRICS] = metrics = GatewayMetrics()
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics.serve)
     app.cleanup_ctx.append(_lifecycle)
     return app
 
@@ -154,6 +158,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return response
     finally:
         log.info("request", duration_ms=round((time.monotonic() - started) * 1000), **fields)
+        request.app[METRICS].count(fields)
 
 
 async def _whole(router: Router, chat: Chat, fields: dict[str, Any]) -> web.Response:
