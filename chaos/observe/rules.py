@@ -89,13 +89,13 @@ def why_never(rule: AlertingRule, scenario: Scenario) -> str | None:
                 f"{1 / (1 - objective):.3g}x (every request failing)"
             )
     load = scenario.load.duration
+    if scenario.faults:
+        longest = max(fault.end(load) - fault.at for fault in scenario.faults)
+        if rule.for_s > longest + rule.longest_range_s:
+            tail = f" and its {format_duration(rule.longest_range_s)} range" if rule.longest_range_s else ""
+            return (
+                f"its for: {format_duration(rule.for_s)} outlasts the longest fault ({format_duration(longest)}){tail}"
+            )
     if rule.for_s >= load:
         return f"its for: {format_duration(rule.for_s)} is as long as the whole load ({format_duration(load)})"
-    if not scenario.faults:
-        return "the scenario injects no fault"
-    longest = max(fault.end(load) - fault.at for fault in scenario.faults)
-    reach = longest + rule.longest_range_s
-    if rule.for_s > reach:
-        tail = f" and its {format_duration(rule.longest_range_s)} range" if rule.longest_range_s else ""
-        return f"its for: {format_duration(rule.for_s)} outlasts the longest fault ({format_duration(longest)}){tail}"
     return None
