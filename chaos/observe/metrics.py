@@ -1,7 +1,8 @@
 """The target's own metrics against what the run did.
 
 A series is the sum, at each scrape, of the samples of one metric whose labels include
-the expectation's ``labels``. Its value at an offset is that of the last scrape at or
+the expectation's ``labels``, 0 at a scrape without any (a labelled counter is exported
+from its first increment on). Its value at an offset is that of the last scrape at or
 before it (the first scrape's before any).
 
 - ``increases_during: F``: the series rose between F's actual injection and its restore
@@ -15,7 +16,6 @@ before it (the first scrape's before any).
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from chaos.observe.results import Figures, result
@@ -32,17 +32,20 @@ class Series:
     """One metric's total over the labels selected, at each scrape (offsets ascending)."""
 
     def __init__(self, samples: Sequence[MetricSample], expectation: SeriesExpectation, t0: float) -> None:
-        totals: dict[float, float] = defaultdict(float)
-        scrapes = sorted({sample.t for sample in samples})
+        totals: dict[float, float] = dict.fromkeys(sorted({sample.t for sample in samples}), 0.0)
+        self.seen = False
         for sample in samples:
             if sample.name == expectation.metric and expectation.labels.items() <= sample.labels.items():
                 totals[sample.t] += sample.value
-        self.scrapes = len(scrapes)
-        self.t = [t - t0 for t in sorted(totals)]
-        self.values = [totals[t] for t in sorted(totals)]
+                self.seen = True
+        self.scrapes = len(totals)
+        self.t = [t - t0 for t in totals]
+        self.values = list(totals.values())
 
     def __bool__(self) -> bool:
-        return bool(self.t)
+        """Whether any scrape had the series: one that has none yet is 0 (a labelled
+        counter is exported from its first increment on)."""
+        return self.seen
 
     def at(self, offset: float) -> float:
         index = bisect.bisect_right(self.t, offset) - 1

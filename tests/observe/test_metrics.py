@@ -89,3 +89,13 @@ def test_a_missing_series_fails_and_a_fault_never_injected_is_inconclusive() -> 
     )
     never = SeriesExpectation(metric="gateway_requests_total", increases_during="ghost")
     assert judge(never, scrapes("gateway_requests_total", [(1, 1)]))[0] is Verdict.INCONCLUSIVE
+
+
+def test_a_labelled_counter_not_yet_exported_at_the_first_scrape_counts_from_zero() -> None:
+    """prometheus_client exports a labelled counter from its first increment: the scrape
+    before the load has no sample of it, and the requests of the first second count."""
+    before_load = [MetricSample(t=T0 - 1, name="other_total", value=1.0)]
+    counter = before_load + scrapes("gateway_requests_total", [(1, 30), (20, 100)], status="200")
+    agrees = SeriesExpectation(metric="gateway_requests_total", agrees_with_load=0.02)
+    assert judge(agrees, counter, answered=100)[0] is Verdict.PASS
+    assert judge(agrees, counter[1:], answered=100)[0] is Verdict.FAIL  # from 30: 70 counted
