@@ -18,9 +18,11 @@ from chaos.scenario.observe import AlertChecks, AlertExpectation
 from chaos.wilson import Verdict
 
 T0 = 5000.0
-SCENARIOS = Path(__file__).resolve().parent / "scenarios"
-RULES = SCENARIOS / "gateway.rules.yml"
-OBSERVED = SCENARIOS / "observed.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+EXAMPLE = ROOT / "examples" / "observe"
+RULES = EXAMPLE / "gateway.rules.yml"
+OBSERVED = EXAMPLE / "observed.yaml"
 PAGE = AlertingRule("g", "Page", "sum(rate(x_total[5s])) > 0", 1.0)
 TICKET = AlertingRule("g", "Ticket", "sum(rate(x_total[5s])) > 0", 60.0)
 
@@ -116,13 +118,11 @@ def rules_named(path: Path, alert: str) -> AlertingRule:
     return next(rule for rule in read_rules(path) if rule.alert == alert)
 
 
-def test_rules_check_lists_the_rules_that_can_never_fire_and_exits_1() -> None:
+def test_the_readme_s_rules_check_lists_the_rules_that_can_never_fire_and_exits_1() -> None:
+    command = "chaos observe rules-check examples/observe/gateway.rules.yml --scenario examples/observe/observed.yaml"
+    assert command in README.read_text(encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "chaos", "observe", "rules-check", str(RULES), "--scenario", str(OBSERVED)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [sys.executable, "-m", *command.split()], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines() == [

@@ -16,7 +16,7 @@ from tests.run.harness import chaos_run
 
 pytestmark = pytest.mark.e2e
 
-OBSERVED = Path(__file__).resolve().parent / "scenarios" / "observed.yaml"
+OBSERVED = Path(__file__).resolve().parents[2] / "examples" / "observe" / "observed.yaml"
 
 
 def observed(journal: Journal) -> dict[str, tuple[Verdict, str]]:

@@ -128,7 +128,7 @@ span_fields = st.fixed_dictionaries(
 near_valid = span_fields.map(lambda span: {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]})
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode()) | near_valid.map(json.dumps),
     kind=st.sampled_from([PROTOBUF, JSON]),
