@@ -60,6 +60,19 @@ class ProviderBill(BaseModel):
     canary_requests: int = 0
 
 
+class FreezeOverride(BaseModel):
+    """``chaos run --override-freeze REASON``: why the run started whatever the budget
+    freeze said, and what the history said when it started."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str
+    exhausted: list[str] = Field(
+        default_factory=list,
+        description="The freeze rules the history said were reached (none: no freeze to override).",
+    )
+
+
 class RunStart(BaseModel):
     """``run.json``: how a run was started, written before anything else; with the scenario
     copy beside it, what a journal is rebuilt from when ``journal.json`` was lost."""
@@ -73,6 +86,7 @@ class RunStart(BaseModel):
     scale: float = Field(1.0, description="The factor the timeline was scaled by (chaos run --scale).")
     environment: str
     started_at: float
+    freeze_override: FreezeOverride | None = Field(None, description="Started with --override-freeze.")
 
 
 class Rebuilt(BaseModel):
@@ -118,6 +132,7 @@ class Journal(BaseModel):
     )
     evaluation: Evaluation | None = None
     rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
+    freeze_override: FreezeOverride | None = Field(None, description="Started with --override-freeze.")
 
     @model_validator(mode="before")
     @classmethod

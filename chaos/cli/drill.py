@@ -7,22 +7,12 @@ from typing import Any
 
 import click
 
+from chaos.cli.history_file import HISTORY_OPTION, history_path
 from chaos.cli.main import Options
 from chaos.cli.run import LIVE_OPTION, RUNS_DIR_OPTION
 from chaos.cli.scenario import SET_HELP, overrides_from, scale_option, target_options
 from chaos.cli.schema_output import OUTPUT_OPTION, emit_schema
 from chaos.errors import ChaosError, ExitCode, ScenarioError
-
-HISTORY_FILE = "history.sqlite"
-HISTORY_OPTION = click.option(
-    "--history",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help=f"The history file (default: {HISTORY_FILE} in the runs directory).",
-)
-
-
-def history_path(runs_dir: Path, history: Path | None) -> Path:
-    return history if history is not None else runs_dir / HISTORY_FILE
 
 
 @click.group()

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import click
 
+from chaos.cli.history_file import HISTORY_OPTION, history_path
 from chaos.cli.main import Options
 from chaos.cli.scenario import SET_HELP, overrides_from, scale_option, target_options
 from chaos.errors import ChaosError, ExitCode, ScenarioError
 
 if TYPE_CHECKING:
-    from chaos.journal import Journal
+    from chaos.journal import FreezeOverride, Journal
     from chaos.report.files import Format
     from chaos.scenario.loading import ScenarioFile
 
@@ -45,6 +46,13 @@ JUNIT_OPTION = click.option(
 @RUNS_DIR_OPTION
 @LIVE_OPTION
 @JUNIT_OPTION
+@click.option(
+    "--override-freeze",
+    metavar="REASON",
+    help="Start even though the history says a freeze rule of the scenario's budget policy is reached; "
+    "REASON is recorded in the journal and shown in the reports.",
+)
+@HISTORY_OPTION
 @click.pass_obj
 def run(
     options: Options,
@@ -56,6 +64,8 @@ def run(
     runs_dir: Path,
     live: bool | None,
     junit: Path | None,
+    override_freeze: str | None,
+    history: Path | None,
     **target: Any,
 ) -> int:
     """Run the scenario FILE and judge it: did the fallback paths and the SLOs hold?
@@ -72,12 +82,64 @@ def run(
 
     For a shorter run (in CI), --scale 0.4 plays the same timeline at 40% of its length;
     `chaos plan --scale 0.4 FILE` says first whether every SLO can still be decided.
+
+    A scenario with a budget policy (budget:) is refused (exit 2) while the history says
+    one of its freeze rules is reached, unless --override-freeze REASON; its run is
+    indexed in the history once judged.
     """
     from chaos.scenario.loading import load_scenario
 
     loaded = load_scenario(file, overrides_from(target, overrides), scale)
-    journal = _run_one(options, loaded, _run_dir(runs_dir, loaded), live, last=True, junit=junit)
+    history_file = history_path(runs_dir, history)
+    freeze_override = _budget_freeze(loaded, history_file, override_freeze)
+    run_dir = _run_dir(runs_dir, loaded)
+    journal = _run_one(options, loaded, run_dir, live, last=True, junit=junit, freeze_override=freeze_override)
+    if loaded.scenario.budget:
+        _index_run(run_dir, history_file)
     return journal.exit_code if journal.exit_code is not None else int(ExitCode.ABORTED)
+
+
+def _budget_freeze(loaded: ScenarioFile, history: Path, reason: str | None) -> FreezeOverride | None:
+    """Refuse the run while the history says a freeze rule is reached (``chaos.history.freeze``),
+    unless overridden; what the override overrode, for the journal."""
+    import time
+
+    from chaos.history.freeze import exhausted_budgets
+    from chaos.history.store import History
+    from chaos.journal import FreezeOverride
+    from chaos.scenario.budget import BudgetAction
+
+    if reason is not None and not reason.strip():
+        raise click.BadParameter("give the reason the freeze is overridden", param_hint="--override-freeze")
+    freezes = any(rule.then is BudgetAction.FREEZE for rule in loaded.scenario.budget)
+    exhausted = []
+    if freezes and history.is_file():
+        with History.open(history) as store:
+            exhausted = exhausted_budgets(store, loaded.scenario, time.time())
+    said = [item.describe() for item in exhausted]
+    if said and reason is None:
+        raise ChaosError(
+            f"budget freeze: the history ({history}) says the error budget is spent:\n"
+            + "\n".join(f"  {line}" for line in said),
+            hint="wait until the window holds less, or give --override-freeze REASON (recorded in the journal)",
+        )
+    return FreezeOverride(reason=reason.strip(), exhausted=said) if reason is not None else None
+
+
+def _index_run(run_dir: Path, history: Path) -> None:
+    """The judged run into the history, so that the next run's freeze sees it; a history
+    that cannot be written is said, and the run keeps its verdict."""
+    from chaos.drill.index import read_journal_view, run_row
+    from chaos.history.store import History
+
+    view = read_journal_view(run_dir)
+    if view is None:
+        return
+    try:
+        with History.open(history) as store:
+            store.index_run(run_row(view, run_dir))
+    except ChaosError as exc:
+        click.echo(f"error: the run could not be indexed in the history: {exc.message}", err=True)
 
 
 @click.command()
@@ -159,7 +221,14 @@ def _run_dir(runs_dir: Path, loaded: ScenarioFile) -> Path:
 
 
 def _run_one(
-    options: Options, loaded: ScenarioFile, run_dir: Path, live: bool | None, *, last: bool, junit: Path | None = None
+    options: Options,
+    loaded: ScenarioFile,
+    run_dir: Path,
+    live: bool | None,
+    *,
+    last: bool,
+    junit: Path | None = None,
+    freeze_override: FreezeOverride | None = None,
 ) -> Journal:
     """One run of ``loaded`` in ``run_dir`` to its journal, its verdict printed and its
     reports written (the JUnit XML also to ``junit``). Once the ``last`` run of the
@@ -189,7 +258,9 @@ def _run_one(
         out.print(f"run {run_id}: {loaded.scenario.name} -> {run_dir}")
         with _signals(keep_ignored=last) as judged:
             with LiveView(out, interactive=interactive) as view:
-                journal = asyncio.run(run_scenario(loaded, run_dir, run_id, watch=view))
+                journal = asyncio.run(
+                    run_scenario(loaded, run_dir, run_id, watch=view, freeze_override=freeze_override)
+                )
                 judged()
             render_run(journal, out, str(run_dir))
             _written(lambda: write_reports(journal, run_dir, junit_to=junit))

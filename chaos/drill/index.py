@@ -19,7 +19,7 @@ from chaos.drill.judge import Judgement, judge
 from chaos.drill.record import DrillRecord, DrillStatus, is_held
 from chaos.drill.suite import Suite
 from chaos.drill.view import JournalView, read_view
-from chaos.history.store import DrillIndex, DrillRow, ResultRow, RunRow
+from chaos.history.store import BudgetRow, DrillIndex, DrillRow, ResultRow, RunRow
 from chaos.rundir import RunDir
 from chaos.scenario.loading import validate_model
 from chaos.scenario.yamlsource import parse_mapping
@@ -41,6 +41,10 @@ def run_row(journal: JournalView, run_dir: Path) -> RunRow:
         failed=figures.failed,
         availability=figures.availability,
         extra_cost=figures.extra_cost,
+        budgets=tuple(
+            BudgetRow(slo=b.slo, objective=b.objective, judged=b.judged, bad=b.bad)
+            for b in (journal.evaluation.budgets if journal.evaluation is not None else [])
+        ),
     )
 
 

@@ -47,12 +47,20 @@ class OverallView(msgspec.Struct, frozen=True):
     reason: str
 
 
+class BudgetView(msgspec.Struct, frozen=True):
+    slo: str
+    objective: float
+    judged: int
+    bad: int
+
+
 class EvaluationView(msgspec.Struct, frozen=True):
     segments: list[SegmentView]
     responses: list[ResponseView]
     slos: list[SloView]
     expectations: list[ExpectationView]
     verdict: OverallView
+    budgets: list[BudgetView] = []
 
 
 class JournalView(msgspec.Struct, frozen=True):

@@ -67,6 +67,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX drills_by_quarter ON drills (quarter)",
         "CREATE INDEX runs_by_quarter ON runs (quarter, scenario)",
     ),
+    # 3: each run's error budget per ratio SLO, what a budget freeze is decided by
+    # (chaos.history.freeze); runs indexed before it have none until a reindex.
+    (
+        """CREATE TABLE budgets (
+            run_id TEXT NOT NULL,
+            slo TEXT NOT NULL,
+            objective REAL NOT NULL,
+            judged INTEGER NOT NULL,
+            bad INTEGER NOT NULL,
+            PRIMARY KEY (run_id, slo)
+        )""",
+        "CREATE INDEX runs_by_scenario ON runs (scenario, started_at)",
+    ),
 )
 
 VERSION = len(MIGRATIONS)

@@ -7,7 +7,7 @@ not at all, and a writer killed mid-way leaves nothing of its transaction behind
 file is in WAL mode (readers never block the writer) and waits up to ``BUSY_TIMEOUT_S``
 for another writer's transaction, so two drills can share one history.
 
-Standard-library ``sqlite3``: the schema is five tables and the queries are fixed, so
+Standard-library ``sqlite3``: the schema is six tables and the queries are fixed, so
 an ORM or a query builder would add a dependency and hide the transactions this module
 exists to get right.
 """
@@ -29,6 +29,16 @@ BUSY_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
+class BudgetRow:
+    """A run's error budget for one ratio SLO: its requests judged and the bad ones."""
+
+    slo: str
+    objective: float
+    judged: int
+    bad: int
+
+
+@dataclass(frozen=True)
 class RunRow:
     run_id: str
     scenario: str
@@ -43,6 +53,23 @@ class RunRow:
     failed: int | None
     availability: float | None
     extra_cost: float | None
+    budgets: tuple[BudgetRow, ...] = ()  # in a table of their own
+
+    @property
+    def columns(self) -> tuple[object, ...]:
+        """The ``runs`` table's row, its quarter computed from ``started_at``."""
+        values = astuple(self)[: len(fields(self)) - 1]
+        return (*values[:4], quarter_of(self.started_at), *values[4:])
+
+
+@dataclass(frozen=True)
+class BudgetSpent:
+    """What the history holds of one SLO's error budget: over the runs of a scenario that
+    started in a window."""
+
+    runs: int
+    judged: int
+    bad: int
 
 
 @dataclass(frozen=True)
@@ -243,7 +270,7 @@ class History:
         """Replace everything with what the files say, in one transaction: a reader sees
         the old history or the new one, never a history half rebuilt."""
         with self._transaction() as db:
-            for table in ("results", "drills", "runs", "closures", "actions"):
+            for table in ("results", "drills", "budgets", "runs", "closures", "actions"):
                 db.execute(f"DELETE FROM {table}")
             _put_runs(db, runs)
             for drill in drills:
@@ -272,6 +299,16 @@ class History:
         )
         return dict(rows)
 
+    def budget_spent(self, scenario: str, slo: str, since: float, until: float) -> BudgetSpent:
+        """The requests judged and the bad ones, by ``slo``, in the runs of ``scenario``
+        that started after ``since`` and at or before ``until`` (epoch seconds)."""
+        row = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(b.judged), 0), COALESCE(SUM(b.bad), 0) FROM budgets b "
+            "JOIN runs r USING (run_id) WHERE r.scenario = ? AND b.slo = ? AND r.started_at > ? AND r.started_at <= ?",
+            (scenario, slo, since, until),
+        ).fetchone()
+        return BudgetSpent(runs=int(row[0]), judged=int(row[1]), bad=int(row[2]))
+
     def actions(self) -> list[ActionLine]:
         rows = self._db.execute(
             "SELECT a.id, a.title, a.source, a.detail, a.owner, a.first_seen, a.last_seen, c.note, c.closed_at "
@@ -287,9 +324,14 @@ class History:
 
 
 def _put_runs(db: sqlite3.Connection, runs: Iterable[RunRow]) -> None:
+    runs = list(runs)
     db.executemany(
-        f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * (len(fields(RunRow)) + 1))})",
-        [(*astuple(run)[:4], quarter_of(run.started_at), *astuple(run)[4:]) for run in runs],
+        f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * len(fields(RunRow)))})", [run.columns for run in runs]
+    )
+    db.executemany("DELETE FROM budgets WHERE run_id = ?", [(run.run_id,) for run in runs])
+    db.executemany(
+        "INSERT INTO budgets VALUES (?, ?, ?, ?, ?)",
+        [(run.run_id, b.slo, b.objective, b.judged, b.bad) for run in runs for b in run.budgets],
     )
 
 

@@ -6,9 +6,11 @@ Every figure shown is in the journal, computed from the raw records kept beside 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chaos.journal import Journal, RunStatus
+from chaos.report.budget import freeze_override, policy_lines
 from chaos.report.console import TONE_STYLE
 from chaos.segments import JOINED_BY, SHORT
 from chaos.slo.results import Counts, Evaluation, FaultResponse, ResponseTime, RunVerdict, SloResult
@@ -21,6 +23,8 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     out.print(f"[bold]{journal.scenario_name}[/bold]  run {journal.run_id}  ->  {run_dir}")
     for problem in journal.problems:
         out.print(f"[red]problem:[/red] {problem}")
+    if journal.freeze_override is not None:
+        out.print(f"[yellow]budget freeze overridden:[/yellow] {escape(freeze_override(journal))}")
     if evaluation is None:
         out.print(_verdict_line(journal))
         return
@@ -32,6 +36,8 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     if short:
         out.print(short)
     out.print(_slo_table(evaluation))
+    if evaluation.budgets:
+        out.print(_budget_table(evaluation))
     if evaluation.expectations:
         out.print(_expectations(evaluation))
     if evaluation.responses:
@@ -40,6 +46,8 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     if evaluation.alerts:
         fired = ", ".join(f"{a.rule} on {a.slo} at {a.fired_at:.0f}s" for a in evaluation.alerts)
         out.print(f"alerts fired: {fired}")
+    for line in policy_lines(evaluation):
+        out.print(line)
     for finding in journal.findings:
         out.print(f"[yellow]client finding:[/yellow] {finding.kind.value} at {finding.provider}: {finding.detail}")
     out.print(_verdict_line(journal))
@@ -125,6 +133,22 @@ def _slo_table(evaluation: Evaluation) -> Table:
         label = f"{slo}\n[dim]{_objective(objective)}[/dim]"
         table.add_row(label, *(cells.get(segment, "-") for segment in segments))
     return table
+
+
+def _budget_table(evaluation: Evaluation) -> Table:
+    """Each ratio SLO's share of the run's error budget spent in each segment."""
+    segments = list(dict.fromkeys(spent.segment for budget in evaluation.budgets for spent in budget.segments))
+    table = Table(title="Error budget spent (share of the run's budget)", title_justify="left")
+    for column in ("SLO", *segments, "whole run"):
+        table.add_column(column)
+    for budget in evaluation.budgets:
+        cells = {spent.segment: _share(spent.consumed) for spent in budget.segments}
+        table.add_row(budget.slo, *(cells.get(segment, "-") for segment in segments), _share(budget.consumed))
+    return table
+
+
+def _share(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.1f}%"
 
 
 def _objective(result: SloResult) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from chaos.journal import Journal, RunStatus
 from chaos.report import figures as fig
+from chaos.report.budget import freeze_override, policy_table, spent_table
 from chaos.report.view import Cell, Chart, Figure, Page, Section, Table, table
 from chaos.slo.results import Evaluation, SegmentSummary, SloResult
 from chaos.wilson import Verdict
@@ -74,6 +75,8 @@ def facts(journal: Journal) -> tuple[tuple[str, str], ...]:
         found.append(("scale", f"{journal.scale:g}"))
     if "target" in journal.versions:
         found.append(("target version", journal.versions["target"]))
+    if journal.freeze_override is not None:
+        found.append(("budget freeze overridden", freeze_override(journal)))
     return tuple(found)
 
 
@@ -196,6 +199,11 @@ def detail(journal: Journal, evaluation: Evaluation) -> Section:
             note="" if evaluation.alerts else "No alert fired.",
         )
     )
+    if evaluation.budgets:
+        tables.append(spent_table(evaluation))
+    policy = policy_table(evaluation)
+    if policy is not None:
+        tables.append(policy)
     tables += [timeline(journal), segment_table(evaluation.segments), ledger_table(journal)]
     if journal.findings:
         tables.append(

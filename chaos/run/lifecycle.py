@@ -28,7 +28,16 @@ import structlog
 from chaos.errors import ChaosError, EnvironmentProblem, ExitCode
 from chaos.faults import FaultContext
 from chaos.faults.container import reach_engine
-from chaos.journal import Journal, RunStart, RunStatus, bills, versions, write_journal, write_start
+from chaos.journal import (
+    FreezeOverride,
+    Journal,
+    RunStart,
+    RunStatus,
+    bills,
+    versions,
+    write_journal,
+    write_start,
+)
 from chaos.load.launch import stop_deadline
 from chaos.observe.judge import observe_run, with_observations
 from chaos.providers.admin_client import AdminClient
@@ -60,8 +69,11 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 0xFFFF:04x}"
 
 
-async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: Watch) -> Journal:
-    """Run ``loaded`` in the run directory ``path``; returns the final journal (also written there)."""
+async def run_scenario(
+    loaded: ScenarioFile, path: Path, run_id: str, *, watch: Watch, freeze_override: FreezeOverride | None = None
+) -> Journal:
+    """Run ``loaded`` in the run directory ``path``; returns the final journal (also written there).
+    ``freeze_override`` is recorded from the start (``run.json``), so a rebuilt journal keeps it."""
     scenario = loaded.scenario
     run_dir = RunDir(path)
     start = RunStart(
@@ -72,6 +84,7 @@ async def run_scenario(loaded: ScenarioFile, path: Path, run_id: str, *, watch: 
         scale=loaded.scale,
         environment=scenario.environment.value,
         started_at=time.time(),
+        freeze_override=freeze_override,
     )
     journal = Journal.starting(start, loaded.text, versions())
     state = RunState()

@@ -22,6 +22,7 @@ from chaos.errors import quote
 from chaos.kinds import RequestKind
 from chaos.scenario import contract
 from chaos.scenario.base import Environment
+from chaos.scenario.budget import BudgetRule
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
 from chaos.scenario.model import Stack, Target
 from chaos.scenario.objectives import (
@@ -288,6 +289,20 @@ def _references(parts: Parts) -> Iterator[Issue]:
     for index, alert in parts.alerts.items():
         for position, name in enumerate(alert.slos or []):
             yield from _slo_reference(parts, name, ("alerts", index, "slos", position), "a cost SLO has no burn rate")
+    for index, budget_rule in parts.budget.items():
+        yield from _budget_rule(parts, budget_rule, ("budget", index))
+
+
+def _budget_rule(parts: Parts, rule: BudgetRule, loc: Loc) -> Iterator[Issue]:
+    cost = "a cost SLO has no error budget: a budget rule names a ratio SLO"
+    yield from _slo_reference(parts, rule.slo, (*loc, "slo"), cost)
+    slo = parts.slos.get(rule.slo)
+    if slo is not None and not isinstance(slo, CostSlo) and slo.objective >= 1:
+        yield Issue(
+            (*loc, "slo"),
+            f"{quote(rule.slo)} has an objective of 100%: it has no error budget to burn",
+            (("slos", rule.slo),),
+        )
 
 
 def _expectation(parts: Parts, expectation: Expectation, loc: Loc) -> Iterator[Issue]:

@@ -28,6 +28,7 @@ from chaos.scenario.base import (
     Name,
     Strict,
 )
+from chaos.scenario.budget import BudgetRule
 from chaos.scenario.faults import Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
 from chaos.scenario.observe import Observe
@@ -311,6 +312,11 @@ class Scenario(Strict):
     )
     expect: list[Expectation] = Field(default_factory=list)
     abort: list[AbortRule] = Field(default_factory=list)
+    budget: list[BudgetRule] = Field(
+        default_factory=list,
+        description="The error-budget policy: when an SLO burns its budget over a window past a threshold, "
+        "rollback, freeze or page (the verdict says when each would have fired; a freeze refuses the next run).",
+    )
     safety: Safety = Field(default_factory=Safety)
     stack: Stack = Field(default_factory=Stack)
     observe: Observe = Field(

@@ -3,8 +3,8 @@
 pydantic validates a ``Scenario`` whole: after one error there is no model left for the
 checks that span several parts (``checks.py``). ``Parts`` is what those checks read
 instead: each top-level part that is valid on its own, and of each collection (providers,
-SLOs, faults, alerts, expectations, abort rules) each item that is, under the key or index
-it was written with. An unknown key is its own problem and is set aside here, so that a
+SLOs, faults, alerts, expectations, abort rules, budget rules) each item that is, under
+the key or index it was written with. An unknown key is its own problem and is set aside here, so that a
 typo does not hide the rest of its part. A name given to an invalid item is still a name:
 a reference to it is not reported as dangling.
 """
@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from chaos.scenario.base import Environment
+from chaos.scenario.budget import BudgetRule
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Load, Provider, Safety, Scenario, Stack, Target
 from chaos.scenario.objectives import AbortRule, AlertRule, Expectation, Slo, infer_slis
@@ -40,6 +41,7 @@ class Parts:
     expect: dict[int, Expectation]
     abort: dict[int, AbortRule]
     observe: Observe | None
+    budget: dict[int, BudgetRule]
     # Every name written, valid item or not; None where the collection cannot be read.
     provider_names: frozenset[str] | None
     fault_names: frozenset[str] | None
@@ -61,6 +63,7 @@ class Parts:
             expect=dict(enumerate(scenario.expect)),
             abort=dict(enumerate(scenario.abort)),
             observe=scenario.observe,
+            budget=dict(enumerate(scenario.budget)),
             provider_names=frozenset(scenario.providers),
             fault_names=frozenset(fault.name for fault in scenario.faults),
             slo_names=frozenset(scenario.slos),
@@ -83,6 +86,7 @@ class Parts:
             expect=_items(data, "expect"),
             abort=_items(data, "abort"),
             observe=_part(data, "observe"),
+            budget=_items(data, "budget"),
             provider_names=_keys(data, "providers"),
             fault_names=_fault_names(data),
             slo_names=_keys(data, "slos"),

@@ -152,6 +152,7 @@ def build_plan(scenario: Scenario, *, scale: float = 1.0) -> Plan:
     warnings = [_need_warning(need) for need in needs if not need.decidable]
     warnings += list(_expectation_warnings(scenario))
     warnings += [f"alert {plan.rule}: {problem}" for plan in alerts for problem in plan.problems]
+    warnings += list(_budget_warnings(scenario, estimator))
     return Plan(
         scenario=scenario.name,
         scale=scale,
@@ -266,6 +267,20 @@ def _alert_plan(scenario: Scenario, estimator: estimate.Estimator, rule: AlertRu
             f"about {rate * rule.long:.0f} requests fit its long window, fewer than min_samples ({rule.min_samples})"
         )
     return AlertPlan(rule.label, tuple(watched), tuple(problems))
+
+
+def _budget_warnings(scenario: Scenario, estimator: estimate.Estimator) -> Iterator[str]:
+    """A budget rule whose window cannot hold its ``min_requests`` in the run cannot fire in
+    it (a freeze still reads the history, over runs)."""
+    judged = scenario.load.duration - scenario.load.judged_from
+    rate = estimator.healthy_rate
+    for rule in scenario.budget:
+        fits = rate * min(rule.window, judged)
+        if fits < rule.min_requests:
+            yield (
+                f"budget rule {rule.label}: about {fits:.0f} requests fit its window in the run, fewer than "
+                f"min_requests ({rule.min_requests}): it cannot fire in the run"
+            )
 
 
 def _abort_note(rule: AbortRule) -> str:

@@ -16,6 +16,7 @@ from chaos.scenario.model import Scenario
 from chaos.segments import BASELINE
 from chaos.slo.alerts import alert_firings, burn_series
 from chaos.slo.buckets import build_buckets
+from chaos.slo.budget import slo_budgets
 from chaos.slo.data import RunData
 from chaos.slo.expectations import judge_expectations
 from chaos.slo.frame import Frame, build_frame
@@ -94,6 +95,7 @@ def evaluate(
             baseline_gate_failed=baseline_gate_failed,
             cut_by_stop=len(frame.cut_segment),
         ),
+        budgets=slo_budgets(frame, slo_results),
     )
 
 

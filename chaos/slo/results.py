@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chaos.errors import ExitCode
 from chaos.scenario.base import Severity
+from chaos.scenario.budget import BudgetAction
 from chaos.wilson import Verdict
 
 
@@ -185,6 +186,48 @@ class BurnSeries(Result):
     )
 
 
+class BudgetSpent(Result):
+    """What one segment spent of an SLO's error budget for the run."""
+
+    segment: str
+    judged: int
+    bad: int
+    consumed: float | None = Field(
+        description="Its bad requests over the run's budget ((1 - objective) x every request the SLO judged): "
+        "the segments add up to the run's share. None: no budget (nothing judged)."
+    )
+
+
+class PolicyFiring(Result):
+    """Whether and when one rule of the budget policy would have fired in the run."""
+
+    rule: str = Field(description="The rule, as BudgetRule.label spells it.")
+    then: BudgetAction
+    burns: float = Field(description="The share of the window's budget that fires it.")
+    window: float = Field(description="Seconds.")
+    min_requests: int
+    fired_at: float | None = Field(
+        description="The first whole second (offset) at which the window's share consumed reached burns; None: never."
+    )
+    segment: str | None = Field(description="The span (segment, or warmup, settle, grace) it fired in.")
+    consumed: float | None = Field(description="The window's share consumed when it fired.")
+    peak: float | None = Field(
+        description="The highest share the window reached with min_requests in it; None: never enough requests."
+    )
+
+
+class SloBudget(Result):
+    """One ratio SLO's error budget over the run: (1 - objective) x the requests it judged."""
+
+    slo: str
+    objective: float
+    judged: int
+    bad: int
+    consumed: float | None = Field(description="bad / ((1 - objective) x judged); None: nothing judged.")
+    segments: list[BudgetSpent]
+    policy: list[PolicyFiring] = Field(description="The scenario's budget rules for this SLO.")
+
+
 KILLED = "killed"  # the rule of a run that stopped before it finished its journal
 
 
@@ -238,6 +281,10 @@ class Evaluation(Result):
     aborted: AbortDecision | None
     baseline_gate_failed: bool
     verdict: Overall
+    budgets: list[SloBudget] = Field(
+        default_factory=list,
+        description="Each ratio SLO's error budget spent per segment, and when its budget rules would have fired.",
+    )
 
 
 class GateResult(Result):

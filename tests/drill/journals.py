@@ -60,7 +60,9 @@ def journal(
     fault_cost: float = 2.0,
     verdict: str = "pass",
     status: str = "finished",
+    budgets: dict[str, tuple[float, int, int]] | None = None,
 ) -> Journal:
+    """A journal of a run of ``scenario``; ``budgets``: SLO -> (objective, judged, bad)."""
     availability = 1 - failed / requests if availability is None else availability
     evaluation = {
         "scenario": scenario,
@@ -96,6 +98,18 @@ def journal(
         "aborted": None,
         "baseline_gate_failed": False,
         "verdict": {"verdict": verdict, "reason": f"hand-made: {verdict}", "exit_code": 0},
+        "budgets": [
+            {
+                "slo": slo,
+                "objective": objective,
+                "judged": judged,
+                "bad": bad,
+                "consumed": None,
+                "segments": [],
+                "policy": [],
+            }
+            for slo, (objective, judged, bad) in (budgets or {}).items()
+        ],
     }
     return Journal.model_validate(
         {

@@ -43,7 +43,7 @@ def drill(drill_id: str, entries: int = 4, at: float = T) -> DrillIndex:
 
 def test_a_new_history_runs_every_step_and_records_it(tmp_path: Path) -> None:
     with History.open(tmp_path / "h.sqlite") as history:
-        assert history.version == VERSION == 2
+        assert history.version == VERSION == 3
         history.index_drill(drill("d1"))
         assert history.counts() == {"runs": 4, "drills": 1, "results": 4, "actions": 1, "closures": 0}
     mode = sqlite3.connect(tmp_path / "h.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
@@ -60,7 +60,7 @@ def test_a_history_of_schema_1_is_migrated_and_keeps_its_rows(tmp_path: Path) ->
     old.commit()
     old.close()
     with History.open(path) as history:
-        assert history.version == 2
+        assert history.version == 3
         assert history.counts()["drills"] == 1
     indexes = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"results_by_entry", "drills_by_quarter", "runs_by_quarter"} <= indexes
@@ -73,7 +73,7 @@ def test_a_history_from_a_newer_chaos_is_refused_not_misread(tmp_path: Path) -> 
     newer.commit()
     newer.close()
     with (
-        pytest.raises(HistoryError, match="written by a newer chaos \\(schema 9, this one knows 2\\)"),
+        pytest.raises(HistoryError, match="written by a newer chaos \\(schema 9, this one knows 3\\)"),
         History.open(path),
     ):
         pass

@@ -10,7 +10,9 @@ from tests.drill.journals import journal, write_run
 
 
 def test_the_view_and_the_journal_model_agree_on_every_field_the_view_has(tmp_path: Path) -> None:
-    write_run(tmp_path, journal("r1", "outage", 1.79e9, detect=3.5, recover="never", failed=4, fault_cost=2.5))
+    budgets = {"availability": (0.99, 9, 4)}
+    made = journal("r1", "outage", 1.79e9, detect=3.5, recover="never", failed=4, fault_cost=2.5, budgets=budgets)
+    write_run(tmp_path, made)
     full, view = read_journal(tmp_path), read_view(tmp_path / "journal.json")
     assert (view.run_id, view.scenario_name, view.status, view.started_at, view.scale, view.verdict) == (
         full.run_id,
@@ -39,3 +41,8 @@ def test_the_view_and_the_journal_model_agree_on_every_field_the_view_has(tmp_pa
             want.recover,
         )
     assert view.evaluation.verdict.verdict == full.evaluation.verdict.verdict.value
+    assert (
+        [(b.slo, b.objective, b.judged, b.bad) for b in view.evaluation.budgets]
+        == [(b.slo, b.objective, b.judged, b.bad) for b in full.evaluation.budgets]
+        == [("availability", 0.99, 9, 4)]
+    )

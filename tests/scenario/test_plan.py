@@ -113,6 +113,22 @@ def test_alert_rule_that_can_never_fire_is_reported():
     assert "can never fire for eval_pass_rate: a 90% objective burns at most 10x" in alert.problems
 
 
+def test_a_budget_rule_whose_window_cannot_hold_its_min_requests_is_said_never_to_fire_in_the_run():
+    """About 8 requests a second, judged from 10 s to 90 s: 2 s hold 16 (fewer than 20);
+    7 days hold the 640 of the run (fewer than 1000); 10 s hold 80."""
+    rules = [
+        {"slo": "availability", "window": "2s", "then": "page"},
+        {"slo": "availability", "window": "7d", "then": "freeze", "min_requests": 1000},
+        {"slo": "availability", "window": "10s", "then": "rollback"},
+    ]
+    assert [w for w in build_plan(scenario(budget=rules)).warnings if w.startswith("budget")] == [
+        "budget rule page at 100% of availability over 2s: about 16 requests fit its window in the run, fewer than "
+        "min_requests (20): it cannot fire in the run",
+        "budget rule freeze at 100% of availability over 7d: about 640 requests fit its window in the run, fewer "
+        "than min_requests (1000): it cannot fire in the run",
+    ]
+
+
 def test_an_abort_rule_with_a_trailing_window_is_said_to_reach_back_before_a_fault():
     """below 80% over 10 s: at a fault's onset the window still holds 10 s from before it,
     so a total outage trips the rule 2 s after it at the earliest (the real runs: 2-4 s)."""

@@ -73,6 +73,7 @@ _COMMON: dict[str, Any] = {
         "traces": {"trace_coverage": {"min": "99%"}, "port": 4318},
         "metrics": {"interval": "1s", "expect": [{"metric": "requests_total", "agrees_with_load": "5%"}]},
     },
+    "budget": [{"slo": "availability", "window": "7d", "burns": "50%", "then": "page", "min_requests": 10}],
 }
 
 
