@@ -23,6 +23,7 @@ from chaos.records import Record
 
 log = structlog.get_logger()
 SCRAPE_TIMEOUT_S = 2.0
+UP = "up"
 
 
 class MetricSample(Record):
@@ -59,13 +60,15 @@ class Scraper:
         try:
             answer = await self._client.get(self.url)
             answer.raise_for_status()
-            samples = parse_exposition(answer.text, time.time())
+            samples = parse_exposition(answer.text, now := time.time())
         except (httpx.HTTPError, ValueError) as exc:
             self.failed += 1
             log.warning("metrics scrape failed", url=self.url, error=str(exc)[:200])
             return
         self.scrapes += 1
-        self._sink(samples)
+        # Prometheus's own mark of a successful scrape: a scrape whose series are all still
+        # unexported (labelled counters before their first increment) is still a point.
+        self._sink([*samples, MetricSample(t=now, name=UP, value=1.0)])
 
     async def run(self) -> None:
         next_at = time.monotonic()

@@ -55,7 +55,7 @@ class Collected:
 def build_app(config: GatewayConfig) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
-    app[METRICS] = metrics = GatewayMetrics()
+    app[METRICS] = metrics = GatewayMetrics([provider.name for provider in config.providers[1:]])
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics.serve)

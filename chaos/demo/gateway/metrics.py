@@ -8,6 +8,7 @@ team's alerting rules read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +17,11 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
 class GatewayMetrics:
-    def __init__(self) -> None:
+    """Each series the dashboards and rules read exists at 0 from the start (Prometheus's
+    advice for counters): a rate over a series that appears with its first fallback
+    needs two scrapes of it before it says anything."""
+
+    def __init__(self, fallback_providers: Sequence[str]) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "gateway_requests", "Chat requests answered, by status.", ["status"], registry=self.registry
@@ -25,6 +30,11 @@ class GatewayMetrics:
             "gateway_fallbacks", "Answers a fallback provider gave.", ["provider"], registry=self.registry
         )
         self.degraded = Counter("gateway_degraded", "Cached or canned answers.", ["kind"], registry=self.registry)
+        self.requests.labels(status="200")
+        for provider in fallback_providers:
+            self.fallbacks.labels(provider=provider)
+        for kind in ("cached", "canned"):
+            self.degraded.labels(kind=kind)
 
     def count(self, fields: dict[str, Any]) -> None:
         """One request, from the fields of its log line."""
