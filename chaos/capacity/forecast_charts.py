@@ -4,18 +4,12 @@ reserved terms, the base case's expected cost against the commitment, the optimu
 
 from __future__ import annotations
 
-import io
-from typing import TYPE_CHECKING
-
+from chaos.capacity.charts import as_chart, new_figure
 from chaos.capacity.forecast import MINUTES_PER_DAY, Forecast
 from chaos.capacity.inputs import Case
 from chaos.capacity.variability import HourlyLoad, expected_cost
 from chaos.report.charts import STYLE
 from chaos.report.view import Chart
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 CURVE_POINTS = 200
 
@@ -28,14 +22,14 @@ def cost_chart(forecast: Forecast) -> Chart:
     import matplotlib as mpl
 
     with mpl.rc_context(STYLE), mpl.rc_context({"svg.hashsalt": "cost-per-case"}):
-        figure, axes = _figure()
+        figure, axes = new_figure()
         x = list(range(len(forecast.cases)))
         axes.bar([i - 0.2 for i in x], [c.cost_per_month_usd for c in forecast.cases], 0.4, label="list price")
         axes.bar([i + 0.2 for i in x], [c.cost_per_month_reserved_usd for c in forecast.cases], 0.4, label="reserved")
         axes.set_xticks(x, [c.case.value for c in forecast.cases])
         axes.set_ylabel("USD a month")
         axes.legend(loc="upper left")
-        return _chart("cost-per-case", "Cost a month per case", figure, "All at list price, and with the best split.")
+        return as_chart("cost-per-case", "Cost a month per case", figure, "All at list price, and with the best split.")
 
 
 def commitment_charts(forecast: Forecast) -> list[Chart]:
@@ -55,7 +49,7 @@ def commitment_charts(forecast: Forecast) -> list[Chart]:
         costs = [expected_cost(load, r, reservation.discount) * usd_per_unit for r in commits]
         name = f"commitment-{provider.provider}"
         with mpl.rc_context(STYLE), mpl.rc_context({"svg.hashsalt": name}):
-            figure, axes = _figure()
+            figure, axes = new_figure()
             axes.plot(commits, costs, label="expected cost a month")
             axes.axvline(reservation.reserved_tpm, linestyle="--", color="#2ca02c", label="best commitment")
             axes.axvline(load.mean, linestyle=":", color="#7f7f7f", label="mean load")
@@ -64,7 +58,7 @@ def commitment_charts(forecast: Forecast) -> list[Chart]:
             axes.set_xlim(left=0)
             axes.legend(loc="upper left")
             charts.append(
-                _chart(
+                as_chart(
                     name,
                     f"Reserved against burst: {provider.provider}, base case",
                     figure,
@@ -72,17 +66,3 @@ def commitment_charts(forecast: Forecast) -> list[Chart]:
                 )
             )
     return charts
-
-
-def _figure() -> tuple[Figure, Axes]:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(9.0, 2.8), layout="constrained")
-    return figure, figure.add_subplot()
-
-
-def _chart(name: str, title: str, figure: Figure, caption: str) -> Chart:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
-    return Chart(name, title, svg[svg.index("<svg") :], caption)

@@ -99,12 +99,12 @@ def _measure_one(run_dir: Path, kinds: dict[RequestKind, KindFigures]) -> None:
     t0 = journal.t0
     files = RunDir(run_dir)
     requests: dict[str, RequestKind] = {}
-    for record in _records(files.records):
+    for record in read_records(files.records):
         if isinstance(record, RequestEnded) and not record.stopped:
             offset = record.t_sent - t0
             if any(start <= offset < end for start, end in windows):
                 requests[record.id] = record.kind
-    rows = [row for row in _records(files.ledger) if isinstance(row, LedgerRow) and not row.canary]
+    rows = [row for row in read_records(files.ledger) if isinstance(row, LedgerRow) and not row.canary]
     if not requests:
         raise ChaosError(f"{run_dir}: no request ended under normal load: nothing measured")
     if rows and not any(row.request_id in requests for row in rows):
@@ -133,7 +133,7 @@ def _measure_one(run_dir: Path, kinds: dict[RequestKind, KindFigures]) -> None:
             figures.providers[served_by[request_id]].served += 1
 
 
-def _records(path: Path) -> list[object]:
+def read_records(path: Path) -> list[object]:
     if not path.is_file():
         return []
     found: list[object] = []

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from chaos.cli.main import Options
+from chaos.cli.run import LIVE_OPTION, RUNS_DIR_OPTION
 from chaos.cli.schema_output import OUTPUT_OPTION, emit_schema
 from chaos.errors import ExitCode
 
@@ -59,6 +61,82 @@ def forecast_command(runs: tuple[Path, ...], traffic: Path, prices: Path, out: P
     shown.print(page.headline)
     for each in tables(result):
         render_table(each, shown)
+    shown.print(f"written: {written[0]}, {written[1]}, {written[2]}")
+    return int(ExitCode.PASS)
+
+
+@capacity.command("probe")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--from", "start", type=click.FloatRange(min=0, min_open=True), help="Requests/s at the first step.")
+@click.option("--by", type=click.FloatRange(min=0, min_open=True), help="Requests/s added at each step.")
+@click.option("--to", type=click.FloatRange(min=0, min_open=True), help="The ceiling: the last step's requests/s.")
+@click.option("--step", "step", metavar="DURATION", help="How long each step lasts, e.g. 20s.")
+@click.option("--no-bursts", is_flag=True, help="Skip the scenario's burst above the knee.")
+@RUNS_DIR_OPTION
+@LIVE_OPTION
+@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), help=OUT_HELP)
+@click.pass_obj
+def probe_command(
+    options: Options,
+    /,
+    file: Path,
+    *,
+    start: float | None,
+    by: float | None,
+    to: float | None,
+    step: str | None,
+    no_bursts: bool,
+    runs_dir: Path,
+    live: bool | None,
+    out: Path | None,
+) -> int:
+    """Step the load on FILE's target up until an SLO breaks (the knee); then burst above it.
+
+    Each step sends its rate open-model (each user a request every load.client_timeout)
+    for capacity.step; the run stops at the first step whose good share of an SLO falls
+    below its objective. Prints the knee's requests/s and tokens/s, the SLO that broke
+    first and what saturated (a provider's quota, the load, the target); with
+    capacity.bursts, a second run sends a burst above the knee and judges the load shed,
+    the 429s passed to users and the recovery. Writes probe.json and the reports to --out
+    (default runs/capacity/<scenario>-<first run id>). Steps come from the scenario's
+    capacity: block, or --from/--by/--to/--step over it.
+    """
+    from chaos.capacity.files import PROBE_FILE, write_outputs
+    from chaos.capacity.probe import probe_settings, run_probe
+    from chaos.capacity.probe_page import burst_sentence, knee_sentence, probe_page, providers_table, steps_table
+    from chaos.cli.run import _run_one
+    from chaos.report.console import console, render_table
+    from chaos.run.lifecycle import new_run_id
+    from chaos.scenario.loading import load_scenario
+    from chaos.scenario.units import parse_duration
+
+    loaded = load_scenario(file)
+    try:
+        step_s = parse_duration(step) if step is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--step") from None
+    settings = probe_settings(loaded, {"from": start, "by": by, "to": to, "step": step_s})
+    if no_bursts:
+        settings = settings.model_copy(update={"bursts": None})
+    made: list[Path] = []
+
+    def new_run_dir() -> Path:
+        made.append(runs_dir / f"{loaded.scenario.name}-{new_run_id()}")
+        return made[-1]
+
+    result = run_probe(
+        loaded, settings, new_run_dir, lambda shaped, run_dir, last: _run_one(options, shaped, run_dir, live, last=last)
+    )
+    out_dir = out if out is not None else runs_dir / "capacity" / made[0].name
+    written = write_outputs(out_dir, PROBE_FILE, result, probe_page(result))
+    shown = console()
+    render_table(steps_table(result.steps), shown)
+    render_table(providers_table(result.steps), shown)
+    if result.burst is not None:
+        render_table(steps_table(result.burst.windows, "Before, during and after the burst"), shown)
+    shown.print(knee_sentence(result))
+    if result.burst is not None:
+        shown.print(burst_sentence(result.burst))
     shown.print(f"written: {written[0]}, {written[1]}, {written[2]}")
     return int(ExitCode.PASS)
 

@@ -38,7 +38,7 @@ from chaos.providers.lease import Lease
 from chaos.providers.ledger import CLIENT_GONE, Ledger
 from chaos.providers.metrics import ProviderMetrics
 from chaos.providers.openai_wire import OpenAIWire
-from chaos.providers.quotas import Window
+from chaos.providers.quotas import STANDING_QUOTA, WINDOW_S, Window
 from chaos.providers.requests import ChatRequest, Rejected, parse_chat, parse_embeddings, parse_json
 from chaos.providers.streaming import stream_reply
 from chaos.providers.text import filler_tokens, seed_of, split_tokens
@@ -94,7 +94,10 @@ class MockProvider:
         self.api = spec.provider.api
         self.shared = shared
         self.wire: Wire = OpenAIWire() if self.api is Api.OPENAI else AnthropicWire()
-        self.window = Window(time.time)
+        quota = spec.provider.quota
+        self.window = Window(time.time, round(quota.window) if quota is not None else WINDOW_S)
+        # The standing quota, enforced as a quota fault is; a quota fault replaces it while active.
+        self._standing = RateLimit(rpm=quota.rpm, tpm=quota.tpm) if quota is not None else None
         self._rng = random.Random(f"{shared.seed}:{spec.name}")
         self._serial = itertools.count(1)
         self._parsed: dict[bytes, ChatRequest] = {}
@@ -167,7 +170,7 @@ class MockProvider:
         ttft = max(0.0, self._ttft + (self._rng.uniform(-self._jitter, self._jitter) if self._jitter else 0.0))
         ttft += decision.extra_ttft_s
         gap = decision.inter_token_s if decision.inter_token_s is not None else self._gap
-        limit_headers = self._limit_headers(decision.quota)
+        limit_headers = self._limit_headers(decision.quota or self._standing)
         outcome.input_tokens = req.input_tokens
         if req.stream:
             return await stream_reply(
@@ -206,11 +209,11 @@ class MockProvider:
             outcome.fault = decision.fault
             return self._rate_limited(outcome, decision.rate_limit.retry_after, None)
         tokens = req.input_tokens + req.max_tokens
-        if decision.quota is not None:
-            quota = decision.quota
+        quota = decision.quota or self._standing
+        if quota is not None:
             wait = self.window.admit(tokens, quota.rpm, quota.tpm)
             if wait > 0:
-                outcome.fault = decision.quota_name
+                outcome.fault = decision.quota_name if decision.quota is not None else STANDING_QUOTA
                 return self._rate_limited(outcome, None if math.isinf(wait) else wait, quota)
         else:
             self.window.admit(tokens, None, None)

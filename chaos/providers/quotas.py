@@ -1,6 +1,8 @@
 """Requests and tokens per minute, counted the way a provider's rate limiter counts them.
 
-Each provider keeps one sliding window of the last 60 seconds in one-second buckets. Every
+Each provider keeps one sliding window of the last 60 seconds in one-second buckets (a
+provider's standing quota may count over a shorter span: ``rpm`` and ``tpm`` then admit
+their share of a minute in any such span, so that a quota binds within seconds). Every
 admitted request counts once, with its input tokens plus the output tokens it may produce
 (``max_tokens``), as OpenAI's and Anthropic's limiters estimate a request at admission.
 The window feeds the ``x-ratelimit-*`` / ``anthropic-ratelimit-*`` headers of every answer;
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 WINDOW_S = 60
+STANDING_QUOTA = "quota"  # the ledger's fault for a call the provider's standing quota refused
 
 # Limits shown in headers when no quota fault is active: high enough that no load this
 # project generates comes near them (a gateway reading the headers sees no pressure).
@@ -46,14 +49,16 @@ class Usage:
 class Window:
     """The last ``WINDOW_S`` seconds of admitted requests and tokens, in one-second buckets."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], span: int = WINDOW_S) -> None:
         self._clock = clock
+        self.span = span
+        self._scale = span / WINDOW_S  # a per-minute limit's share in one span
         self.clear()
 
     def clear(self) -> None:
-        self._requests = [0] * WINDOW_S
-        self._tokens = [0] * WINDOW_S
-        self._seconds = [0] * WINDOW_S  # which whole second each bucket holds
+        self._requests = [0] * self.span
+        self._tokens = [0] * self.span
+        self._seconds = [0] * self.span  # which whole second each bucket holds
         self._current = -1
         self.requests = 0
         self.tokens = 0
@@ -63,13 +68,13 @@ class Window:
         now = self._clock()
         self._expire(int(now))
         wait = 0.0
-        if rpm is not None and self.requests + 1 > rpm:
-            wait = self._wait(now, self._requests, self.requests + 1 - rpm)
-        if tpm is not None and self.tokens + tokens > tpm:
-            wait = max(wait, self._wait(now, self._tokens, self.tokens + tokens - tpm))
+        if rpm is not None and self.requests + 1 > rpm * self._scale:
+            wait = self._wait(now, self._requests, math.ceil(self.requests + 1 - rpm * self._scale))
+        if tpm is not None and self.tokens + tokens > tpm * self._scale:
+            wait = max(wait, self._wait(now, self._tokens, math.ceil(self.tokens + tokens - tpm * self._scale)))
         if wait > 0:
             return wait
-        slot = int(now) % WINDOW_S
+        slot = int(now) % self.span
         self._requests[slot] += 1
         self._tokens[slot] += tokens
         self.requests += 1
@@ -84,29 +89,29 @@ class Window:
         return Usage(
             rpm=rpm,
             tpm=tpm,
-            requests=self.requests,
-            tokens=self.tokens,
-            reset_requests_s=self._wait(now, self._requests, 1) if self.requests >= rpm else 0.0,
-            reset_tokens_s=self._wait(now, self._tokens, 1) if self.tokens >= tpm else 0.0,
+            requests=round(self.requests / self._scale),  # as a minute's count, as the headers say
+            tokens=round(self.tokens / self._scale),
+            reset_requests_s=self._wait(now, self._requests, 1) if self.requests >= rpm * self._scale else 0.0,
+            reset_tokens_s=self._wait(now, self._tokens, 1) if self.tokens >= tpm * self._scale else 0.0,
         )
 
     def _expire(self, second: int) -> None:
         if second == self._current:
             return
         self._current = second
-        for slot in range(WINDOW_S):
-            if self._seconds[slot] <= second - WINDOW_S and (self._requests[slot] or self._tokens[slot]):
+        for slot in range(self.span):
+            if self._seconds[slot] <= second - self.span and (self._requests[slot] or self._tokens[slot]):
                 self.requests -= self._requests[slot]
                 self.tokens -= self._tokens[slot]
                 self._requests[slot] = 0
                 self._tokens[slot] = 0
-        self._seconds[second % WINDOW_S] = second
+        self._seconds[second % self.span] = second
 
     def _wait(self, now: float, counts: list[int], needed: int) -> float:
         """Seconds until buckets holding at least ``needed`` leave the window."""
         freed = 0
         for second in sorted(s for s, n in zip(self._seconds, counts, strict=True) if n > 0):
-            freed += counts[second % WINDOW_S]
+            freed += counts[second % self.span]
             if freed >= needed:
-                return max(second + WINDOW_S - now, 0.001)
+                return max(second + self.span - now, 0.001)
         return math.inf

@@ -29,7 +29,8 @@ from chaos.scenario.base import (
     Strict,
 )
 from chaos.scenario.budget import BudgetRule
-from chaos.scenario.faults import Fault
+from chaos.scenario.capacity import CapacityProbe
+from chaos.scenario.faults import MAX_QUOTA, Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
 from chaos.scenario.observe import Observe
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
@@ -151,6 +152,32 @@ class LatencyProfile(Strict):
         return self
 
 
+class Quota(Strict):
+    """A provider's standing rate limit, as the mock provider enforces it (a ``rate_limit``
+    fault with ``rpm``/``tpm`` replaces it while active). Real providers have their own."""
+
+    rpm: int | None = Field(None, ge=1, le=MAX_QUOTA, description="Requests per minute it admits.")
+    tpm: int | None = Field(
+        None, ge=1, le=MAX_QUOTA, description="Tokens per minute it admits (input plus max_tokens, at admission)."
+    )
+    window: Duration = Field(
+        60.0,
+        ge=1,
+        le=60,
+        description="The span it is counted over, in whole seconds (default 60s, as providers count a minute); "
+        "a shorter span admits its share of rpm and tpm in any such span, so the limit binds within seconds "
+        "(a probe's short steps). Quota faults count over the same span.",
+    )
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> Quota:
+        if self.rpm is None and self.tpm is None:
+            raise ValueError("give rpm, tpm or both")
+        if self.window != round(self.window):
+            raise ValueError("window is a whole number of seconds")
+        return self
+
+
 class Provider(Strict):
     api: Api
     model: str = Field(min_length=1)
@@ -163,6 +190,11 @@ class Provider(Strict):
     )
     eval_set: Path | None = Field(None, description="Eval prompts this provider answers (default: load.eval_set).")
     proxy: Name | None = Field(None, description="Its Toxiproxy proxy's name (default: the provider's name).")
+    quota: Quota | None = Field(
+        None,
+        description="The mock provider's standing quota: requests over it get 429 with the real wait as "
+        "retry-after (default: none; chaos capacity probe finds the load it holds).",
+    )
 
     @property
     def zero_latency(self) -> bool:
@@ -323,6 +355,9 @@ class Scenario(Strict):
         default_factory=Observe,
         description="Checks on the target's own traces, logs, metrics and alerts against what the run did "
         "(default: none).",
+    )
+    capacity: CapacityProbe | None = Field(
+        None, description="The steps chaos capacity probe climbs to find the knee (chaos run ignores it)."
     )
 
     @model_validator(mode="before")

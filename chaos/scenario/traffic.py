@@ -47,10 +47,18 @@ CHAT_AND_EVAL_MIX = Mix(chat_stream=0.6, chat=0.3, eval=0.1)
 
 
 class Wait(Strict):
-    """Think time each user waits between requests, uniform in [min, max]."""
+    """Think time each user waits between requests, uniform in [min, max]; or, with
+    ``every``, a fixed pace: each user starts a request every ``every`` seconds (Locust's
+    ``constant_throughput``), whatever the target's latency while a request takes less."""
 
     min: Duration = 0.5
     max: Duration = 1.5
+    every: Duration | None = Field(
+        None,
+        gt=0,
+        description="Instead of a think time: a request every this often per user (at least load.client_timeout "
+        "makes the arrivals open-model: chaos capacity probe uses it).",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Wait:

@@ -130,13 +130,15 @@ def build_frame(
     now: float | None = None,
     stopped_early: bool = False,
     killed: bool = False,
+    timeline: Timeline | None = None,
 ) -> Frame:
     """The frame at the end of the run, or at ``now`` (an offset) for a check made while
     it runs: then load is taken to end at ``now`` and nothing after it is judged.
 
     A run with no STOP record was killed: its judged timeline ends at its last record,
     with no stop grace. One ``killed`` after its load stopped ends there too, its stop
-    grace cut short: nothing was recorded after it. A run killed or ``stopped_early``
+    grace cut short: nothing was recorded after it. A ``timeline`` given replaces the cut
+    by the faults (a capacity probe judges its steps as segments). A run killed or ``stopped_early``
     (aborted) cut the requests still in flight when it stopped, and those its stop grace
     ended: they are counted apart, never as failures of the target. A run that ran its
     course gave them the stop grace: they timed out."""
@@ -152,15 +154,16 @@ def build_frame(
         load_end, horizon, timeline_grace = data.stopped, data.stopped + ran, ran
         stopped_early = stopped_early or killed
     windows = tuple(fault_windows(data.faults, data.t0, load_end, together=scenario.min_segment))
-    timeline = cut_timeline(
-        windows,
-        order=[fault.name for fault in scenario.faults],
-        judged_from=scenario.load.judged_from,
-        load_end=load_end,
-        settle=scenario.settle,
-        stop_grace=timeline_grace,
-        min_segment=scenario.min_segment,
-    )
+    if timeline is None:  # given: a capacity probe's steps, each judged as a segment
+        timeline = cut_timeline(
+            windows,
+            order=[fault.name for fault in scenario.faults],
+            judged_from=scenario.load.judged_from,
+            load_end=load_end,
+            settle=scenario.settle,
+            stop_grace=timeline_grace,
+            min_segment=scenario.min_segment,
+        )
     everyone = data.requests
     sent_judged = segment_of(timeline, everyone.sent) != NONE
     calls = last_calls(data.ledger, len(everyone), len(data.providers))

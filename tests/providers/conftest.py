@@ -26,6 +26,8 @@ providers:
   oai: {{api: openai, model: gpt-test, latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}}}}
   paced: {{api: openai, model: gpt-paced, latency: {{ttft: 300ms, jitter: 50ms, tokens_per_s: 40}}}}
   paced-anth: {{api: anthropic, model: claude-paced, latency: {{ttft: 300ms, jitter: 50ms, tokens_per_s: 40}}}}
+  limited: {{api: openai, model: gpt-limited, latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}},
+            quota: {{rpm: 60, window: 2s}}}}
 """
 
 

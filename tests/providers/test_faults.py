@@ -92,6 +92,17 @@ def test_rate_limit_quota_gives_the_real_wait_in_retry_after(mock: Mock) -> None
     assert refused.headers["anthropic-ratelimit-requests-limit"] == "2"
 
 
+def test_a_standing_quota_refuses_over_it_and_marks_the_ledger(mock: Mock) -> None:
+    # rpm 60 counted over 2 s: 2 calls in any 2 s (the scenario's providers.NAME.quota)
+    assert [chat(mock, "limited").status_code for _ in range(2)] == [200, 200]
+    refused = chat(mock, "limited")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after-ms"]) <= 2_000  # the real wait, within the 2 s span
+    assert refused.headers["x-ratelimit-limit-requests"] == "60"
+    rows = [row for row in mock.ledger() if row["provider"] == "limited"]
+    assert [(row["status"], row.get("fault")) for row in rows] == [(200, None), (200, None), (429, "quota")]
+
+
 def test_slow_first_token_delays_the_first_token_not_the_headers(mock: Mock) -> None:
     mock.behave("slow", "oai", "slow_first_token", {"delay": "600ms"})
     started = time.monotonic()

@@ -152,6 +152,18 @@ def test_a_token_quota_waits_for_enough_tokens_to_leave() -> None:
     assert window.admit(2000, None, 1000) == float("inf")  # larger than the quota itself
 
 
+def test_a_quota_counted_over_two_seconds_admits_its_share_of_the_minute() -> None:
+    clock = Clock(3000.5)
+    window = Window(clock, span=2)
+    for _ in range(16):  # 480 a minute is 16 in any 2 s
+        assert window.admit(10, 480, None) == 0
+    wait = window.admit(10, 480, None)
+    assert wait == pytest.approx(3002 - 3000.5)  # the first second's calls leave the span at 3002
+    clock.now = 3002.0
+    assert window.admit(10, 480, None) == 0
+    assert window.usage(480, None).requests == 30  # one call in the span, said as a minute's count
+
+
 def test_behaviours_expire_by_ttl_and_refresh_on_upsert() -> None:
     clock = Clock()
     behaviours = Behaviours({"p"}, seed=1, clock=clock)

@@ -34,6 +34,7 @@ _COMMON: dict[str, Any] = {
             "model": "m",
             "price": {"input": 1, "output": 2},
             "latency": {"ttft": "100ms", "jitter": "10ms", "tokens_per_s": 50},
+            "quota": {"rpm": 600, "tpm": 100000, "window": "10s"},
         },
         "secondary": {"api": "anthropic", "model": "n", "price": {"input": "$1", "output": "2 USD"}},
     },
@@ -74,6 +75,13 @@ _COMMON: dict[str, Any] = {
         "metrics": {"interval": "1s", "expect": [{"metric": "requests_total", "agrees_with_load": "5%"}]},
     },
     "budget": [{"slo": "availability", "window": "7d", "burns": "50%", "then": "page", "min_requests": 10}],
+    "capacity": {
+        "from": 2,
+        "by": 2,
+        "to": 10,
+        "step": "20s",
+        "bursts": {"times": 1.5, "for": "5s", "base": "50%", "lead": "5s", "after": "10s"},
+    },
 }
 
 
@@ -128,7 +136,11 @@ BASES: dict[str, dict[str, Any]] = {
     },
     "bursts": {
         **_COMMON,
-        "load": {**_COMMON["load"], "shape": {"bursts": {"every": "20s", "for": "5s", "users": 20, "spawn_rate": 20}}},
+        "load": {
+            **_COMMON["load"],
+            "shape": {"bursts": {"every": "20s", "for": "5s", "users": 20, "spawn_rate": 20}},
+            "wait": {"every": "10s"},
+        },
         "faults": _faults(
             {
                 "name": "s1",

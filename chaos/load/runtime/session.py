@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 import gevent  # type: ignore[import-untyped]
 import gevent.event  # type: ignore[import-untyped]
-from locust import between
+from locust import between, constant_throughput
 from locust.env import Environment
 from locust.event import Events
 from locust.runners import MasterRunner, Runner, WorkerRunner
@@ -92,13 +93,19 @@ class LoadRuntime:
         attributes: dict[str, Any] = {
             "runtime": self,
             "host": config.host,
-            "wait_time": between(config.wait.min, config.wait.max),
+            "wait_time": (
+                constant_throughput(1 / config.wait.every)
+                if config.wait.every is not None
+                else between(config.wait.min, config.wait.max)
+            ),
             "network_timeout": socket_timeout,
             "connection_timeout": socket_timeout,
             "max_retries": 0,
             "abstract": False,
             "__module__": base.__module__,
         }
+        if config.wait.every is not None:
+            attributes["on_start"] = _phased(base.on_start, config.wait.every)
         return type(name, (base,), attributes)
 
     def shape_class(self) -> type[LoadTestShape]:
@@ -228,6 +235,18 @@ def _locust_counts(runner: Runner) -> dict[str, Any]:
         for (name, _method), entry in stats.entries.items()
     }
     return {"requests": stats.total.num_requests, "failures": stats.total.num_failures, "by_kind": by_kind}
+
+
+def _phased(on_start: Callable[[LLMUser], None], every: float) -> Callable[[LLMUser], None]:
+    """A user's start, first waiting a random share of its interval: Locust starts users in
+    batches each second, and a user with a fixed pace keeps its first request's phase, so
+    without it a step's arrivals would all come in the first milliseconds of each second."""
+
+    def start(user: LLMUser) -> None:
+        gevent.sleep(random.uniform(0, every))
+        on_start(user)
+
+    return start
 
 
 class _ScenarioShape(LoadTestShape):
