@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from chaos.scenario.base import Environment
 from chaos.scenario.budget import BudgetRule
+from chaos.scenario.change import Change
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Load, Provider, Safety, Scenario, Stack, Target
 from chaos.scenario.objectives import AbortRule, AlertRule, Expectation, Slo, infer_slis
@@ -40,6 +41,7 @@ class Parts:
     alerts: dict[int, AlertRule]
     expect: dict[int, Expectation]
     abort: dict[int, AbortRule]
+    change: Change | None
     observe: Observe | None
     budget: dict[int, BudgetRule]
     # Every name written, valid item or not; None where the collection cannot be read.
@@ -62,6 +64,7 @@ class Parts:
             alerts=dict(enumerate(scenario.alerts)),
             expect=dict(enumerate(scenario.expect)),
             abort=dict(enumerate(scenario.abort)),
+            change=scenario.change,
             observe=scenario.observe,
             budget=dict(enumerate(scenario.budget)),
             provider_names=frozenset(scenario.providers),
@@ -85,6 +88,7 @@ class Parts:
             alerts=_items(data, "alerts"),
             expect=_items(data, "expect"),
             abort=_items(data, "abort"),
+            change=_part(data, "change"),
             observe=_part(data, "observe"),
             budget=_items(data, "budget"),
             provider_names=_keys(data, "providers"),

@@ -95,6 +95,7 @@ EVERY_FIELD: list[BaseModel] = [
         duration_s=0.5,
         canary=True,
         run_id="run",
+        version="2026-11",
         traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     ),
     ProxyCounters(t=14.0, proxy="primary", accepted=5, cut=1, reset=2),

@@ -23,6 +23,7 @@ import structlog
 from aiohttp import web
 
 from chaos import __version__
+from chaos.demo.gateway.canary import CANARY, CanaryRouting, get_canary, put_canary
 from chaos.demo.gateway.config import Break, GatewayConfig
 from chaos.demo.gateway.metrics import GatewayMetrics
 from chaos.demo.gateway.quality import QualityGuard
@@ -55,10 +56,13 @@ class Collected:
 def build_app(config: GatewayConfig) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
+    app[CANARY] = CanaryRouting(config)
     app[METRICS] = metrics = GatewayMetrics([provider.name for provider in config.providers[1:]])
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics.serve)
+    app.router.add_put("/admin/canary", put_canary)
+    app.router.add_get("/admin/canary", get_canary)
     app.cleanup_ctx.append(_lifecycle)
     return app
 
@@ -82,7 +86,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 
         quality = QualityGuard(config.providers, evals, config.tuning, ask)
     tracing = Tracing(os.environ)
-    router = Router(config, upstream, quality, tracing)
+    router = Router(config, upstream, quality, app[CANARY], tracing)
     app[ROUTER] = router
     canaries = asyncio.create_task(quality.run()) if quality is not None else None
     yield
@@ -104,6 +108,7 @@ async def healthz(request: web.Request) -> web.Response:
             "breakers": {name: breaker.state.value for name, breaker in router.breakers.items()},
             "demoted": [p.name for p in router.config.providers if router.quality and router.quality.demoted(p.name)],
             "broken": router.config.broken.value if router.config.broken else None,
+            "canary": router.canary.view(),
         }
     )
 

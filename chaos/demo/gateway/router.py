@@ -23,6 +23,7 @@ from opentelemetry.trace import Span
 from chaos.demo.gateway.backoff import retry_delay
 from chaos.demo.gateway.breaker import Breaker
 from chaos.demo.gateway.cache import AnswerCache, cache_key
+from chaos.demo.gateway.canary import CanaryRouting
 from chaos.demo.gateway.config import Break, GatewayConfig, ProviderConfig
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.telemetry import Tracing, answered, ended, failed
@@ -82,9 +83,15 @@ class Unavailable:
 
 class Router:
     def __init__(
-        self, config: GatewayConfig, upstream: Upstream, quality: QualityGuard | None, tracing: Tracing
+        self,
+        config: GatewayConfig,
+        upstream: Upstream,
+        quality: QualityGuard | None,
+        canary: CanaryRouting,
+        tracing: Tracing,
     ) -> None:
         self.config = config
+        self.canary = canary
         self.upstream = upstream
         self.quality = quality
         self.tracing = tracing
@@ -124,7 +131,7 @@ class Router:
         providers that already failed this chat mid-answer (moving on beats calling them again
         at once)."""
         attempts: list[Attempt] = []
-        for provider in [p for p in self.order() if p.name not in skip]:
+        for provider in [p for p in self.canary.chain(self.order()) if p.name not in skip]:
             served = await self._try_provider(provider, chat, attempts)
             if served is not None:
                 if not self.config.works(Break.RECOVERY):
