@@ -29,6 +29,7 @@ from chaos.errors import ChaosError
 from chaos.records import FaultEvent, Finding, LedgerRow, ProxyCounters
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
+from chaos.slo.change import ChangeResult
 from chaos.slo.results import Evaluation, RunVerdict
 
 SCHEMA_VERSION: Final = 1  # the journal's layout: a reader refuses another one rather than misread it
@@ -132,6 +133,7 @@ class Journal(BaseModel):
     )
     evaluation: Evaluation | None = None
     rebuilt: Rebuilt | None = Field(None, description="Set when chaos report rebuilt this journal from the raw files.")
+    change: ChangeResult | None = Field(None, description="The scenario's canary plan: steps, gates, exposure.")
     freeze_override: FreezeOverride | None = Field(None, description="Started with --override-freeze.")
 
     @model_validator(mode="before")

@@ -114,6 +114,7 @@ class LedgerRow(Record):
     duration_s: float = 0.0
     canary: bool = Field(False, description="Marked x-chaos-canary: the target's own probes.")
     run_id: str | None = None
+    version: str | None = Field(None, description="The model version that answered, when the provider has versions.")
 
     @property
     def served(self) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chaos.history.store import BudgetSpent, History
+from chaos.history.store import History, WindowBudget
 from chaos.scenario.budget import BudgetAction, BudgetRule, format_window
 from chaos.scenario.model import Scenario
 from chaos.scenario.selection import ratio_slos
@@ -34,7 +34,7 @@ class Exhausted:
     rule: BudgetRule
     scenario: str
     objective: float
-    spent: BudgetSpent
+    spent: WindowBudget
     since: float
 
     @property

@@ -63,7 +63,7 @@ class RunRow:
 
 
 @dataclass(frozen=True)
-class BudgetSpent:
+class WindowBudget:
     """What the history holds of one SLO's error budget: over the runs of a scenario that
     started in a window."""
 
@@ -299,7 +299,7 @@ class History:
         )
         return dict(rows)
 
-    def budget_spent(self, scenario: str, slo: str, since: float, until: float) -> BudgetSpent:
+    def budget_spent(self, scenario: str, slo: str, since: float, until: float) -> WindowBudget:
         """The requests judged and the bad ones, by ``slo``, in the runs of ``scenario``
         that started after ``since`` and at or before ``until`` (epoch seconds)."""
         row = self._db.execute(
@@ -307,7 +307,7 @@ class History:
             "JOIN runs r USING (run_id) WHERE r.scenario = ? AND b.slo = ? AND r.started_at > ? AND r.started_at <= ?",
             (scenario, slo, since, until),
         ).fetchone()
-        return BudgetSpent(runs=int(row[0]), judged=int(row[1]), bad=int(row[2]))
+        return WindowBudget(runs=int(row[0]), judged=int(row[1]), bad=int(row[2]))
 
     def actions(self) -> list[ActionLine]:
         rows = self._db.execute(

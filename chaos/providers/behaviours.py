@@ -17,7 +17,8 @@ Which behaviours apply to a request, when several are active on its provider:
    quota refuses the request (its rate then does not apply).
 3. Behaviours that shape a served answer all apply together: ``slow_first_token``
    delays add up; the slowest ``slow_tokens`` pace, the largest ``token_inflation``
-   factor, the lowest ``quality`` pass rate and the first ``stream_cut`` (by name) win.
+   factor, the lowest ``quality`` pass rate, the first ``model_swap`` and the first
+   ``stream_cut`` (by name) win.
    ``stream_cut`` applies to streamed answers only.
 
 A behaviour changes the requests that arrive while it is active: a request already hung
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from chaos.scenario.faults import (
     BEHAVIOURS,
     FaultKind,
     HttpError,
+    ModelSwap,
     ProviderBehaviour,
     Quality,
     RateLimit,
@@ -60,6 +62,7 @@ _ORDER = (
     FaultKind.SLOW_TOKENS,
     FaultKind.TOKEN_INFLATION,
     FaultKind.QUALITY,
+    FaultKind.MODEL_SWAP,
     FaultKind.STREAM_CUT,
 )
 _KIND_ORDER = {kind: index for index, kind in enumerate(_ORDER)}
@@ -113,9 +116,17 @@ class Decision:
     inter_token_s: float | None = None
     inflation: float = 1.0
     quality: Quality | None = None
+    version: str | None = None  # a model_swap's version, served to requests that pin none
+    swapped_by: str | None = None  # that model_swap's name
     cut: StreamCut | None = None
     quota: RateLimit | None = None  # a rate_limit with quotas, to ask the provider's window
     quota_name: str | None = None
+
+    def unswapped(self) -> None:
+        """The request pins its version: a model swap does not apply to it."""
+        if self.version is not None:
+            self.applied = [name for name in self.applied if name != self.swapped_by]
+            self.version = None
 
     @property
     def fault(self) -> str | None:
@@ -125,8 +136,15 @@ class Decision:
 class Behaviours:
     """Every active behaviour of one providers process, by name."""
 
-    def __init__(self, providers: set[str], seed: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        providers: set[str],
+        seed: int,
+        clock: Callable[[], float] = time.time,
+        versions: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
         self._providers = providers
+        self._versions = versions or {}  # provider -> the versions it serves, for model_swap
         self._seed = seed
         self._clock = clock
         self._by_name: dict[str, Behaviour] = {}
@@ -215,8 +233,12 @@ class Behaviours:
                 continue
             if (kind is FaultKind.STREAM_CUT and not stream) or not behaviour.fires():
                 continue
+            if kind is FaultKind.MODEL_SWAP and decision.version is not None:
+                continue  # the first swap wins; a later one changes nothing
             self._spend(behaviour)
             decision.applied.append(behaviour.name)
+            if kind is FaultKind.MODEL_SWAP:
+                decision.swapped_by = behaviour.name
             _shape(decision, spec, behaviour.rng)
         return decision
 
@@ -261,6 +283,9 @@ class Behaviours:
                 spec = BEHAVIOURS[given[0]].model_validate({} if raw is None else raw, context=STRICT_UNITS)
             except ValidationError as exc:
                 problems.extend(_located(given[0].value, exc))
+        if isinstance(spec, ModelSwap) and spec.version not in self._versions.get(str(provider), ()):
+            served = ", ".join(self._versions.get(str(provider), ())) or "none"
+            problems.append(f"model_swap.version: {spec.version!r} is not one of {provider}'s versions ({served})")
         if times is not None and isinstance(spec, RateLimit) and (spec.rpm is not None or spec.tpm is not None):
             problems.append("times: a quota (rpm, tpm) refuses by its window, not by a count; drop one of them")
         if problems or spec is None:
@@ -300,5 +325,7 @@ def _shape(decision: Decision, spec: BaseModel, rng: random.Random) -> None:
     elif isinstance(spec, Quality):
         if decision.quality is None or spec.pass_rate < decision.quality.pass_rate:
             decision.quality = spec
+    elif isinstance(spec, ModelSwap):
+        decision.version = spec.version
     elif isinstance(spec, StreamCut):
         decision.cut = decision.cut or spec

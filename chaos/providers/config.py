@@ -58,12 +58,13 @@ class ServeConfig:
     providers: tuple[ProviderSpec, ...]
 
     def with_zero_latency(self) -> ServeConfig:
-        return ServeConfig(
-            tuple(
-                ProviderSpec(p.name, p.provider.model_copy(update={"latency": ZERO_LATENCY}), p.port, p.eval_set)
-                for p in self.providers
-            )
-        )
+        return ServeConfig(tuple(ProviderSpec(p.name, _zero(p.provider), p.port, p.eval_set) for p in self.providers))
+
+
+def _zero(provider: Provider) -> Provider:
+    """Every version of the provider at zero latency."""
+    versions = {name: version.model_copy(update={"latency": None}) for name, version in provider.versions.items()}
+    return provider.model_copy(update={"latency": ZERO_LATENCY, "versions": versions})
 
 
 def load_config(path: Path) -> ServeConfig:

@@ -9,6 +9,14 @@ error answer, or a behaviour cut or held the answer: a stream cut, a hang) or
 included). Rows of non-2xx answers bill nothing; a 200 bills its input tokens and the
 output tokens actually sent, a stream abandoned midway too.
 
+Versions: a provider with ``versions`` answers as ``model@version`` (in the answer's
+``model``, as the real APIs name the snapshot that answered, and in the ledger row's
+``version``). A request asking for ``model@version`` gets that version; any other gets
+the provider's default version, or the one a ``model_swap`` behaviour serves instead.
+Each version answers at its own latency profile, gets its ``eval_accuracy`` share of eval
+prompts right (a ``quality`` fault lowers it further) and scales its answers' output
+tokens by its ``token_use``, within the request's ``max_tokens``.
+
 Timing of an answer: a stream sends its headers and opening frames at once, its first
 token after the TTFT (the profile's ttft +- jitter, plus any ``slow_first_token`` delay),
 then one token per frame at the profile's pace (or a ``slow_tokens`` pace); a pace of 0
@@ -46,6 +54,7 @@ from chaos.providers.tools import choose_tool, tool_arguments
 from chaos.providers.wire import JSON_TYPE, Reply, ToolCall, Wire, retry_headers
 from chaos.scenario.base import Api
 from chaos.scenario.faults import RateLimit
+from chaos.scenario.model import LatencyProfile
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # Parsed chat requests are kept by body, as a load test's prompts repeat: the same bytes
@@ -84,6 +93,20 @@ class Outcome:
     input_tokens: int = 0
     output_tokens: int = 0
     retry_after_s: float | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """A latency profile as the provider draws from it."""
+
+    ttft: float
+    jitter: float
+    gap: float  # seconds between tokens; 0 sends every token at once
+
+
+def _pace(latency: LatencyProfile) -> Pace:
+    return Pace(latency.ttft, latency.jitter, 1.0 / latency.tokens_per_s if latency.tokens_per_s > 0 else 0.0)
 
 
 class MockProvider:
@@ -100,9 +123,10 @@ class MockProvider:
         self._rng = random.Random(f"{shared.seed}:{spec.name}")
         self._serial = itertools.count(1)
         self._parsed: dict[bytes, ChatRequest] = {}
-        latency = spec.latency
-        self._ttft, self._jitter = latency.ttft, latency.jitter
-        self._gap = 1.0 / latency.tokens_per_s if latency.tokens_per_s > 0 else 0.0
+        provider = spec.provider
+        self._pace = _pace(spec.latency)
+        self._paces = {version: _pace(provider.latency_of(version)) for version in provider.versions}
+        self._pinned = {provider.versioned_model(version): version for version in provider.versions}
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -163,11 +187,13 @@ class MockProvider:
         refused = await self._refusal(decision, req, outcome)
         if refused is not None:
             return refused
+        outcome.version = self._version(req.model, decision)
         outcome.fault = decision.fault
-        reply = self._reply(req, decision)
-        ttft = max(0.0, self._ttft + (self._rng.uniform(-self._jitter, self._jitter) if self._jitter else 0.0))
+        reply = self._reply(req, decision, outcome.version)
+        pace = self._paces.get(outcome.version or "", self._pace)
+        ttft = max(0.0, pace.ttft + (self._rng.uniform(-pace.jitter, pace.jitter) if pace.jitter else 0.0))
         ttft += decision.extra_ttft_s
-        gap = decision.inter_token_s if decision.inter_token_s is not None else self._gap
+        gap = decision.inter_token_s if decision.inter_token_s is not None else pace.gap
         limit_headers = self._limit_headers(decision.quota or self._standing)
         outcome.input_tokens = req.input_tokens
         if req.stream:
@@ -227,10 +253,24 @@ class MockProvider:
         usage = self.window.usage(quota.rpm, quota.tpm) if quota is not None else self.window.usage(None, None)
         return self.wire.limit_headers(usage, time.time())
 
-    def _reply(self, req: ChatRequest, decision: Decision) -> Reply:
+    def _version(self, model: str, decision: Decision) -> str | None:
+        """The version that answers: the one the request pins, else the swapped-in or default one."""
+        pinned = self._pinned.get(model)
+        if pinned is not None:
+            decision.unswapped()
+            return pinned
+        return decision.version or self.spec.provider.default_version
+
+    def _reply(self, req: ChatRequest, decision: Decision, version: str | None) -> Reply:
         serial = next(self._serial)
         quality = decision.quality
-        model = quality.model_version if quality is not None and quality.model_version else req.model
+        provider = self.spec.provider
+        model = req.model if version is None else provider.versioned_model(version)
+        if quality is not None and quality.model_version:
+            model = quality.model_version
+        profile = provider.versions.get(version or "")
+        accuracy = profile.eval_accuracy if profile is not None else 1.0
+        token_use = profile.token_use if profile is not None else 1.0
         reply = Reply(
             id=self.wire.reply_id(serial),
             model=model,
@@ -248,12 +288,14 @@ class MockProvider:
             return reply
         case = self.spec.eval_set.find(req.last_user_text) if self.spec.eval_set is not None else None
         if case is None:
-            count = round(req.max_tokens * decision.inflation)
+            count = round(min(req.max_tokens, req.max_tokens * token_use) * decision.inflation)
             reply.pieces = filler_tokens(seed_of(req.prompt), count)
             return reply
-        right = quality is None or self._rng.random() < quality.pass_rate
+        pass_rate = min(accuracy, quality.pass_rate if quality is not None else 1.0)
+        right = pass_rate >= 1.0 or self._rng.random() < pass_rate
         pieces = split_tokens(case.right_answer if right else case.wrong_answer())
-        extra = round(len(pieces) * decision.inflation) - len(pieces)
+        used = max(len(pieces), min(req.max_tokens, round(len(pieces) * token_use)))
+        extra = round(used * decision.inflation) - len(pieces)
         if extra > 0:
             filler = filler_tokens(seed_of(req.prompt), extra)
             pieces += [" " + filler[0], *filler[1:]]
@@ -269,15 +311,17 @@ class MockProvider:
         if refused is not None:
             return refused
         outcome.fault = decision.fault
-        if self._ttft or decision.extra_ttft_s:
-            await asyncio.sleep(self._ttft + decision.extra_ttft_s)
+        if self._pace.ttft or decision.extra_ttft_s:
+            await asyncio.sleep(self._pace.ttft + decision.extra_ttft_s)
         return await stream_embeddings(request, req, outcome)
 
     async def _models(self, request: web.Request, outcome: Outcome) -> web.StreamResponse:
         self._check_headers(request)
         assert isinstance(self.wire, OpenAIWire)  # only OpenAI providers route models
         outcome.status, outcome.end = 200, CallEnd.COMPLETED
-        return web.Response(body=self.wire.models([self.spec.provider.model], int(time.time())), content_type=JSON_TYPE)
+        provider = self.spec.provider
+        models = [provider.model, *(provider.versioned_model(version) for version in provider.versions)]
+        return web.Response(body=self.wire.models(models, int(time.time())), content_type=JSON_TYPE)
 
     def _check_headers(self, request: web.Request) -> None:
         headers = request.headers
@@ -331,6 +375,7 @@ class MockProvider:
             duration_s=ended - outcome.received,
             canary=outcome.canary,
             run_id=outcome.run_id,
+            version=outcome.version,
         )
         self.shared.metrics.observe(
             self.name, outcome.endpoint, outcome.status, outcome.fault, (input_tokens, output_tokens)

@@ -62,7 +62,11 @@ class ProvidersServer:
         self.admin_port = admin_port
         self.admin_token = admin_token
         self.shared = Shared(
-            behaviours=Behaviours({spec.name for spec in config.providers}, seed),
+            behaviours=Behaviours(
+                {spec.name for spec in config.providers},
+                seed,
+                versions={spec.name: tuple(spec.provider.versions) for spec in config.providers},
+            ),
             ledger=Ledger(),
             lease=Lease(),
             metrics=ProviderMetrics(),

@@ -46,6 +46,8 @@ def render_run(journal: Journal, out: Console, run_dir: str) -> None:
     if evaluation.alerts:
         fired = ", ".join(f"{a.rule} on {a.slo} at {a.fired_at:.0f}s" for a in evaluation.alerts)
         out.print(f"alerts fired: {fired}")
+    if journal.change is not None:
+        out.print(_change(journal))
     for line in policy_lines(evaluation):
         out.print(line)
     for finding in journal.findings:
@@ -186,3 +188,23 @@ def _responses(responses: list[FaultResponse]) -> Table:
 
 def _time(value: ResponseTime) -> str:
     return f"{value:.1f}s" if isinstance(value, float | int) else value.replace("_", " ")
+
+
+def _change(journal: Journal) -> str:
+    """The canary plan in one line: how it ended, and who got the candidate."""
+    change = journal.change
+    assert change is not None
+    line = f"change {change.baseline} -> {change.candidate}: {change.outcome.value.replace('_', ' ')}"
+    gates = change.deciding_gates
+    if gates:
+        last = gates[-1]
+        line += f" at t+{last.at:.1f}s after {len(gates)} gate{'s' if len(gates) != 1 else ''} ({last.gate.reason})"
+    if change.time_to_roll_back is not None:
+        line += f"; time to roll back {change.time_to_roll_back:.2f}s"
+    if change.exposure is not None:
+        exposure = change.exposure
+        line += (
+            f"; the candidate got {exposure.requests} requests, {exposure.failed_evals} of "
+            f"{exposure.eval_answers} eval answers wrong, extra cost ${exposure.extra_cost_usd:+.4f}"
+        )
+    return line

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from chaos.scenario.change_plan import ChangePlan
 from chaos.scenario.plan import FaultPlan, Plan
 from chaos.scenario.units import format_duration as fmt
 
@@ -36,6 +37,8 @@ def render_plan(plan: Plan, out: Console) -> None:
         out.print(_faults(plan))
     if plan.needs:
         out.print(_needs(plan))
+    if plan.change is not None:
+        out.print(_change(plan.change))
     if plan.expectations:
         out.print("[bold]Expectations[/bold]")
         for expectation in plan.expectations:
@@ -118,4 +121,25 @@ def _alerts(plan: Plan) -> Table:
     for alert in plan.alerts:
         notes = "; ".join(alert.problems) if alert.problems else "ok"
         table.add_row(alert.rule, ", ".join(alert.slos), notes)
+    return table
+
+
+def _change(change: ChangePlan) -> Table:
+    title = (
+        f"Change: {change.baseline} -> {change.candidate}; each gate needs {change.min_sample} "
+        f"{change.counted} per version (min_sample)"
+    )
+    table = Table(title=title, title_justify="left")
+    for column in ("share", "from", "to", "then", f"~baseline {change.counted}", f"~candidate {change.counted}"):
+        table.add_column(column)
+    for step in change.steps:
+        then = "gate" if step.gated else "promoted"
+        table.add_row(
+            f"{step.share:.0%}",
+            fmt(step.start),
+            fmt(step.end),
+            then,
+            f"{step.baseline:.0f}",
+            f"{step.candidate:.0f}",
+        )
     return table

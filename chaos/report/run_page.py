@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from chaos.journal import Journal, RunStatus
 from chaos.report import figures as fig
 from chaos.report.budget import freeze_override, policy_table, spent_table
+from chaos.report.change_page import change_section
 from chaos.report.view import Cell, Chart, Figure, Page, Section, Table, table
 from chaos.slo.results import Evaluation, SegmentSummary, SloResult
 from chaos.wilson import Verdict
@@ -49,6 +50,8 @@ def run_page(journal: Journal, charts: Sequence[Chart] = ()) -> Page:
         if charts:
             sections.append(Section("Charts", charts=tuple(charts)))
         sections.append(detail(journal, evaluation))
+    if journal.change is not None:
+        sections.append(change_section(journal.change))
     sections.append(the_run(journal))
     return Page(
         title=f"{journal.scenario_name}: {verdict_word(journal)}",

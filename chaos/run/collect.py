@@ -47,6 +47,11 @@ class Collector:
         """Epoch seconds of the start of load, once the load said so."""
         return next((e.t for e in self.load_events if e.event is LoadEventKind.START), None)
 
+    @property
+    def ledger_seq(self) -> int:
+        """The sequence number of the last ledger row pulled."""
+        return self._ledger_seq
+
     def summary(self) -> LoadEvent | None:
         return next((e for e in self.load_events if e.event is LoadEventKind.SUMMARY), None)
 

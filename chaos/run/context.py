@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from chaos.containers import Engine
 from chaos.load.config import LoadConfig
 from chaos.providers.admin_client import AdminClient
+from chaos.run.canary import CanaryRun
 from chaos.run.collect import Collector
 from chaos.run.lease import RunLease
 from chaos.run.timeline import FaultTimeline
@@ -58,6 +59,7 @@ class RunState:
     winding_down: bool = False  # restoring and stopping: a signal must not cut that short
     disabled_proxies: set[str] = field(default_factory=set)
     touched_containers: set[str] = field(default_factory=set)  # listed in the lease until brought back
+    canary: CanaryRun | None = None  # the scenario's change plan, once the load started
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from chaos.faults import FaultContext
 from chaos.load.config import LoadConfig
 from chaos.load.launch import free_port, locust_command, run_deadline
 from chaos.records import FaultEvent
+from chaos.run.canary import CanaryRun
 from chaos.run.collect import Collector
 from chaos.run.context import LiveStatus, RunContext
 from chaos.run.jsonl import JsonlWriter
@@ -91,6 +92,19 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
     faults = asyncio.create_task(timeline.run(gate))
     load_exit = asyncio.create_task(state.load.process.wait())
     watched: set[asyncio.Task[Any]] = {faults, load_exit}
+    canary: asyncio.Task[None] | None = None
+    if scenario.change is not None:
+        state.canary = CanaryRun(
+            scenario,
+            run.run_dir,
+            clock,
+            target_url=run.stack.endpoints.target_url,
+            cwd=run.loaded.path.parent,
+            pull=collector.pull,
+            last_ledger_seq=lambda: collector.ledger_seq,
+        )
+        canary = asyncio.create_task(state.canary.run())
+        watched.add(canary)
     deadline = time.monotonic() + run_deadline(state.load_config)
     try:
         while True:
@@ -102,6 +116,9 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
                 if timeline.gate_refused:
                     state.gate_failed = True
                     return
+            if canary is not None and canary in watched and canary.done():
+                watched.discard(canary)
+                canary.result()  # a share that could not be set stops the run here
             if load_exit.done():
                 return
             if run.lease.lost is not None:
@@ -117,9 +134,10 @@ async def guard(run: RunContext, context: FaultContext, events: JsonlWriter) -> 
                 raise EnvironmentProblem("the load did not end by itself in time", hint=state.load.log_tail())
             run.watch(_status(timeline, clock, collector, scenario))
     finally:
-        faults.cancel()
-        load_exit.cancel()
-        await asyncio.gather(faults, load_exit, return_exceptions=True)  # their outcome is known, or moot
+        tasks = [task for task in (faults, load_exit, canary) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # their outcome is known, or moot
 
 
 def _status(timeline: FaultTimeline, clock: Clock, collector: Collector, scenario: Scenario) -> LiveStatus:

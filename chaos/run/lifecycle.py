@@ -41,6 +41,7 @@ from chaos.journal import (
 from chaos.load.launch import stop_deadline
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
+from chaos.run.canary import CanaryRun, preflight
 from chaos.run.collect import Collector
 from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
@@ -51,10 +52,13 @@ from chaos.rundir import RunDir
 from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
-from chaos.slo.evaluate import evaluate
+from chaos.scenario.model import Scenario
+from chaos.slo.change import ChangeResult, judge_change
+from chaos.slo.evaluate import evaluate, overall
 from chaos.slo.live import LiveMonitor
 from chaos.slo.loading import load_run
-from chaos.slo.results import AbortDecision, RunVerdict
+from chaos.slo.results import AbortDecision, Evaluation, RunVerdict
+from chaos.slo.versions import RunRecords, row_pricer, version_samples
 from chaos.stack.local import LocalStack
 from chaos.stack.processes import Child, stop
 from chaos.stack.staging import connect_staging
@@ -230,6 +234,9 @@ async def _leased_run(run: RunContext, journal: Journal) -> None:
     try:
         await run.lease.take()  # inside: a lease taken as the run is interrupted is still released
         heartbeat = asyncio.create_task(run.lease.heartbeat())
+        change = run.loaded.scenario.change
+        if change is not None:  # before any traffic: a target without weighted routing is told so
+            await preflight(change, stack.endpoints.target_url, run.loaded.path.parent)
         load = await start_load(run)
         state.t0 = journal.t0 = await wait_for_start(run.collector, load)
         write_journal(run.run_dir.path, journal)
@@ -275,6 +282,8 @@ def _judge(
         baseline_gate_failed=state.gate_failed,
         findings=findings,
     )
+    if state.canary is not None and journal.t0 is not None:
+        journal.change, evaluation = _judge_change(scenario, run_dir, state.canary, evaluation, journal.t0)
     summary = collector.summary() if collector is not None else None
     journal.evaluation = evaluation
     journal.events = list(state.timeline.events_written) if state.timeline is not None else []
@@ -290,3 +299,24 @@ def _judge(
     journal.ended_at = time.time()
     write_journal(run_dir.path, journal)
     return journal
+
+
+def _judge_change(
+    scenario: Scenario, run_dir: RunDir, canary: CanaryRun, evaluation: Evaluation, t0: float
+) -> tuple[ChangeResult, Evaluation]:
+    """The plan's result, judged from the whole record; its expectation joins the verdict."""
+    change = canary.change
+    records = RunRecords.read(run_dir.records, run_dir.ledger)
+    labels = [(ref.provider, ref.version) for ref in (change.baseline, change.candidate)]
+    result = judge_change(change, canary.result, records, version_samples(records, labels, row_pricer(scenario)), t0)
+    if result.expectation is None:
+        return result, evaluation
+    expectations = [*evaluation.expectations, result.expectation]
+    verdict = overall(
+        evaluation.slos,
+        expectations,
+        aborted=evaluation.aborted,
+        baseline_gate_failed=evaluation.baseline_gate_failed,
+        cut_by_stop=evaluation.counts.cut_by_stop,
+    )
+    return result, evaluation.model_copy(update={"expectations": expectations, "verdict": verdict})

@@ -23,6 +23,7 @@ from chaos.kinds import RequestKind
 from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.budget import BudgetRule
+from chaos.scenario.change import SHARE_PLACEHOLDER, Hook
 from chaos.scenario.faults import Container, Down, Fault, FaultKind, Schedule
 from chaos.scenario.model import Stack, Target
 from chaos.scenario.objectives import (
@@ -62,6 +63,7 @@ def check_scenario(parts: Parts, base_dir: Path) -> list[Issue]:
         _windows,
         _references,
         _objectives,
+        _change,
         lambda p: _files(p, base_dir),
     )
     return [issue for check in checks for issue in check(parts)]
@@ -158,6 +160,55 @@ def _faults(parts: Parts) -> Iterator[Issue]:
             yield Issue((*loc, "name"), f'"{fault.name}" names a segment; choose another fault name')
         if fault.schedule is not None:
             yield from _schedule(fault, fault.schedule, loc)
+        yield from _swapped_version(parts, fault, loc)
+
+
+def _swapped_version(parts: Parts, fault: Fault, loc: Loc) -> Iterator[Issue]:
+    """A ``model_swap`` serves one of its provider's versions."""
+    swap, provider = fault.model_swap, parts.providers.get(fault.provider or "")
+    if swap is None or provider is None or swap.version in provider.versions:
+        return
+    known = ", ".join(provider.versions) or "none"
+    message = f"{quote(swap.version)} is not one of provider {fault.provider}'s versions ({known})"
+    yield Issue((*loc, "model_swap", "version"), message, (("providers", fault.provider or "", "versions"),))
+
+
+def _change(parts: Parts) -> Iterator[Issue]:
+    """The plan's versions are served by its providers, its steps lie inside the load,
+    and its share hook has somewhere to put the share."""
+    change = parts.change
+    if change is None:
+        return
+    for role in ("baseline", "candidate"):
+        ref = getattr(change, role)
+        provider = parts.providers.get(ref.provider)
+        if parts.provider_names is not None and ref.provider not in parts.provider_names:
+            message = f"{quote(ref.provider)} is not a provider ({', '.join(sorted(parts.provider_names))})"
+            yield Issue(("change", role, "provider"), message)
+        elif provider is not None and ref.version not in provider.versions:
+            known = ", ".join(provider.versions) or "none: give the provider versions"
+            message = f"{quote(ref.version)} is not one of provider {ref.provider}'s versions ({known})"
+            yield Issue(("change", role, "version"), message, (("providers", ref.provider, "versions"),))
+    if parts.load is not None and change.planned_end() > parts.load.duration:
+        message = (
+            f"the steps end at {format_duration(change.planned_end())} at the earliest, after the load ends "
+            f"({format_duration(parts.load.duration)})"
+        )
+        yield Issue(("change", "steps"), message, (("change", "at"), ("load", "duration")))
+    if not _fills_share(change.set_share):
+        yield Issue(("change", "set_share"), f"the hook never says the share: put {SHARE_PLACEHOLDER} in it")
+    allowed = parts.safety.allowed_hosts if parts.safety is not None else []
+    for key, hook in (("set_share", change.set_share), ("rollback", change.rollback)):
+        url = hook.http.url if hook is not None and hook.http is not None else "/"
+        if not url.startswith("/") and _host(url) not in allowed:
+            message = f"{quote(url)} is not a path on the target nor a URL of a host in safety.allowed_hosts"
+            yield Issue(("change", key, "http", "url"), message, (("safety", "allowed_hosts"),))
+
+
+def _fills_share(hook: Hook) -> bool:
+    if hook.http is not None:
+        return SHARE_PLACEHOLDER in hook.http.url + (hook.http.body or "")
+    return any(SHARE_PLACEHOLDER in arg for arg in hook.command or [])
 
 
 def _windows(parts: Parts) -> Iterator[Issue]:

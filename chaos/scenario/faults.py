@@ -43,6 +43,7 @@ class FaultKind(StrEnum):
     HANG = "hang"
     TOKEN_INFLATION = "token_inflation"
     QUALITY = "quality"
+    MODEL_SWAP = "model_swap"
     NETWORK = "network"
     CONTAINER = "container"
 
@@ -122,6 +123,12 @@ class Quality(ProviderBehaviour):
     model_version: str | None = Field(None, description="The model string the provider now reports.")
 
 
+class ModelSwap(ProviderBehaviour):
+    """The provider silently serves another of its versions to requests that pin none."""
+
+    version: str = Field(min_length=1, description="One of the provider's versions.")
+
+
 # The provider behaviours: each kind's settings, as a scenario writes them and as the mock
 # providers' admin API takes them (``PUT /behaviours/{name}``).
 BEHAVIOURS: dict[FaultKind, type[ProviderBehaviour]] = {
@@ -133,6 +140,7 @@ BEHAVIOURS: dict[FaultKind, type[ProviderBehaviour]] = {
     FaultKind.HANG: Hang,
     FaultKind.TOKEN_INFLATION: TokenInflation,
     FaultKind.QUALITY: Quality,
+    FaultKind.MODEL_SWAP: ModelSwap,
 }
 
 
@@ -263,6 +271,7 @@ class Fault(Strict):
     hang: Hang | None = None
     token_inflation: TokenInflation | None = None
     quality: Quality | None = None
+    model_swap: ModelSwap | None = None
     network: Network | None = None
     container: Container | None = None
 
@@ -285,6 +294,7 @@ class Fault(Strict):
             FaultKind.HANG: self.hang,
             FaultKind.TOKEN_INFLATION: self.token_inflation,
             FaultKind.QUALITY: self.quality,
+            FaultKind.MODEL_SWAP: self.model_swap,
             FaultKind.NETWORK: self.network,
             FaultKind.CONTAINER: self.container,
         }

@@ -30,10 +30,11 @@ from chaos.scenario.base import (
 )
 from chaos.scenario.budget import BudgetRule
 from chaos.scenario.capacity import CapacityProbe
+from chaos.scenario.change import Change
 from chaos.scenario.faults import MAX_QUOTA, Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
-from chaos.scenario.units import Duration, Money
+from chaos.scenario.units import Duration, Money, Percent
 
 DEFAULT_SPAWN_RATE = 10.0
 
@@ -151,6 +152,21 @@ class LatencyProfile(Strict):
         return self
 
 
+# A version as the provider reports it after its model: ``claude-sonnet@2026-11``.
+VersionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+VERSION_SEPARATOR = "@"
+
+
+class ModelVersion(Strict):
+    """One version of a provider's model; what it leaves out is the provider's own."""
+
+    latency: LatencyProfile | None = Field(None, description="How fast this version answers (default: the provider's).")
+    eval_accuracy: Percent = Field(1.0, description="Share of eval prompts it answers right (default 100%).")
+    token_use: float = Field(
+        1.0, gt=0, le=10, description="Output tokens relative to the provider's usual answer (default 1: the same)."
+    )
+
+
 class Quota(Strict):
     """A provider's standing rate limit, as the mock provider enforces it (a ``rate_limit``
     fault with ``rpm``/``tpm`` replaces it while active). Real providers have their own."""
@@ -180,6 +196,13 @@ class Quota(Strict):
 class Provider(Strict):
     api: Api
     model: str = Field(min_length=1)
+    versions: dict[VersionName, ModelVersion] = Field(
+        default_factory=dict,
+        description="Versions of the model it serves, answering as model@version (default: none, the model as asked).",
+    )
+    version: VersionName | None = Field(
+        None, description="The version served to requests that do not pin one (default: the first of versions)."
+    )
     price: Price | None = Field(
         None, description="Without a price, cost is not measured (a cost SLO needs every price)."
     )
@@ -195,9 +218,29 @@ class Provider(Strict):
         "retry-after (default: none; chaos capacity probe finds the load it holds).",
     )
 
+    @model_validator(mode="after")
+    def _served_version_is_one(self) -> Provider:
+        if self.version is not None and self.version not in self.versions:
+            known = ", ".join(self.versions) or "none: give versions"
+            raise ValueError(f"version {quote(self.version)} is not one of its versions ({known})")
+        return self
+
     @property
     def zero_latency(self) -> bool:
         return self.latency.ttft == 0 and self.latency.tokens_per_s == 0
+
+    @property
+    def default_version(self) -> str | None:
+        """The version served to a request that pins none (None: the provider has no versions)."""
+        return self.version if self.version is not None else next(iter(self.versions), None)
+
+    def versioned_model(self, version: str) -> str:
+        """The model string a version answers as, and a request pins it by."""
+        return f"{self.model}{VERSION_SEPARATOR}{version}"
+
+    def latency_of(self, version: str | None) -> LatencyProfile:
+        own = self.versions[version].latency if version in self.versions else None
+        return own if own is not None else self.latency
 
 
 class Load(Strict):
@@ -350,6 +393,9 @@ class Scenario(Strict):
     )
     safety: Safety = Field(default_factory=Safety)
     stack: Stack = Field(default_factory=Stack)
+    change: Change | None = Field(
+        None, description="A canary plan for a new model version: steps of traffic share, gates, rollback."
+    )
     capacity: CapacityProbe | None = Field(
         None, description="The steps chaos capacity probe climbs to find the knee (chaos run ignores it)."
     )
@@ -380,12 +426,15 @@ class Scenario(Strict):
 
     def served_by_values(self) -> dict[str, str]:
         """What the target may report as having served a request -> the provider it names:
-        ``target.served_by.map`` first, then each provider's name, then its model (a model
-        two providers share names the first in fallback order). The load records by it
+        ``target.served_by.map`` first, then each provider's name, then its model and each
+        model@version it answers as (a model two providers share names the first in
+        fallback order). The load records by it
         and the verdict counts by it."""
         values: dict[str, str] = {}
         for name, provider in self.providers.items():
             values.setdefault(provider.model, name)
+            for version in provider.versions:
+                values.setdefault(provider.versioned_model(version), name)
         values.update({name: name for name in self.providers})
         values.update(self.target.served_by.map)
         return values

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from chaos.scenario.base import Environment
 from chaos.scenario.budget import BudgetRule
+from chaos.scenario.change import Change
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Load, Provider, Safety, Scenario, Stack, Target
 from chaos.scenario.objectives import AbortRule, AlertRule, Expectation, Slo, infer_slis
@@ -39,6 +40,7 @@ class Parts:
     alerts: dict[int, AlertRule]
     expect: dict[int, Expectation]
     abort: dict[int, AbortRule]
+    change: Change | None
     budget: dict[int, BudgetRule]
     # Every name written, valid item or not; None where the collection cannot be read.
     provider_names: frozenset[str] | None
@@ -60,6 +62,7 @@ class Parts:
             alerts=dict(enumerate(scenario.alerts)),
             expect=dict(enumerate(scenario.expect)),
             abort=dict(enumerate(scenario.abort)),
+            change=scenario.change,
             budget=dict(enumerate(scenario.budget)),
             provider_names=frozenset(scenario.providers),
             fault_names=frozenset(fault.name for fault in scenario.faults),
@@ -82,6 +85,7 @@ class Parts:
             alerts=_items(data, "alerts"),
             expect=_items(data, "expect"),
             abort=_items(data, "abort"),
+            change=_part(data, "change"),
             budget=_items(data, "budget"),
             provider_names=_keys(data, "providers"),
             fault_names=_fault_names(data),

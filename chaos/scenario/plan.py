@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.scenario import estimate
+from chaos.scenario.change_plan import ChangePlan, plan_change
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Scenario
 from chaos.scenario.objectives import (
@@ -114,6 +115,7 @@ class Plan:
     alerts: tuple[AlertPlan, ...]
     aborts: tuple[str, ...] = field(default=())  # each abort rule, with what it reads
     warnings: tuple[str, ...] = field(default=())
+    change: ChangePlan | None = None  # the canary plan's steps and samples
 
 
 def timeline(scenario: Scenario) -> Timeline:
@@ -152,6 +154,8 @@ def build_plan(scenario: Scenario, *, scale: float = 1.0) -> Plan:
     warnings = [_need_warning(need) for need in needs if not need.decidable]
     warnings += list(_expectation_warnings(scenario))
     warnings += [f"alert {plan.rule}: {problem}" for plan in alerts for problem in plan.problems]
+    change = plan_change(scenario, scenario.change, estimator) if scenario.change is not None else None
+    warnings += list(change.warnings) if change is not None else []
     warnings += list(_budget_warnings(scenario, estimator))
     return Plan(
         scenario=scenario.name,
@@ -176,6 +180,7 @@ def build_plan(scenario: Scenario, *, scale: float = 1.0) -> Plan:
         alerts=alerts,
         aborts=tuple(_abort_note(rule) for rule in scenario.abort),
         warnings=tuple(warnings),
+        change=change,
     )
 
 

@@ -3,7 +3,8 @@
 What scales is every *time in the run*: the load's duration and warm-up, the until of
 each stage and the period and length of bursts, each fault's offset and window, its
 schedule (a ramp's period, a flap's on and off, the offsets of steps), the settle after a
-restore, the windows of burn-rate alerts and of abort rules. A scaled run is the same run
+restore, the windows of burn-rate alerts and of abort rules, and a change plan's start
+and steps' holds. A scaled run is the same run
 with every segment ``scale`` times as long, so each segment gets ``scale`` times the
 requests.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chaos.scenario.change import Change
 from chaos.scenario.faults import Fault, Schedule
 from chaos.scenario.model import Load, Scenario
 from chaos.scenario.objectives import AbortRule, AlertRule, SloBelowRule
@@ -45,8 +47,16 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
             "settle": t(scenario.settle),
             "alerts": [_alert(rule, t) for rule in scenario.alerts],
             "abort": [_abort(rule, t) for rule in scenario.abort],
+            "change": _change(scenario.change, t) if scenario.change is not None else None,
         }
     )
+
+
+def _change(change: Change, t: _Scale) -> Change:
+    """The plan's start and each step's hold scale; how often a held gate is asked again,
+    the hooks' timeouts and the time to roll back (the target's own) do not."""
+    steps = [step.model_copy(update={"hold": t(step.hold)}) for step in change.steps]
+    return change.model_copy(update={"at": t(change.at), "steps": steps})
 
 
 def _load(load: Load, t: _Scale) -> Load:

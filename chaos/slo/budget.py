@@ -27,7 +27,7 @@ import numpy as np
 from chaos.scenario.budget import BudgetRule
 from chaos.scenario.selection import judged_in
 from chaos.slo.frame import Frame
-from chaos.slo.results import BudgetSpent, PolicyFiring, SloBudget, SloResult
+from chaos.slo.results import PolicyFiring, SegmentBudget, SloBudget, SloResult
 from chaos.slo.series import burn_rate, signal, window_counts
 from chaos.slo.sli import Sli, slis
 
@@ -53,7 +53,7 @@ def slo_budgets(frame: Frame, results: Sequence[SloResult]) -> list[SloBudget]:
                 bad=bad,
                 consumed=_share(bad, allowance),
                 segments=[
-                    BudgetSpent(
+                    SegmentBudget(
                         segment=result.segment,
                         judged=result.total or 0,
                         bad=(result.total or 0) - (result.good or 0),

@@ -56,6 +56,7 @@ IN_FLIGHT_REACH: Mapping[FaultKind, Reach] = {
     FaultKind.HANG: Reach.NEW_CALLS,
     FaultKind.TOKEN_INFLATION: Reach.NEW_CALLS,
     FaultKind.QUALITY: Reach.NEW_CALLS,
+    FaultKind.MODEL_SWAP: Reach.NEW_CALLS,  # the version is chosen at receipt
     # A toxic acts on the connections already open through its proxy, and a disabled
     # proxy ends them: a call in the middle of its answer is hit.
     FaultKind.NETWORK: Reach.LIVE,

@@ -186,7 +186,7 @@ class BurnSeries(Result):
     )
 
 
-class BudgetSpent(Result):
+class SegmentBudget(Result):
     """What one segment spent of an SLO's error budget for the run."""
 
     segment: str
@@ -224,7 +224,7 @@ class SloBudget(Result):
     judged: int
     bad: int
     consumed: float | None = Field(description="bad / ((1 - objective) x judged); None: nothing judged.")
-    segments: list[BudgetSpent]
+    segments: list[SegmentBudget]
     policy: list[PolicyFiring] = Field(description="The scenario's budget rules for this SLO.")
 
 

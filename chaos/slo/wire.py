@@ -76,6 +76,7 @@ class Row(msgspec.Struct, tag_field="record", tag="ledger", gc=False):
     output_tokens: int = 0
     request_id: str | None = None
     canary: bool = False
+    version: str | None = None
 
 
 class Proxy(msgspec.Struct, tag_field="record", tag="proxy", gc=False):

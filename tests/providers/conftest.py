@@ -26,6 +26,19 @@ providers:
   oai: {{api: openai, model: gpt-test, latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}}}}
   paced: {{api: openai, model: gpt-paced, latency: {{ttft: 300ms, jitter: 50ms, tokens_per_s: 40}}}}
   paced-anth: {{api: anthropic, model: claude-paced, latency: {{ttft: 300ms, jitter: 50ms, tokens_per_s: 40}}}}
+  v-anth:
+    api: anthropic
+    model: claude-sonnet
+    latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}}
+    versions: {{2026-09: {{}}, 2026-11: {{eval_accuracy: 0%, token_use: 0.5}}}}
+  v-oai:
+    api: openai
+    model: gpt-v
+    latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}}
+    version: 2026-11
+    versions:
+      2026-09: {{}}
+      2026-11: {{latency: {{ttft: 300ms, jitter: 0s, tokens_per_s: 0}}}}
   limited: {{api: openai, model: gpt-limited, latency: {{ttft: 0s, jitter: 0s, tokens_per_s: 0}},
             quota: {{rpm: 60, window: 2s}}}}
 """

@@ -17,7 +17,7 @@ from tests.providers.test_faults import chat
 def test_health_and_providers_in_fallback_order(mock: Mock) -> None:
     assert httpx.get(f"{mock.admin}/healthz").json()["ok"] is True
     listed = httpx.get(f"{mock.admin}/providers").json()
-    assert [p["name"] for p in listed] == ["anth", "oai", "paced", "paced-anth", "limited"]
+    assert [p["name"] for p in listed] == ["anth", "oai", "paced", "paced-anth", "v-anth", "v-oai", "limited"]
     assert listed[1] == {"name": "oai", "api": "openai", "model": "gpt-test", "url": mock.url("oai")}
     assert mock.url("oai").endswith("/v1")
     assert not mock.url("anth").endswith("/v1")

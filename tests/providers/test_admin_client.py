@@ -45,7 +45,7 @@ async def test_behaviours_round_trip_as_the_scenario_specs_they_were_given(mock:
 async def test_the_process_its_ledger_and_its_findings(mock: Mock) -> None:
     chat(mock, "oai")
     async with AdminClient(mock.admin) as admin:
-        assert (await admin.health()).providers == 5
+        assert (await admin.health()).providers == 7
         listed = await admin.providers()
         assert [(p.name, p.api) for p in listed[:2]] == [("anth", Api.ANTHROPIC), ("oai", Api.OPENAI)]
         page = await admin.ledger()

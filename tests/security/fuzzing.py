@@ -150,6 +150,44 @@ BASES: dict[str, dict[str, Any]] = {
 }
 
 
+# Model versions and a change plan: every number they hold, on a base of their own.
+BASES["change"] = {
+    **_COMMON,
+    "providers": {
+        **_COMMON["providers"],
+        "primary": {
+            **_COMMON["providers"]["primary"],
+            "versions": {"v1": {}, "v2": {"eval_accuracy": "90%", "token_use": 1.5, "latency": {"ttft": "200ms"}}},
+        },
+    },
+    "faults": [
+        {
+            "name": "a",
+            "at": "20s",
+            "for": "10s",
+            "provider": "primary",
+            "model_swap": {"version": "v2", "rate": "90%"},
+        }
+    ],
+    "change": {
+        "baseline": {"provider": "primary", "version": "v1"},
+        "candidate": {"provider": "primary", "version": "v2"},
+        "at": "10s",
+        "steps": [{"share": "10%", "hold": "20s"}, {"share": "100%", "hold": "20s"}],
+        "set_share": {"http": {"url": "/admin/canary?share={share}"}, "timeout": "5s"},
+        "gates": {
+            "alpha": "5%",
+            "min_sample": 50,
+            "eval_pass_rate": {"max_drop": "5%"},
+            "ttft": {"max_slowdown": "100ms"},
+            "cost_per_request": {"max_increase": "10%"},
+            "recheck": "2s",
+        },
+        "expect": {"outcome": "rolled_back", "within": "5s"},
+    },
+}
+
+
 def _unwrap(annotation: Any) -> list[Any]:
     """The types an annotation admits, through Optional, unions, Annotated and containers."""
     origin = typing.get_origin(annotation)

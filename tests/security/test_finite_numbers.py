@@ -136,6 +136,7 @@ BEHAVIOURS: dict[str, dict[str, Any]] = {  # a valid spec of every kind, every n
     "hang": {"rate": "100%"},
     "token_inflation": {"factor": 2, "rate": "100%"},
     "quality": {"pass_rate": "50%", "rate": "100%"},
+    "model_swap": {"version": "2026-11", "rate": "100%"},
 }
 BEHAVIOUR_TARGETS = [(kind, key) for kind, spec in BEHAVIOURS.items() for key in spec] + [("hang", "ttl_s")]
 
@@ -170,7 +171,8 @@ def test_a_behaviour_number_is_refused_or_served_finite(
     admin, provider, _ = providers
     name = kind.split("/", maxsplit=1)[0]
     spec = {**BEHAVIOURS[kind], key: "@"} if key != "ttl_s" else BEHAVIOURS[kind]
-    body = json.dumps({"provider": "oai", name: spec, "run": "fuzz", "ttl_s": 5 if key != "ttl_s" else "@"})
+    served_by = "v-oai" if name == "model_swap" else "oai"  # a swap needs a provider with versions
+    body = json.dumps({"provider": served_by, name: spec, "run": "fuzz", "ttl_s": 5 if key != "ttl_s" else "@"})
     with httpx.Client(timeout=5.0, headers=JSON) as http:
         answer = http.put(f"{admin}/behaviours/fuzz", content=body.replace('"@"', literal))
         assert answer.status_code in (200, 400), answer.text

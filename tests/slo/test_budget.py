@@ -198,3 +198,21 @@ def test_a_quality_budget_counts_eval_answers_only() -> None:
     assert (quality.judged, quality.bad, quality.consumed) == (50, 10, pytest.approx(2.0))
     assert (availability.judged, availability.bad, availability.consumed) == (55, 5, pytest.approx(5 / 5.5))
     assert quality.policy == availability.policy == []
+
+
+def test_an_slo_judged_during_one_fault_spends_and_fires_on_that_fault_s_requests_only() -> None:
+    """``during: [outage]``: the budget is 10% of the outage's 100 requests, all bad
+    (1000%); the 7-day rule reads only the outage's requests, so at 31 s its window holds
+    the 10 of second 30, all bad, and fires, where over every segment it waited for 33 s."""
+    sc = scenario(
+        slos={"availability": {"objective": "90%", "during": ["outage"]}}, budget=[rule("7d", "100%", "freeze")]
+    )
+    run = Run()
+    for second in range(10, 100):
+        for index in range(10):
+            run.request(second + 0.05 + index / 10, duration=0.04, ok=not 30 <= second < 40)
+    run.fault("outage", 30, 40)
+    run.stop(100)
+    budget = budget_of(evaluate(sc, run.data(sc)))
+    assert spent(budget) == {"outage": (100, 100, 10.0)}
+    assert fired(budget) == [("freeze at 100% of availability over 7d", 31.0, "outage", 10.0, 10.0)]

@@ -95,6 +95,7 @@ EVERY_FIELD: list[BaseModel] = [
         duration_s=0.5,
         canary=True,
         run_id="run",
+        version="2026-11",
     ),
     ProxyCounters(t=14.0, proxy="primary", accepted=5, cut=1, reset=2),
     Finding(kind=ClientFinding.NO_BACKOFF, provider="primary", request_ids=["r1"], detail="retried at once"),

@@ -22,6 +22,7 @@ import structlog
 from aiohttp import web
 
 from chaos import __version__
+from chaos.demo.gateway.canary import CANARY, CanaryRouting, get_canary, put_canary
 from chaos.demo.gateway.config import Break, GatewayConfig
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.router import Degraded, Router, Served, Unavailable
@@ -51,8 +52,11 @@ class Collected:
 def build_app(config: GatewayConfig) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
+    app[CANARY] = CanaryRouting(config)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/healthz", healthz)
+    app.router.add_put("/admin/canary", put_canary)
+    app.router.add_get("/admin/canary", get_canary)
     app.cleanup_ctx.append(_lifecycle)
     return app
 
@@ -75,7 +79,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
                 return "".join([delta async for delta in stream.deltas()])
 
         quality = QualityGuard(config.providers, evals, config.tuning, ask)
-    router = Router(config, upstream, quality)
+    router = Router(config, upstream, quality, app[CANARY])
     app[ROUTER] = router
     canaries = asyncio.create_task(quality.run()) if quality is not None else None
     yield
@@ -96,6 +100,7 @@ async def healthz(request: web.Request) -> web.Response:
             "breakers": {name: breaker.state.value for name, breaker in router.breakers.items()},
             "demoted": [p.name for p in router.config.providers if router.quality and router.quality.demoted(p.name)],
             "broken": router.config.broken.value if router.config.broken else None,
+            "canary": router.canary.view(),
         }
     )
 

@@ -32,6 +32,8 @@ class Break(StrEnum):
     COST_GUARD = "cost-guard"  # no cap on tokens, no cost ceiling
     QUALITY_GUARD = "quality-guard"  # no canary evals, no demotion
     RECOVERY = "recovery"  # once failed over, never back to the primary
+    CANARY_ROUTING = "canary-routing"  # a canary share is acknowledged, never applied
+    CANARY_ROLLBACK = "canary-rollback"  # a lower canary share is acknowledged, the old one kept
 
 
 @dataclass(frozen=True)

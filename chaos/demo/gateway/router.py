@@ -21,6 +21,7 @@ from typing import Literal
 from chaos.demo.gateway.backoff import retry_delay
 from chaos.demo.gateway.breaker import Breaker
 from chaos.demo.gateway.cache import AnswerCache, cache_key
+from chaos.demo.gateway.canary import CanaryRouting
 from chaos.demo.gateway.config import Break, GatewayConfig, ProviderConfig
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.upstream import AttemptFailed, Chat, Stream, Upstream
@@ -74,8 +75,11 @@ class Unavailable:
 
 
 class Router:
-    def __init__(self, config: GatewayConfig, upstream: Upstream, quality: QualityGuard | None) -> None:
+    def __init__(
+        self, config: GatewayConfig, upstream: Upstream, quality: QualityGuard | None, canary: CanaryRouting
+    ) -> None:
         self.config = config
+        self.canary = canary
         self.upstream = upstream
         self.quality = quality
         tuning = config.tuning
@@ -114,7 +118,7 @@ class Router:
         providers that already failed this chat mid-answer (moving on beats calling them again
         at once)."""
         attempts: list[Attempt] = []
-        for provider in [p for p in self.order() if p.name not in skip]:
+        for provider in [p for p in self.canary.chain(self.order()) if p.name not in skip]:
             served = await self._try_provider(provider, chat, attempts)
             if served is not None:
                 if not self.config.works(Break.RECOVERY):
