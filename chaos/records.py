@@ -115,6 +115,9 @@ class LedgerRow(Record):
     canary: bool = Field(False, description="Marked x-chaos-canary: the target's own probes.")
     run_id: str | None = None
     version: str | None = Field(None, description="The model version that answered, when the provider has versions.")
+    traceparent: str | None = Field(
+        None, description="The W3C traceparent the call carried: the trace and span of the target's call."
+    )
 
     @property
     def served(self) -> bool:

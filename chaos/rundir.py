@@ -7,6 +7,10 @@
     events.jsonl          each fault action, intended and actual time (the orchestrator)
     ledger.jsonl          what each provider received and billed (pulled from the admin API)
     proxies.jsonl         the proxies' connection counters (pulled from Toxiproxy's /metrics)
+    spans.jsonl           the target's spans, received over OTLP/HTTP (``observe.traces``)
+    metrics.jsonl         the target's Prometheus samples, scraped every second (``observe.metrics``)
+    alerts.jsonl          the ALERTS series of the run's Prometheus (``observe.alerts``)
+    prometheus/           that Prometheus's configuration (prometheus.yml) and its data/
     load-config.json      the load process's configuration (``chaos.load.config``)
     locust-stats.json     Locust's own statistics, for cross-checking the records
     locust.log            Locust's log
@@ -63,6 +67,30 @@ class RunDir:
     @property
     def proxies(self) -> Path:
         return self.path / "proxies.jsonl"
+
+    @property
+    def spans(self) -> Path:
+        return self.path / "spans.jsonl"
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def alerts(self) -> Path:
+        return self.path / "alerts.jsonl"
+
+    @property
+    def prometheus(self) -> Path:
+        return self.path / "prometheus"
+
+    @property
+    def prometheus_config(self) -> Path:
+        return self.prometheus / "prometheus.yml"
+
+    @property
+    def prometheus_data(self) -> Path:
+        return self.prometheus / "data"
 
     @property
     def record_files(self) -> tuple[Path, ...]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from chaos.capacity.forecast import Forecast
 from chaos.capacity.inputs import Case
 from chaos.report.figures import count, percent, usd
-from chaos.report.view import Cell, Chart, Figure, Page, Section, Table, table
+from chaos.report.view import Cell, Chart, Page, Section, Table, table
 
 
 def tokens(value: float) -> str:
@@ -173,10 +173,6 @@ def forecast_page(forecast: Forecast, charts: Sequence[Chart] = ()) -> Page:
             ("runs measured", ", ".join(forecast.runs)),
             ("price sheet", forecast.prices),
             ("peak to mean", f"{forecast.peak_to_mean:g}x at the {percent(forecast.peak_quantile)} hour"),
-        ),
-        figures=tuple(
-            Figure(f"{c.case.value} month", money(c.cost_per_month_reserved_usd), f"list {money(c.cost_per_month_usd)}")
-            for c in forecast.cases
         ),
         sections=(
             Section("Cost and tokens", tables=(cases_table(forecast),), charts=tuple(charts)),

@@ -9,7 +9,7 @@ from chaos.capacity.probe import ProbeResult
 from chaos.capacity.steps import StepResult, StepState
 from chaos.report.charts import STYLE
 from chaos.report.figures import count, percent, response_time, seconds
-from chaos.report.view import Cell, Chart, Figure, Page, Section, Table, table
+from chaos.report.view import Cell, Chart, Page, Section, Table, table
 
 _TONE = {StepState.HOLDING: "pass", StepState.UNDECIDED: "inconclusive", StepState.BROKEN: "fail"}
 
@@ -134,16 +134,11 @@ def probe_page(result: ProbeResult) -> Page:
     ]
     if result.burst is not None:
         sections.append(burst_section(result.burst))
-    knee = result.knee
     return Page(
         title=f"Capacity probe: {result.scenario}",
         headline=knee_sentence(result),
         tone="",
         facts=(("scenario", result.scenario_path), ("runs", ", ".join(result.runs))),
-        figures=(
-            Figure("knee", f"{knee.rate:g}/s" if knee.rate is not None else "-", knee.step or "below the first step"),
-            Figure("broke", f"{knee.broken_rate:g}/s" if knee.broken_rate else "-", knee.broke_first or "nothing"),
-        ),
         sections=tuple(sections),
     )
 

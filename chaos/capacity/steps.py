@@ -31,7 +31,7 @@ from chaos.providers.quotas import STANDING_QUOTA
 from chaos.records import LedgerRow, RequestEnded
 from chaos.rundir import RunDir
 from chaos.scenario.model import Scenario
-from chaos.segments import GRACE, WARMUP, Span, Timeline
+from chaos.segments import GRACE, WARMUP, Segment, Span, Timeline
 from chaos.slo.data import RunData
 from chaos.slo.frame import Frame, build_frame
 from chaos.slo.results import AbortDecision, SegmentSummary, SloResult
@@ -81,7 +81,7 @@ class StepResult(Figures):
     end: float
     state: StepState
     sent_per_s: float
-    answered_per_s: float
+    answered_per_s: float = Field(description="Requests a provider answered: neither failed nor degraded.")
     tokens_per_s: float = Field(description="Input and output tokens the providers billed per second.")
     http_429_to_users: int = Field(description="Requests the target answered 429.")
     proxies_accepted: dict[str, int] = Field(description="Connections each provider's proxy accepted in the window.")
@@ -163,7 +163,7 @@ def judge_steps(
                 end=end,
                 state=_state(mine, below),
                 sent_per_s=summary.requests / length,
-                answered_per_s=(summary.requests - summary.failed) / length,
+                answered_per_s=_answered(frame, segment) / length,
                 tokens_per_s=sum(row.input_tokens + row.output_tokens for row in in_rows) / length,
                 http_429_to_users=sum(record.status == 429 for record in sent),
                 proxies_accepted=_accepted(data, start, end),
@@ -174,6 +174,11 @@ def judge_steps(
             )
         )
     return steps
+
+
+def _answered(frame: Frame, segment: Segment) -> int:
+    requests = frame.requests
+    return int((frame.requests_in([segment]) & ~requests.failed & ~requests.degraded).sum())
 
 
 def _tripped(scenario: Scenario, stopped: AbortDecision | None) -> str | None:

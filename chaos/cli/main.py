@@ -52,7 +52,7 @@ def cli(ctx: click.Context, log_json: bool | None, log_level: str) -> None:
 
 
 def _register() -> None:
-    from chaos.cli import capacity, drill, gameday, init, janitor, load, providers, proxy, run, scenario
+    from chaos.cli import capacity, drill, gameday, init, janitor, load, observe, providers, proxy, run, scenario
 
     for command in (
         *init.COMMANDS,
@@ -65,6 +65,7 @@ def _register() -> None:
         *drill.COMMANDS,
         *janitor.COMMANDS,
         *capacity.COMMANDS,
+        *observe.COMMANDS,
     ):
         cli.add_command(command)
 

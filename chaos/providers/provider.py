@@ -94,6 +94,7 @@ class Outcome:
     output_tokens: int = 0
     retry_after_s: float | None = None
     version: str | None = None
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ class MockProvider:
             attempt=self.shared.ledger.next_attempt(request_id, self.name),
             canary=headers.get("x-chaos-canary") == "1",
             run_id=self.shared.lease.run_id(),
+            traceparent=headers.get("traceparent"),
         )
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
@@ -376,6 +378,7 @@ class MockProvider:
             canary=outcome.canary,
             run_id=outcome.run_id,
             version=outcome.version,
+            traceparent=outcome.traceparent,
         )
         self.shared.metrics.observe(
             self.name, outcome.endpoint, outcome.status, outcome.fault, (input_tokens, output_tokens)

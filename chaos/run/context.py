@@ -44,6 +44,7 @@ class Stack:
     toxiproxy: ToxiproxyClient
     children: list[Child]
     engine: Engine | None = None  # the Docker engine, when the scenario has container faults
+    otlp_endpoint: str | None = None  # the run's OTLP/HTTP receiver, when the scenario checks traces
 
 
 @dataclass

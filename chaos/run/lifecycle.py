@@ -40,6 +40,7 @@ from chaos.journal import (
 )
 from chaos.load.config import RemoteWorkers
 from chaos.load.launch import stop_deadline
+from chaos.observe.judge import observe_run, with_observations
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
 from chaos.run.canary import CanaryRun, preflight
@@ -48,6 +49,7 @@ from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
 from chaos.run.jsonl import JsonlWriter
 from chaos.run.lease import RunLease
+from chaos.run.observing import receive_traces, watch_metrics
 from chaos.run.version import target_version
 from chaos.rundir import RunDir
 from chaos.scenario import contract
@@ -109,6 +111,8 @@ async def run_scenario(
                     "providers_admin": stack.endpoints.admin_url,
                     "toxiproxy": stack.endpoints.toxiproxy_url,
                 }
+                if stack.otlp_endpoint is not None:
+                    journal.endpoints["otlp"] = stack.otlp_endpoint
                 journal.versions = versions(stack.endpoints.toxiproxy_version)
                 if stack.endpoints.leftovers:
                     log.warning("running on top of faults this run did not make", faults=stack.endpoints.leftovers)
@@ -204,18 +208,22 @@ async def _stack(loaded: ScenarioFile, run_dir: RunDir, run_id: str) -> AsyncIte
         engine = await reach_engine(loaded.scenario)  # first: a missing container stops the run before anything starts
         if engine is not None:
             exits.push_async_callback(engine.close)
+        extra = {}
+        otlp = await receive_traces(exits, loaded, run_dir)  # before the target: stopped after its last flush
+        if otlp is not None:
+            extra[contract.OTLP_ENDPOINT] = otlp
         if loaded.scenario.environment is Environment.STAGING:
             endpoints = await connect_staging(loaded.scenario)
         else:
-            extra = {}
             if loaded.scenario.load.eval_set is not None:
                 extra[contract.EVAL_SET] = str(loaded.resolve(loaded.scenario.load.eval_set).resolve())
             local = LocalStack(loaded, run_dir, run_id, target_env=extra)
             endpoints = await exits.enter_async_context(local)
             children = local.children
+        await watch_metrics(exits, loaded, run_dir, run_id, endpoints.target_url)
         admin = await exits.enter_async_context(AdminClient(endpoints.admin_url, token=endpoints.admin_token))
         toxiproxy = await exits.enter_async_context(ToxiproxyClient(endpoints.toxiproxy_url))
-        yield Stack(endpoints, admin, toxiproxy, children, engine)
+        yield Stack(endpoints, admin, toxiproxy, children, engine, otlp)
 
 
 async def _leased_run(run: RunContext, journal: Journal) -> None:
@@ -294,6 +302,7 @@ def _judge(
     )
     if state.canary is not None and journal.t0 is not None:
         journal.change, evaluation = _judge_change(scenario, run_dir, state.canary, evaluation, journal.t0)
+    evaluation = with_observations(evaluation, observe_run(loaded, run_dir, rows, evaluation, journal.t0))
     summary = collector.summary() if collector is not None else None
     journal.evaluation = evaluation
     journal.events = list(state.timeline.events_written) if state.timeline is not None else []

@@ -64,6 +64,7 @@ def check_scenario(parts: Parts, base_dir: Path) -> list[Issue]:
         _references,
         _objectives,
         _change,
+        _observed_faults,
         lambda p: _files(p, base_dir),
     )
     return [issue for check in checks for issue in check(parts)]
@@ -411,11 +412,31 @@ def _objectives(parts: Parts) -> Iterator[Issue]:
         yield Issue(("load", "mix", "eval"), message, (("load", "eval_set"),))
 
 
+def _observed_faults(parts: Parts) -> Iterator[Issue]:
+    """``increases_during``, ``fires_during`` and ``silent_during`` name a fault."""
+    observe, faults = parts.observe, parts.fault_names
+    if observe is None or faults is None:
+        return
+    named: list[tuple[Loc, str | None]] = []
+    if observe.metrics is not None:
+        for index, series in enumerate(observe.metrics.expect):
+            named.append((("observe", "metrics", "expect", index, "increases_during"), series.increases_during))
+    if observe.alerts is not None:
+        for index, alert in enumerate(observe.alerts.expect):
+            key = "fires_during" if alert.fires_during is not None else "silent_during"
+            named.append((("observe", "alerts", "expect", index, key), alert.fault))
+    for loc, name in named:
+        if name is not None and name not in faults:
+            yield Issue(loc, _unknown("fault", name, faults))
+
+
 def _files(parts: Parts, base_dir: Path) -> Iterator[Issue]:
     paths: list[tuple[Loc, Path | None]] = []
     if parts.load is not None:
         paths += [(("load", "locustfile"), parts.load.locustfile), (("load", "eval_set"), parts.load.eval_set)]
     paths += [(("providers", name, "eval_set"), p.eval_set) for name, p in parts.providers.items()]
+    if parts.observe is not None and parts.observe.alerts is not None:
+        paths.append((("observe", "alerts", "rules"), parts.observe.alerts.rules))
     for loc, path in paths:
         if path is not None:
             resolved = path if path.is_absolute() else base_dir / path

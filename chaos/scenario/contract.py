@@ -2,7 +2,8 @@
 
 A started target is told where everything is through variables (README, "the
 environment contract"): ``CHAOS_PROVIDERS``, ``CHAOS_PROVIDER_<NAME>_URL`` and its
-siblings, ``CHAOS_TARGET_PORT``, ``CHAOS_RUN_ID``, ``CHAOS_EVAL_SET``. ``target.start``
+siblings, ``CHAOS_TARGET_PORT``, ``CHAOS_RUN_ID``, ``CHAOS_EVAL_SET``, and with
+``observe.traces`` OpenTelemetry's own ``OTEL_EXPORTER_OTLP_ENDPOINT``. ``target.start``
 and ``target.env`` may name the same values as placeholders (``{port}``,
 ``{provider.primary.url}``), filled in by the run that knows them, so that an app taking
 its port or its providers on the command line needs no wrapper script. Each placeholder
@@ -21,6 +22,8 @@ PROVIDERS = "CHAOS_PROVIDERS"
 TARGET_PORT = "CHAOS_TARGET_PORT"
 RUN_ID = "CHAOS_RUN_ID"
 EVAL_SET = "CHAOS_EVAL_SET"
+# The run's OTLP/HTTP receiver, under the name every OpenTelemetry SDK's exporter reads.
+OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 
 # Per provider: CHAOS_PROVIDER_<NAME>_<FIELD>.
 PROVIDER_FIELDS = ("url", "api", "model", "api_key", "price_input", "price_output")

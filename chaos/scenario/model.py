@@ -33,6 +33,7 @@ from chaos.scenario.capacity import CapacityProbe
 from chaos.scenario.change import Change
 from chaos.scenario.faults import MAX_QUOTA, Fault
 from chaos.scenario.objectives import DEFAULT_ALERTS, AbortRule, AlertRule, Expectation, Slo, infer_slis
+from chaos.scenario.observe import Observe
 from chaos.scenario.traffic import CHAT_AND_EVAL_MIX, CHAT_MIX, Mix, Shape, Wait
 from chaos.scenario.units import Duration, Money, Percent
 
@@ -395,6 +396,11 @@ class Scenario(Strict):
     stack: Stack = Field(default_factory=Stack)
     change: Change | None = Field(
         None, description="A canary plan for a new model version: steps of traffic share, gates, rollback."
+    )
+    observe: Observe = Field(
+        default_factory=Observe,
+        description="Checks on the target's own traces, logs, metrics and alerts against what the run did "
+        "(default: none).",
     )
     capacity: CapacityProbe | None = Field(
         None, description="The steps chaos capacity probe climbs to find the knee (chaos run ignores it)."

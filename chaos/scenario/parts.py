@@ -22,6 +22,7 @@ from chaos.scenario.change import Change
 from chaos.scenario.faults import Fault
 from chaos.scenario.model import Load, Provider, Safety, Scenario, Stack, Target
 from chaos.scenario.objectives import AbortRule, AlertRule, Expectation, Slo, infer_slis
+from chaos.scenario.observe import Observe
 from chaos.scenario.units import STRICT_UNITS
 
 
@@ -41,6 +42,7 @@ class Parts:
     expect: dict[int, Expectation]
     abort: dict[int, AbortRule]
     change: Change | None
+    observe: Observe | None
     budget: dict[int, BudgetRule]
     # Every name written, valid item or not; None where the collection cannot be read.
     provider_names: frozenset[str] | None
@@ -63,6 +65,7 @@ class Parts:
             expect=dict(enumerate(scenario.expect)),
             abort=dict(enumerate(scenario.abort)),
             change=scenario.change,
+            observe=scenario.observe,
             budget=dict(enumerate(scenario.budget)),
             provider_names=frozenset(scenario.providers),
             fault_names=frozenset(fault.name for fault in scenario.faults),
@@ -86,6 +89,7 @@ class Parts:
             expect=_items(data, "expect"),
             abort=_items(data, "abort"),
             change=_part(data, "change"),
+            observe=_part(data, "observe"),
             budget=_items(data, "budget"),
             provider_names=_keys(data, "providers"),
             fault_names=_fault_names(data),

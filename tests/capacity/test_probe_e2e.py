@@ -39,6 +39,8 @@ def test_the_knee_is_the_quota_within_a_step(tmp_path: Path) -> None:
     assert "The knee: " in done.stdout
     burst = result["burst"]
     assert burst["rate"] == pytest.approx(1.5 * knee["rate"])
-    assert burst["shed"] > 0  # half again the knee's rate: the quotas refuse what is over them
+    assert burst["shed"] > 0  # half again the knee's rate: the quota refuses what is over it
+    assert burst["http_429_to_users"] == 0  # the gateway answers canned rather than pass a 429 on
+    assert isinstance(burst["recovery"], float), burst["recovery"]  # back within the 16 s after it
     assert (tmp_path / "out" / "report.html").is_file()
     assert (tmp_path / "out" / "charts" / "probe-steps.svg").is_file()

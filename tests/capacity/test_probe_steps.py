@@ -134,6 +134,7 @@ def test_each_step_is_judged_and_the_knee_is_the_last_before_the_first_broken(tm
     assert steps[0].sent_per_s == 20.0
     assert steps[0].tokens_per_s == 80 * 15 / 4  # 80 calls of 15 tokens over the 4 s window
     assert steps[2].providers[0].refused_by_quota == 30
+    assert steps[2].answered_per_s == 90 / 4  # 120 sent in the 4 s window, 30 failed
     knee = find_knee(steps)
     assert (knee.step, knee.rate, knee.broken_step, knee.broken_rate) == ("step-2", 20, "step-3", 30)
     assert knee.sent_per_s == 20.0

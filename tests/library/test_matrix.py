@@ -265,8 +265,19 @@ def test_every_canary_gate_is_recomputed_from_the_run_directory(case: Case, heal
     assert f"Outcome: {change.outcome.value.replace('_', ' ')}" in report
 
 
+# Breaks of the gateway's telemetry, not of a resilience: no library scenario judges
+# telemetry, so these are caught by the observability runs that do (each test named).
+CAUGHT_ELSEWHERE = {
+    "tracing": "tests/observe/test_observed_run.py::test_broken_tracing_fails_naming_the_dropped_retries",
+    "logging": "tests/observe/test_observed_run.py::test_broken_logging_fails_naming_requests_without_model_version",
+}
+
+
 def test_every_break_is_caught_by_some_scenario() -> None:
     from chaos.demo.gateway.config import Break
 
-    assert {case.broken for case in CASES} == {b.value for b in Break}
+    assert {case.broken for case in CASES} | set(CAUGHT_ELSEWHERE) == {b.value for b in Break}
+    for test in CAUGHT_ELSEWHERE.values():
+        path, name = test.split("::")
+        assert f"def {name}(" in (ROOT / path).read_text(encoding="utf-8"), test
     assert {case.scenario for case in CASES} == {p.stem for p in SCENARIOS.glob("*.yaml")}

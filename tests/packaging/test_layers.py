@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"scenario"},
     {"evals"},
     {"providers", "toxiproxy", "slo", "containers"},
+    {"observe"},
     {"stack", "faults", "journal", "history"},
     {"load"},
     {"run", "janitor"},

@@ -70,6 +70,10 @@ _COMMON: dict[str, Any] = {
         {"degraded_share": {"at_least": "0%", "at_most": "10%"}},
     ],
     "abort": [{"slo": "availability", "below": "50%", "over": "10s"}, {"max_cost_usd": 5}],
+    "observe": {
+        "traces": {"trace_coverage": {"min": "99%"}, "port": 4318},
+        "metrics": {"interval": "1s", "expect": [{"metric": "requests_total", "agrees_with_load": "5%"}]},
+    },
     "budget": [{"slo": "availability", "window": "7d", "burns": "50%", "then": "page", "min_requests": 10}],
     "capacity": {
         "from": 2,

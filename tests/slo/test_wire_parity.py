@@ -96,6 +96,7 @@ EVERY_FIELD: list[BaseModel] = [
         canary=True,
         run_id="run",
         version="2026-11",
+        traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     ),
     ProxyCounters(t=14.0, proxy="primary", accepted=5, cut=1, reset=2),
     Finding(kind=ClientFinding.NO_BACKOFF, provider="primary", request_ids=["r1"], detail="retried at once"),

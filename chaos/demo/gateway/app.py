@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -24,8 +25,10 @@ from aiohttp import web
 from chaos import __version__
 from chaos.demo.gateway.canary import CANARY, CanaryRouting, get_canary, put_canary
 from chaos.demo.gateway.config import Break, GatewayConfig
+from chaos.demo.gateway.metrics import GatewayMetrics
 from chaos.demo.gateway.quality import QualityGuard
 from chaos.demo.gateway.router import Degraded, Router, Served, Unavailable
+from chaos.demo.gateway.telemetry import Tracing
 from chaos.demo.gateway.upstream import AttemptFailed, Chat, Upstream
 from chaos.evals import EvalCase, load_eval_set
 
@@ -35,6 +38,7 @@ MAX_BODY_BYTES = 1024 * 1024
 log = structlog.get_logger()
 ROUTER = web.AppKey("router", Router)
 CONFIG = web.AppKey("config", GatewayConfig)
+METRICS = web.AppKey("metrics", GatewayMetrics)
 
 
 class InvalidChat(Exception):
@@ -53,8 +57,10 @@ def build_app(config: GatewayConfig) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
     app[CANARY] = CanaryRouting(config)
+    app[METRICS] = metrics = GatewayMetrics([provider.name for provider in config.providers[1:]])
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics.serve)
     app.router.add_put("/admin/canary", put_canary)
     app.router.add_get("/admin/canary", get_canary)
     app.cleanup_ctx.append(_lifecycle)
@@ -79,7 +85,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
                 return "".join([delta async for delta in stream.deltas()])
 
         quality = QualityGuard(config.providers, evals, config.tuning, ask)
-    router = Router(config, upstream, quality, app[CANARY])
+    tracing = Tracing(os.environ)
+    router = Router(config, upstream, quality, app[CANARY], tracing)
     app[ROUTER] = router
     canaries = asyncio.create_task(quality.run()) if quality is not None else None
     yield
@@ -88,6 +95,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await canaries
     await upstream.aclose()
+    await asyncio.to_thread(tracing.shutdown)  # the spans still queued go out before the process ends
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -147,11 +155,15 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         return _error(413, "the request body is too large", "invalid_request_error")
     fields: dict[str, Any] = {"request_id": chat.request_id, "stream": stream}
     try:
-        if stream:
-            return await _stream(request, router, chat, include_usage, fields)
-        return await _whole(router, chat, fields)
+        with router.tracing.request(request.headers, chat.request_id, stream) as span:
+            response = await (
+                _stream(request, router, chat, include_usage, fields) if stream else _whole(router, chat, fields)
+            )
+            span.set_attribute("http.response.status_code", response.status)
+            return response
     finally:
         log.info("request", duration_ms=round((time.monotonic() - started) * 1000), **fields)
+        request.app[METRICS].count(fields)
 
 
 async def _whole(router: Router, chat: Chat, fields: dict[str, Any]) -> web.Response:
@@ -170,7 +182,7 @@ async def _whole(router: Router, chat: Chat, fields: dict[str, Any]) -> web.Resp
             continue
         await routed.finish(True)
         router.remember(chat, collected.text)
-        fields |= {"served_by": routed.provider.name, "status": 200}
+        fields |= {"served_by": routed.provider.name, "status": 200, **_model_fields(router.config, routed)}
         body = _completion(chat, routed.provider.model, collected)
         return web.json_response(body, headers=_headers(chat, routed.provider.name, None))
 
@@ -179,7 +191,7 @@ def _degraded_whole(routed: Degraded | Unavailable, chat: Chat, fields: dict[str
     if isinstance(routed, Unavailable):
         fields["status"] = 503
         return _error(503, "every provider failed", "server_error")
-    fields |= {"served_by": routed.kind, "degraded": routed.kind, "status": 200}
+    fields |= {"served_by": routed.kind, "degraded": routed.kind, "fallback": False, "status": 200}
     collected = Collected(routed.text, "stop", _estimate_tokens(chat), len(routed.text.split()))
     return web.json_response(
         _completion(chat, routed.kind, collected), headers=_headers(chat, routed.kind, routed.kind)
@@ -251,6 +263,7 @@ async def _stream(
     response.headers.update(_headers(chat, served_by, degraded))
     await response.prepare(request)
     fields |= {"served_by": served_by, "degraded": degraded, "status": 200}
+    fields |= _model_fields(router.config, routed) if isinstance(routed, Served) else {"fallback": False}
     chunk = _ChunkWriter(response, chat, model)
     if isinstance(routed, Degraded):
         await chunk.text(routed.text)
@@ -311,6 +324,20 @@ class _ChunkWriter:
 
     async def error(self, reason: str) -> None:
         await self._send({"error": {"message": f"upstream failed mid-stream: {reason}", "type": "server_error"}})
+
+
+def _model_fields(config: GatewayConfig, served: Served) -> dict[str, Any]:
+    """What the request log says of the answer: the model, its version as the provider
+    named it, the prompt's version, and whether a fallback provider gave it."""
+    logged = {
+        "model": served.provider.model,
+        "model_version": served.stream.model or served.provider.model,
+        "prompt_version": config.tuning.prompt_version,
+        "fallback": served.provider.name != config.providers[0].name,
+    }
+    if not config.works(Break.LOGGING):
+        del logged["model_version"]
+    return logged
 
 
 def _headers(chat: Chat, served_by: str, degraded: str | None) -> dict[str, str]:

@@ -6,7 +6,8 @@ The environment contract (DESIGN.md, "The target's environment"): ``CHAOS_PROVID
 names the providers in fallback order; for each ``NAME``, ``CHAOS_PROVIDER_<NAME>_URL``,
 ``_API``, ``_MODEL``, ``_API_KEY``, and optionally ``_PRICE_INPUT`` / ``_PRICE_OUTPUT``
 (USD per 1M tokens, for the cost ceiling); ``CHAOS_TARGET_PORT``; ``CHAOS_RUN_ID``;
-optionally ``CHAOS_EVAL_SET`` (the eval prompts the quality guard's canaries send).
+optionally ``CHAOS_EVAL_SET`` (the eval prompts the quality guard's canaries send) and
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (where its OpenTelemetry spans go, see ``telemetry.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Break(StrEnum):
     RECOVERY = "recovery"  # once failed over, never back to the primary
     CANARY_ROUTING = "canary-routing"  # a canary share is acknowledged, never applied
     CANARY_ROLLBACK = "canary-rollback"  # a lower canary share is acknowledged, the old one kept
+    TRACING = "tracing"  # a retry's call gets no span (its traceparent names the request's span)
+    LOGGING = "logging"  # request log lines without the model version
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ class Tuning:
     # Pass each request's x-request-id on to its providers. LiteLLM's proxy does not: with
     # false the gateway behaves like it, and the ledger attributes its calls by time.
     forward_request_id: bool = True
+    # The version of the prompt the gateway sends (it forwards the user's messages as they
+    # are), logged with each request beside the model and its version.
+    prompt_version: str = "passthrough-1"
 
 
 @dataclass(frozen=True)

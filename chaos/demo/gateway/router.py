@@ -18,12 +18,15 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Literal
 
+from opentelemetry.trace import Span
+
 from chaos.demo.gateway.backoff import retry_delay
 from chaos.demo.gateway.breaker import Breaker
 from chaos.demo.gateway.cache import AnswerCache, cache_key
 from chaos.demo.gateway.canary import CanaryRouting
 from chaos.demo.gateway.config import Break, GatewayConfig, ProviderConfig
 from chaos.demo.gateway.quality import QualityGuard
+from chaos.demo.gateway.telemetry import Tracing, answered, ended, failed
 from chaos.demo.gateway.upstream import AttemptFailed, Chat, Stream, Upstream
 
 CANNED_ANSWER = "Sorry, the assistant is busy right now. Please try again in a moment."
@@ -48,6 +51,7 @@ class Served:
     deadline: float | None
     stall: float | None  # the longest wait for the next token
     started: float  # monotonic time the attempt was sent
+    span: Span | None = None  # the call's client span, ended with the call
     finished: bool = field(default=False)
 
     @property
@@ -59,6 +63,9 @@ class Served:
         if not self.finished:
             self.finished = True
             self.breaker.record(ok, started=self.started)
+            if not ok:
+                failed(self.span, "failed mid-answer")
+            ended(self.span, self.stream.usage.input_tokens, self.stream.usage.output_tokens)
             await self.exits.aclose()
 
 
@@ -76,12 +83,18 @@ class Unavailable:
 
 class Router:
     def __init__(
-        self, config: GatewayConfig, upstream: Upstream, quality: QualityGuard | None, canary: CanaryRouting
+        self,
+        config: GatewayConfig,
+        upstream: Upstream,
+        quality: QualityGuard | None,
+        canary: CanaryRouting,
+        tracing: Tracing,
     ) -> None:
         self.config = config
         self.canary = canary
         self.upstream = upstream
         self.quality = quality
+        self.tracing = tracing
         tuning = config.tuning
         self.breakers = {
             p.name: Breaker(
@@ -145,7 +158,7 @@ class Router:
                 return None
             started = time.monotonic()
             try:
-                served = await self._attempt(provider, chat, breaker, attempts)
+                served = await self._attempt(provider, chat, breaker, attempts, retry=attempt > 0)
             except asyncio.CancelledError:
                 breaker.record(False, started=started)  # frees a half-open probe slot the attempt held
                 raise
@@ -177,17 +190,22 @@ class Router:
             attempt, base=tuning.backoff_base, cap=tuning.backoff_max, retry_after=honoured, rng=self._rng
         )
 
-    async def _attempt(self, provider: ProviderConfig, chat: Chat, breaker: Breaker, attempts: list[Attempt]) -> Served:
+    async def _attempt(
+        self, provider: ProviderConfig, chat: Chat, breaker: Breaker, attempts: list[Attempt], *, retry: bool
+    ) -> Served:
         timed = self.config.works(Break.TIMEOUTS)
         tuning = self.config.tuning
         started = time.monotonic()
         deadline = started + tuning.total_timeout if timed else None
+        span, trace_headers = self.tracing.call(
+            provider, chat.max_tokens, recorded=not retry or self.config.works(Break.TRACING)
+        )
         exits = AsyncExitStack()
         try:
             # From sending the request to the first token: a provider that hangs before
             # its headers is as slow as one that hangs after them.
             async with asyncio.timeout(tuning.first_token_timeout if timed else None):
-                stream = await exits.enter_async_context(self.upstream.open(provider, chat))
+                stream = await exits.enter_async_context(self.upstream.open(provider, chat, trace_headers))
                 deltas = stream.deltas()
                 try:
                     first = await anext(deltas)
@@ -195,10 +213,16 @@ class Router:
                     first = ""  # a complete answer with no text (e.g. max_tokens reached at once)
         except TimeoutError:
             await exits.aclose()
-            raise AttemptFailed(f"no first token within {tuning.first_token_timeout:g} s") from None
-        except BaseException:
+            reason = f"no first token within {tuning.first_token_timeout:g} s"
+            failed(span, reason)
+            ended(span, 0, 0)
+            raise AttemptFailed(reason) from None
+        except BaseException as exc:
             await exits.aclose()
+            failed(span, exc.reason if isinstance(exc, AttemptFailed) else type(exc).__name__)
+            ended(span, 0, 0)
             raise
+        answered(span, stream.model or provider.model)
         attempts.append(Attempt(provider.name, "ok"))
         stall = tuning.stall_timeout if timed else None
-        return Served(stream, first, deltas, exits, breaker, attempts, deadline, stall, started)
+        return Served(stream, first, deltas, exits, breaker, attempts, deadline, stall, started, span)

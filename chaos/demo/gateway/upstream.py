@@ -77,8 +77,10 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-def _request(provider: ProviderConfig, chat: Chat, *, forward_id: bool) -> tuple[str, dict[str, str], dict[str, Any]]:
-    headers = {"content-type": "application/json"}
+def _request(
+    provider: ProviderConfig, chat: Chat, trace_headers: dict[str, str], *, forward_id: bool
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    headers = {"content-type": "application/json", **trace_headers}
     if forward_id:
         headers["x-request-id"] = chat.request_id
     if chat.canary:
@@ -126,8 +128,11 @@ class Upstream:
         if self._session is not None:
             await self._session.close()
 
-    def open(self, provider: ProviderConfig, chat: Chat) -> AbstractAsyncContextManager[Stream]:
-        return _Opening(self._client(), provider, chat, forward_id=self._forward_id)
+    def open(
+        self, provider: ProviderConfig, chat: Chat, trace_headers: dict[str, str] | None = None
+    ) -> AbstractAsyncContextManager[Stream]:
+        """``trace_headers``: the W3C trace context of the call (``traceparent``), if traced."""
+        return _Opening(self._client(), provider, chat, trace_headers or {}, forward_id=self._forward_id)
 
 
 class _Opening:
@@ -135,16 +140,23 @@ class _Opening:
     is how a stream is cut short (the provider sees the disconnect and bills what it sent)."""
 
     def __init__(
-        self, client: aiohttp.ClientSession, provider: ProviderConfig, chat: Chat, *, forward_id: bool
+        self,
+        client: aiohttp.ClientSession,
+        provider: ProviderConfig,
+        chat: Chat,
+        trace_headers: dict[str, str],
+        *,
+        forward_id: bool,
     ) -> None:
         self._client = client
         self._provider = provider
         self._chat = chat
+        self._trace_headers = trace_headers
         self._forward_id = forward_id
         self._response: aiohttp.ClientResponse | None = None
 
     async def __aenter__(self) -> Stream:
-        url, headers, body = _request(self._provider, self._chat, forward_id=self._forward_id)
+        url, headers, body = _request(self._provider, self._chat, self._trace_headers, forward_id=self._forward_id)
         try:
             response = await self._client.post(url, headers=headers, data=json.dumps(body))
         except TimeoutError as exc:

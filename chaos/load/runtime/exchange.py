@@ -29,6 +29,7 @@ from chaos.kinds import ErrorKind, Outcome, RequestKind
 from chaos.load.sse import MalformedStream, SseDecoder
 from chaos.load.trace import Trace
 from chaos.load.wire import error_message
+from chaos.observe.context import traceparent
 from chaos.records import RequestEnded
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def exchange(user: LLMUser, kind: RequestKind, prompt: str, item: EvalCase | Non
     headers = {
         **runtime.headers,
         "x-request-id": request_id,
+        "traceparent": traceparent(request_id),
         "content-type": "application/json",
         "accept": "text/event-stream" if stream else "application/json",
         "accept-encoding": "identity",  # read the stream as it comes, not through a decompressor

@@ -1,0 +1,88 @@
+"""The observability checks of a run, and the verdict with them.
+
+Each check is an expectation result (``observe.<part>...``), listed with the scenario's
+own expectations and weighed the same way in the run's verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chaos.observe.alerts import judge_alerts
+from chaos.observe.facts import RequestFacts, read_requests
+from chaos.observe.logs import judge_logs
+from chaos.observe.metrics import judge_metrics
+from chaos.observe.prometheus import NOT_FOUND, AlertSeries, prometheus_binary
+from chaos.observe.rules import read_rules, why_never
+from chaos.observe.scrape import read_samples
+from chaos.observe.spans import read_spans
+from chaos.observe.traces import judge_traces
+from chaos.records import LedgerRow
+from chaos.rundir import RunDir
+from chaos.scenario.loading import ScenarioFile
+from chaos.slo.evaluate import overall
+from chaos.slo.results import Evaluation, ExpectationResult
+
+
+def observe_run(
+    loaded: ScenarioFile, run_dir: RunDir, ledger: Sequence[LedgerRow], evaluation: Evaluation, t0: float | None
+) -> list[ExpectationResult]:
+    """Every check the scenario's ``observe:`` asks for, from the run directory's files
+    (and the target's log file, when ``observe.logs.path`` names one)."""
+    checks = loaded.scenario.observe
+    if checks.traces is None and checks.logs is None and checks.metrics is None and checks.alerts is None:
+        return []
+    requests = read_requests(run_dir.records, ledger)
+    results = []
+    if checks.traces is not None:
+        results += judge_traces(checks.traces, requests, read_spans(run_dir.spans))
+    if checks.logs is not None:
+        path = loaded.resolve(checks.logs.path) if checks.logs.path is not None else run_dir.log("target")
+        results += judge_logs(checks.logs, path, requests, tuple(loaded.scenario.providers))
+    if t0 is None:  # the load never started: no fault window to judge series or alerts by
+        return results
+    windows = {r.fault: (r.injected_at, r.restored_at) for r in evaluation.responses}
+    if checks.metrics is not None:
+        samples = list(read_samples(run_dir.metrics))
+        results += judge_metrics(checks.metrics, samples, t0, windows, _answered(requests))
+    if checks.alerts is not None:
+        rules = read_rules(loaded.resolve(checks.alerts.rules))
+        results += judge_alerts(
+            checks.alerts,
+            _alert_series(run_dir),
+            rules,
+            t0=t0,
+            windows=windows,
+            horizon=evaluation.counts.horizon,
+            detect={r.fault: r.detect for r in evaluation.responses},
+            never={rule.alert: why_never(rule, loaded.scenario) for rule in rules},
+        )
+    return results
+
+
+def _answered(requests: dict[str, RequestFacts]) -> int:
+    return sum(1 for facts in requests.values() if facts.answered)
+
+
+def _alert_series(run_dir: RunDir) -> list[AlertSeries] | str:
+    """What the run's Prometheus held, or why nothing was checked."""
+    if not run_dir.alerts.exists():
+        return NOT_FOUND if prometheus_binary() is None else "not checked: the run's Prometheus left no ALERTS"
+    lines = run_dir.alerts.read_text(encoding="utf-8").splitlines()
+    return [AlertSeries.model_validate_json(line) for line in lines if line.strip()]
+
+
+def with_observations(evaluation: Evaluation, observed: Sequence[ExpectationResult]) -> Evaluation:
+    """``evaluation`` with the observability checks among its expectations, and its verdict
+    weighed again with them."""
+    if not observed:
+        return evaluation
+    expectations = [*evaluation.expectations, *observed]
+    verdict = overall(
+        evaluation.slos,
+        expectations,
+        aborted=evaluation.aborted,
+        baseline_gate_failed=evaluation.baseline_gate_failed,
+        cut_by_stop=evaluation.counts.cut_by_stop,
+    )
+    return evaluation.model_copy(update={"expectations": expectations, "verdict": verdict})
