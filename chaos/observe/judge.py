@@ -13,9 +13,10 @@ from chaos.observe.facts import RequestFacts, read_requests
 from chaos.observe.logs import judge_logs
 from chaos.observe.metrics import judge_metrics
 from chaos.observe.prometheus import NOT_FOUND, AlertSeries, prometheus_binary
+from chaos.observe.rows import read_rows
 from chaos.observe.rules import read_rules, why_never
-from chaos.observe.scrape import read_samples
-from chaos.observe.spans import read_spans
+from chaos.observe.scrape import MetricSample
+from chaos.observe.spans import SpanRow
 from chaos.observe.traces import judge_traces
 from chaos.records import LedgerRow
 from chaos.rundir import RunDir
@@ -35,7 +36,7 @@ def observe_run(
     requests = read_requests(run_dir.records, ledger)
     results = []
     if checks.traces is not None:
-        results += judge_traces(checks.traces, requests, read_spans(run_dir.spans))
+        results += judge_traces(checks.traces, requests, read_rows(run_dir.spans, SpanRow))
     if checks.logs is not None:
         path = loaded.resolve(checks.logs.path) if checks.logs.path is not None else run_dir.log("target")
         results += judge_logs(checks.logs, path, requests, tuple(loaded.scenario.providers))
@@ -43,7 +44,7 @@ def observe_run(
         return results
     windows = {r.fault: (r.injected_at, r.restored_at) for r in evaluation.responses}
     if checks.metrics is not None:
-        samples = list(read_samples(run_dir.metrics))
+        samples = list(read_rows(run_dir.metrics, MetricSample))
         results += judge_metrics(checks.metrics, samples, t0, windows, _answered(requests))
     if checks.alerts is not None:
         rules = read_rules(loaded.resolve(checks.alerts.rules))
@@ -68,8 +69,7 @@ def _alert_series(run_dir: RunDir) -> list[AlertSeries] | str:
     """What the run's Prometheus held, or why nothing was checked."""
     if not run_dir.alerts.exists():
         return NOT_FOUND if prometheus_binary() is None else "not checked: the run's Prometheus left no ALERTS"
-    lines = run_dir.alerts.read_text(encoding="utf-8").splitlines()
-    return [AlertSeries.model_validate_json(line) for line in lines if line.strip()]
+    return list(read_rows(run_dir.alerts, AlertSeries))
 
 
 def with_observations(evaluation: Evaluation, observed: Sequence[ExpectationResult]) -> Evaluation:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import httpx
@@ -79,15 +78,3 @@ class Scraper:
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def read_samples(path: Path) -> Iterator[MetricSample]:
-    """The samples of a run directory's ``metrics.jsonl`` (none if absent; a partial line skipped)."""
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                yield MetricSample.model_validate_json(line)
-            except ValueError:
-                continue

@@ -8,8 +8,6 @@ scalars (arrays and maps as their JSON text).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -32,19 +30,6 @@ class SpanRow(Record):
     service: str | None = Field(None, description="The resource's service.name.")
     attributes: dict[str, Scalar] = Field(default_factory=dict)
     t_received: float = Field(description="When the run's receiver took it.")
-
-
-def read_spans(path: Path) -> Iterator[SpanRow]:
-    """The spans of a run directory's ``spans.jsonl`` (none if the file is absent); a line
-    that is not a span (a run killed mid-write) is skipped."""
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                yield SpanRow.model_validate_json(line)
-            except ValueError:
-                continue
 
 
 def scalar(value: object) -> Scalar:
