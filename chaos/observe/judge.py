@@ -21,7 +21,6 @@ from chaos.observe.traces import judge_traces
 from chaos.records import LedgerRow
 from chaos.rundir import RunDir
 from chaos.scenario.loading import ScenarioFile
-from chaos.slo.evaluate import overall
 from chaos.slo.results import Evaluation, ExpectationResult
 
 
@@ -70,19 +69,3 @@ def _alert_series(run_dir: RunDir) -> list[AlertSeries] | str:
     if not run_dir.alerts.exists():
         return NOT_FOUND if prometheus_binary() is None else "not checked: the run's Prometheus left no ALERTS"
     return list(read_rows(run_dir.alerts, AlertSeries))
-
-
-def with_observations(evaluation: Evaluation, observed: Sequence[ExpectationResult]) -> Evaluation:
-    """``evaluation`` with the observability checks among its expectations, and its verdict
-    weighed again with them."""
-    if not observed:
-        return evaluation
-    expectations = [*evaluation.expectations, *observed]
-    verdict = overall(
-        evaluation.slos,
-        expectations,
-        aborted=evaluation.aborted,
-        baseline_gate_failed=evaluation.baseline_gate_failed,
-        cut_by_stop=evaluation.counts.cut_by_stop,
-    )
-    return evaluation.model_copy(update={"expectations": expectations, "verdict": verdict})

@@ -40,7 +40,7 @@ from chaos.journal import (
 )
 from chaos.load.config import RemoteWorkers
 from chaos.load.launch import stop_deadline
-from chaos.observe.judge import observe_run, with_observations
+from chaos.observe.judge import observe_run
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
 from chaos.run.canary import CanaryRun, preflight
@@ -57,7 +57,7 @@ from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
 from chaos.scenario.model import Scenario
 from chaos.slo.change import ChangeResult, judge_change
-from chaos.slo.evaluate import evaluate, overall
+from chaos.slo.evaluate import evaluate, with_expectations
 from chaos.slo.live import LiveMonitor
 from chaos.slo.loading import load_run
 from chaos.slo.results import AbortDecision, Evaluation, RunVerdict
@@ -302,7 +302,7 @@ def _judge(
     )
     if state.canary is not None and journal.t0 is not None:
         journal.change, evaluation = _judge_change(scenario, run_dir, state.canary, evaluation, journal.t0)
-    evaluation = with_observations(evaluation, observe_run(loaded, run_dir, rows, evaluation, journal.t0))
+    evaluation = with_expectations(evaluation, observe_run(loaded, run_dir, rows, evaluation, journal.t0))
     summary = collector.summary() if collector is not None else None
     journal.evaluation = evaluation
     journal.events = list(state.timeline.events_written) if state.timeline is not None else []
@@ -331,12 +331,4 @@ def _judge_change(
     result = judge_change(change, canary.result, records, version_samples(records, labels, row_pricer(scenario)), t0)
     if result.expectation is None:
         return result, evaluation
-    expectations = [*evaluation.expectations, result.expectation]
-    verdict = overall(
-        evaluation.slos,
-        expectations,
-        aborted=evaluation.aborted,
-        baseline_gate_failed=evaluation.baseline_gate_failed,
-        cut_by_stop=evaluation.counts.cut_by_stop,
-    )
-    return result, evaluation.model_copy(update={"expectations": expectations, "verdict": verdict})
+    return result, with_expectations(evaluation, [result.expectation])

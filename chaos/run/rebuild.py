@@ -17,12 +17,12 @@ from pydantic import ValidationError
 from chaos.errors import ChaosError
 from chaos.journal import Journal, Rebuilt, RunStatus, bills, read_journal, read_start, versions, write_journal
 from chaos.load.summary import load_events
-from chaos.observe.judge import observe_run, with_observations
+from chaos.observe.judge import observe_run
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
 from chaos.rundir import RunDir
 from chaos.scenario.loading import scenario_from_text
-from chaos.slo.evaluate import evaluate
+from chaos.slo.evaluate import evaluate, with_expectations
 from chaos.slo.loading import load_run
 from chaos.slo.results import KILLED, AbortDecision
 
@@ -102,7 +102,7 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
         baseline_gate_failed=journal.evaluation.baseline_gate_failed if journal.evaluation is not None else False,
         findings=findings,
     )
-    evaluation = with_observations(evaluation, observe_run(loaded, files, rows, evaluation, journal.t0))
+    evaluation = with_expectations(evaluation, observe_run(loaded, files, rows, evaluation, journal.t0))
     journal.evaluation = evaluation
     journal.rebuilt = Rebuilt(
         at=time.time(),

@@ -140,6 +140,22 @@ def overall(
     return _overall(RunVerdict.PASS, "every SLO and expectation passed")
 
 
+def with_expectations(evaluation: Evaluation, extra: Sequence[ExpectationResult]) -> Evaluation:
+    """``evaluation`` with ``extra`` expectations (a canary plan's, the observability
+    checks) among its own, and its verdict weighed again with them."""
+    if not extra:
+        return evaluation
+    expectations = [*evaluation.expectations, *extra]
+    verdict = overall(
+        evaluation.slos,
+        expectations,
+        aborted=evaluation.aborted,
+        baseline_gate_failed=evaluation.baseline_gate_failed,
+        cut_by_stop=evaluation.counts.cut_by_stop,
+    )
+    return evaluation.model_copy(update={"expectations": expectations, "verdict": verdict})
+
+
 def _with(results: Sequence[SloResult | ExpectationResult], verdict: Verdict) -> list[str]:
     return [
         f"{r.slo} in {r.segment}" if isinstance(r, SloResult) else r.expectation
