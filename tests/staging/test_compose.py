@@ -5,9 +5,11 @@ that `chaos run --target compose/staging.yaml` reaches what `docker compose up` 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from chaos.providers.config import from_scenario, load_config
 from chaos.scenario.loading import load_scenario
 from chaos.scenario.overlay import TargetOverlay
 from tests.run.harness import ROOT
@@ -58,6 +61,30 @@ def test_compose_own_parser_takes_the_file() -> None:
     argv = [compose, "-f", str(COMPOSE / "docker-compose.yml"), "config", "-q"]
     checked = subprocess.run(argv, capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_compose_own_parser_takes_the_local_engine_override(tmp_path: Path) -> None:
+    compose = shutil.which("docker-compose")
+    assert compose is not None, "Debian's docker-compose is in .ci/apt-packages"
+    files = ["-f", str(COMPOSE / "docker-compose.yml"), "-f", str(COMPOSE / "local-engine.yml")]
+    env = {
+        "PATH": os.environ["PATH"],
+        "CHAOS_CHECKOUT": str(ROOT),
+        "PYTHON_PREFIX": sys.base_prefix,
+        "DOCKER_SOCKET": str(tmp_path / "docker.sock"),
+        "RUNS_DIR": str(tmp_path / "runs"),
+    }
+    checked = subprocess.run([compose, *files, "config"], env=env, capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    merged = yaml.safe_load(checked.stdout)["services"]
+    assert {service["image"] for service in merged.values()} == {"local/base"}
+    assert merged["toxiproxy"]["entrypoint"] == ["chaos", "proxy", "serve"]
+    # Without the variables it names what is missing, rather than mounting nothing.
+    bare = subprocess.run(
+        [compose, *files, "config", "-q"], env={"PATH": os.environ["PATH"]}, capture_output=True, text=True, check=False
+    )
+    assert bare.returncode != 0
+    assert "this checkout" in bare.stderr or "the Python the checkout" in bare.stderr, bare.stderr
 
 
 def test_the_real_toxiproxy_is_pinned_to_2_12(services: dict[str, Any]) -> None:
@@ -106,6 +133,13 @@ def test_every_library_scenario_runs_in_staging_with_the_profile(scenario: Path)
     # Faults and who served go by provider name: each name must have its proxy and its mock.
     served = read("providers.yaml")["providers"]
     assert set(loaded.scenario.providers) <= set(served), scenario.name
+    # Eval questions are answered right only by a provider that serves their eval set.
+    answered = {spec.name: spec.eval_set for spec in load_config(COMPOSE / "providers.yaml").providers}
+    for spec in from_scenario(scenario).providers:
+        if spec.eval_set is not None:
+            served_set = answered[spec.name]
+            assert served_set is not None, f"{scenario.name}: {spec.name} has no eval set in compose/providers.yaml"
+            assert {case.prompt for case in spec.eval_set.cases} <= {case.prompt for case in served_set.cases}
 
 
 def test_the_workers_join_the_runners_locust_master_on_loopback(services: dict[str, Any]) -> None:
