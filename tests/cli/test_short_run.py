@@ -1,9 +1,10 @@
-"""The README's short run, exactly as written: its plan says everything is decidable, and
-the run passes against the demo gateway.
+"""The README's short run, exactly as written: its plan says everything is decidable; the
+run is the library matrix's healthy run of the same scenario (tests/library/test_matrix.py
+holds the two together), which passes and is judged the same again from its records.
 
 The commands are read from the README's "Shorter runs" block and run from a folder
-holding the repository's ``scenarios/`` (so ``--runs-dir runs`` lands there); ``chaos``
-is the interpreter's ``python -m chaos``, as the venv's ``chaos`` script is.
+holding the repository's ``scenarios/``; ``chaos`` is the interpreter's ``python -m
+chaos``, as the venv's ``chaos`` script is.
 """
 
 from __future__ import annotations
@@ -13,10 +14,6 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
-
-from chaos.journal import read_journal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,10 +36,9 @@ def test_the_readme_shows_a_plan_then_a_run_of_a_library_scenario_at_a_scale() -
     assert (ROOT / plan[2]).is_file()
 
 
-@pytest.mark.e2e
-def test_the_readme_short_run_passes_as_written(tmp_path: Path) -> None:
+def test_the_readme_short_plan_says_everything_is_decidable(tmp_path: Path) -> None:
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
-    plan, run = short_run_commands()
+    plan, _ = short_run_commands()
     planned = subprocess.run(
         [sys.executable, "-m", "chaos", *plan[1:]],
         cwd=tmp_path,
@@ -53,32 +49,3 @@ def test_the_readme_short_run_passes_as_written(tmp_path: Path) -> None:
     )
     assert planned.returncode == 0, planned.stderr
     assert "decidable at scale" in planned.stdout, planned.stdout
-    ran = subprocess.run(
-        [sys.executable, "-m", "chaos", *run[1:], "--no-live"],
-        cwd=tmp_path,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    output = ran.stdout + ran.stderr[-3000:]
-    assert ran.returncode == 0, output
-    (run_dir,) = (tmp_path / "runs").iterdir()
-    journal = read_journal(run_dir)
-    assert journal.scale == float(run[run.index("--scale") + 1])
-    assert journal.exit_code == 0, output
-    # Judged again from the raw records, the run is read at the scale it ran at.
-    rebuilt = subprocess.run(
-        [sys.executable, "-m", "chaos", "report", "--rebuild", str(run_dir)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    again = read_journal(run_dir)
-    assert again.scale == journal.scale
-    assert [(r.slo, r.segment, r.total) for r in again.evaluation.slos] == [
-        (r.slo, r.segment, r.total) for r in journal.evaluation.slos
-    ]

@@ -1,6 +1,6 @@
 """A gateway that is not the reference one, from this test tree (``foreign_gateway.py``:
 OpenAI wire format only, its port on its command line, ``/health``, who served in
-``x-upstream``), run through ``chaos suite`` over three library scenarios with overrides
+``x-upstream``), run through ``chaos suite`` over two library scenarios with overrides
 only (``foreign-gateway.yaml``): no copy of any scenario. It has a fallback and a crude
 breaker but no cache, so the blackout fails (its abort rule stops it), as the README's
 table says it must."""
@@ -18,7 +18,7 @@ from tests.run.harness import ROOT, chaos_cli
 pytestmark = pytest.mark.e2e
 
 TARGET = Path(__file__).resolve().parent / "foreign-gateway.yaml"
-SCENARIOS = ("provider-outage", "latency-spike", "full-blackout")
+SCENARIOS = ("provider-outage", "full-blackout")  # the fallback holds; without a cache the blackout fails
 SCALE = "0.4"  # each run 40% of its length: the timeline scaled, every SLO still decidable
 
 
@@ -33,7 +33,7 @@ def test_a_foreign_gateway_runs_the_library_through_a_suite_with_overrides_only(
     for name in SCENARIOS:
         assert f"scenarios/{name}.yaml" in table, explain
     run_dirs = sorted(runs.iterdir())
-    assert len(run_dirs) == 3, explain
+    assert len(run_dirs) == len(SCENARIOS), explain
     journals = {journal.scenario_name: journal for journal in map(read_journal, run_dirs)}
     assert set(journals) == set(SCENARIOS)
     for name, journal in journals.items():

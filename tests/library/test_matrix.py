@@ -49,6 +49,7 @@ from chaos.scenario.plan import build_plan
 from chaos.slo.gates import decide_gate
 from chaos.slo.versions import RunRecords, row_pricer, version_samples
 from chaos.wilson import Verdict
+from tests.cli.test_short_run import short_run_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -144,7 +145,9 @@ class Run:
 
 def run(case: Case, runs_dir: Path, *, broken: bool) -> Run:
     path = SCENARIOS / f"{case.scenario}.yaml"
-    argv = [sys.executable, "-m", "chaos", "run", str(path), "--scale", str(SCALE), "--runs-dir", str(runs_dir)]
+    # As the README's short run has it, from the repository: chaos run scenarios/NAME.yaml --scale 0.4
+    argv = [sys.executable, "-m", "chaos", "run", str(path.relative_to(ROOT)), "--scale", str(SCALE)]
+    argv += ["--runs-dir", str(runs_dir)]
     if broken:
         start = [*(load_scenario(path).scenario.target.start or []), "--break", case.broken]
         argv += ["--set", f"target.start=[{', '.join(start)}]"]
@@ -214,6 +217,39 @@ def test_the_scenario_passes_against_the_healthy_gateway(case: Case, healthy: Ca
     assert undecided(result.journal) == [], result.output
     assert result.journal.findings == [], result.output
     assert result.code == 0, result.output
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_the_readmes_short_run_is_a_healthy_run_here_and_is_judged_the_same_from_its_records(
+    healthy: Callable[[Case], Run],
+) -> None:
+    """The README's "Shorter runs" command is this matrix's healthy run of its scenario (only
+    the runs folder differs), so it passes as written; and ``chaos report --rebuild``
+    reads the run again at the scale it ran at."""
+    _, command = short_run_commands()
+    name = Path(command[2]).stem
+    assert command == ["chaos", "run", f"scenarios/{name}.yaml", "--scale", str(SCALE), "--runs-dir", "runs"]
+    result = healthy(next(case for case in CASES if case.scenario == name))
+    assert result.journal.scale == SCALE
+    assert result.code == 0, result.output
+    before = result.journal.evaluation
+    assert before is not None
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "chaos", "report", "--rebuild", str(result.run_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    again = read_journal(result.run_dir)
+    assert again.scale == SCALE
+    assert again.evaluation is not None
+    assert [(r.slo, r.segment, r.total, r.verdict) for r in again.evaluation.slos] == [
+        (r.slo, r.segment, r.total, r.verdict) for r in before.slos
+    ]
 
 
 @pytest.mark.e2e
