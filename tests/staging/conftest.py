@@ -62,6 +62,14 @@ def python_mounts() -> dict[str, dict[str, str]]:
     return {str(path): {"bind": str(path), "mode": "ro"} for path in paths}
 
 
+def python_prefix() -> str:
+    """``PYTHON_PREFIX`` for compose/local-engine.yml: the Python this checkout's venv was
+    made from, or, for Debian's (under /usr, which the override mounts already), a folder
+    under /usr, as two mounts of /usr itself would collide."""
+    prefix = Path(sys.base_prefix).resolve()
+    return "/usr/lib" if prefix.is_relative_to("/usr") else str(prefix)
+
+
 @dataclass
 class ProviderContainer:
     container: Container

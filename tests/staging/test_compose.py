@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from chaos.providers.config import from_scenario, load_config
 from chaos.scenario.loading import load_scenario
 from chaos.scenario.overlay import TargetOverlay
 from tests.run.harness import ROOT
+from tests.staging.conftest import python_prefix
 
 COMPOSE = ROOT / "compose"
 LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -70,7 +70,7 @@ def test_compose_own_parser_takes_the_local_engine_override(tmp_path: Path) -> N
     env = {
         "PATH": os.environ["PATH"],
         "CHAOS_CHECKOUT": str(ROOT),
-        "PYTHON_PREFIX": sys.base_prefix,
+        "PYTHON_PREFIX": python_prefix(),
         "DOCKER_SOCKET": str(tmp_path / "docker.sock"),
         "RUNS_DIR": str(tmp_path / "runs"),
     }

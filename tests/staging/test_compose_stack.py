@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from chaos.journal import read_journal
 from chaos.load.summary import summarize
 from chaos.rundir import RunDir
 from tests.run.harness import ROOT
-from tests.staging.conftest import EngineHandle
+from tests.staging.conftest import EngineHandle, python_prefix
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +53,7 @@ def test_the_compose_stack_plays_a_library_scenario_with_its_workers(engine: Eng
         **os.environ,
         "DOCKER_HOST": engine.url,
         "CHAOS_CHECKOUT": str(ROOT),
-        "PYTHON_PREFIX": str(Path(sys.base_prefix).resolve()),
+        "PYTHON_PREFIX": python_prefix(),
         "DOCKER_SOCKET": engine.url.removeprefix("unix://"),
         "RUNS_DIR": str(runs),
         "LOAD_WORKERS": "2",
