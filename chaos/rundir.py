@@ -10,6 +10,8 @@
     spans.jsonl           the target's spans, received over OTLP/HTTP (``observe.traces``)
     metrics.jsonl         the target's Prometheus samples, scraped every second (``observe.metrics``)
     alerts.jsonl          the ALERTS series of the run's Prometheus (``observe.alerts``)
+    change.jsonl          the canary plan as it went (``change:``): its state after each step,
+                          gate and rollback, one line each (``chaos.run.canary``)
     prometheus/           that Prometheus's configuration (prometheus.yml) and its data/
     load-config.json      the load process's configuration (``chaos.load.config``)
     locust-stats.json     Locust's own statistics, for cross-checking the records
@@ -79,6 +81,10 @@ class RunDir:
     @property
     def alerts(self) -> Path:
         return self.path / "alerts.jsonl"
+
+    @property
+    def change(self) -> Path:
+        return self.path / "change.jsonl"
 
     @property
     def prometheus(self) -> Path:

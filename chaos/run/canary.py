@@ -10,6 +10,10 @@ step; a roll back calls the rollback hook and ends the plan. The plan stops wher
 when the load ends. Each gate reads the requests ended by half a second before it (the
 recorder flushes within 20 ms) and the ledger rows pulled just before it, and keeps both
 bounds, so its figures can be recomputed from the run directory.
+
+The plan's state is appended to ``change.jsonl`` as it starts and after each step, gate
+and rollback, so a killed run keeps every decision made before the kill: ``chaos report``
+judges the plan again from the last whole line, as the run would have at its end.
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from pathlib import Path
 
 import httpx
 import structlog
+from pydantic import ValidationError
 
-from chaos.errors import EnvironmentProblem
+from chaos.errors import ChaosError, EnvironmentProblem
 from chaos.run.timeline import Clock
 from chaos.rundir import RunDir
 from chaos.scenario.change import SHARE_PLACEHOLDER, Change, Hook, Outcome
 from chaos.scenario.model import Scenario
-from chaos.slo.change import ChangeResult, GateRecord, HookCall, StepRecord
+from chaos.slo.change import ChangeResult, GateRecord, HookCall, StepRecord, judge_change
+from chaos.slo.evaluate import with_expectations
 from chaos.slo.gates import GateDecision, decide_gate
+from chaos.slo.results import Evaluation
 from chaos.slo.versions import RunRecords, row_pricer, version_samples
 
 log = structlog.get_logger()
@@ -112,6 +119,7 @@ class CanaryRun:
     async def run(self) -> None:
         """Every step and gate, until promoted or rolled back (cancelled when the load ends)."""
         change = self.change
+        self._keep()
         await self.clock.sleep_until(change.at)
         for index, step in enumerate(change.steps):
             started = self.clock.offset()
@@ -164,3 +172,39 @@ class CanaryRun:
 
     def _update(self, **fields: object) -> None:
         self.result = self.result.model_copy(update=fields)
+        self._keep()
+
+    def _keep(self) -> None:
+        with self.run_dir.change.open("a", encoding="utf-8") as kept:
+            kept.write(self.result.model_dump_json() + "\n")
+
+
+def read_change(run_dir: RunDir) -> ChangeResult | None:
+    """The plan's last state kept in ``change.jsonl`` (a last line cut short by a kill is
+    skipped), or None if the run kept none."""
+    try:
+        lines = run_dir.change.read_bytes().split(b"\n")[:-1]
+    except FileNotFoundError:
+        return None
+    whole = [line for line in lines if line.strip()]
+    if not whole:
+        return None
+    try:
+        return ChangeResult.model_validate_json(whole[-1])
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"]
+        raise ChaosError(f"{run_dir.change}: line {len(whole)} is not the plan's state: {reason}") from None
+
+
+def judge_canary(
+    scenario: Scenario, run_dir: RunDir, result: ChangeResult, evaluation: Evaluation, t0: float
+) -> tuple[ChangeResult, Evaluation]:
+    """The plan's ``result``, judged from the whole record; its expectation joins the verdict."""
+    change = scenario.change
+    assert change is not None
+    records = RunRecords.read(run_dir.records, run_dir.ledger)
+    labels = [(ref.provider, ref.version) for ref in (change.baseline, change.candidate)]
+    judged = judge_change(change, result, records, version_samples(records, labels, row_pricer(scenario)), t0)
+    if judged.expectation is None:
+        return judged, evaluation
+    return judged, with_expectations(evaluation, [judged.expectation])

@@ -43,7 +43,7 @@ from chaos.load.launch import stop_deadline
 from chaos.observe.judge import observe_run
 from chaos.providers.admin_client import AdminClient
 from chaos.providers.findings import client_findings
-from chaos.run.canary import CanaryRun, preflight
+from chaos.run.canary import judge_canary, preflight
 from chaos.run.collect import Collector
 from chaos.run.context import RunContext, RunState, Stack, Watch
 from chaos.run.guard import guard, start_load, wait_for_start
@@ -55,13 +55,10 @@ from chaos.rundir import RunDir
 from chaos.scenario import contract
 from chaos.scenario.base import Environment
 from chaos.scenario.loading import ScenarioFile
-from chaos.scenario.model import Scenario
-from chaos.slo.change import ChangeResult, judge_change
 from chaos.slo.evaluate import evaluate, with_expectations
 from chaos.slo.live import LiveMonitor
 from chaos.slo.loading import load_run
-from chaos.slo.results import AbortDecision, Evaluation, RunVerdict
-from chaos.slo.versions import RunRecords, row_pricer, version_samples
+from chaos.slo.results import AbortDecision, RunVerdict
 from chaos.stack.local import LocalStack
 from chaos.stack.processes import Child, stop
 from chaos.stack.staging import connect_staging
@@ -301,7 +298,7 @@ def _judge(
         findings=findings,
     )
     if state.canary is not None and journal.t0 is not None:
-        journal.change, evaluation = _judge_change(scenario, run_dir, state.canary, evaluation, journal.t0)
+        journal.change, evaluation = judge_canary(scenario, run_dir, state.canary.result, evaluation, journal.t0)
     evaluation = with_expectations(evaluation, observe_run(loaded, run_dir, rows, evaluation, journal.t0))
     summary = collector.summary() if collector is not None else None
     journal.evaluation = evaluation
@@ -319,16 +316,3 @@ def _judge(
     journal.ended_at = time.time()
     write_journal(run_dir.path, journal)
     return journal
-
-
-def _judge_change(
-    scenario: Scenario, run_dir: RunDir, canary: CanaryRun, evaluation: Evaluation, t0: float
-) -> tuple[ChangeResult, Evaluation]:
-    """The plan's result, judged from the whole record; its expectation joins the verdict."""
-    change = canary.change
-    records = RunRecords.read(run_dir.records, run_dir.ledger)
-    labels = [(ref.provider, ref.version) for ref in (change.baseline, change.candidate)]
-    result = judge_change(change, canary.result, records, version_samples(records, labels, row_pricer(scenario)), t0)
-    if result.expectation is None:
-        return result, evaluation
-    return result, with_expectations(evaluation, [result.expectation])

@@ -4,8 +4,9 @@ again). A directory with neither a journal nor the scenario copy a run keeps has
 to judge: that is a clear error (exit 2), never a traceback.
 
 A killed run wrote no STOP record: its judged timeline ends at its last record, and the
-requests in flight then were cut by the kill (``chaos.slo.frame``). The journal says it
-was rebuilt, why, from which files, and where the judged timeline ended."""
+requests in flight then were cut by the kill (``chaos.slo.frame``). A canary plan is
+judged again from the decisions it kept (``change.jsonl``). The journal says it was
+rebuilt, why, from which files, and where the judged timeline ended."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from chaos.load.summary import load_events
 from chaos.observe.judge import observe_run
 from chaos.providers.findings import client_findings
 from chaos.records import FaultEvent, LedgerRow, parse_record
+from chaos.run.canary import judge_canary, read_change
 from chaos.rundir import RunDir
 from chaos.scenario.loading import scenario_from_text
 from chaos.slo.evaluate import evaluate, with_expectations
@@ -102,6 +104,11 @@ def rebuild_journal(run_dir: Path, journal: Journal, *, lost: str | None = None)
         baseline_gate_failed=journal.evaluation.baseline_gate_failed if journal.evaluation is not None else False,
         findings=findings,
     )
+    if scenario.change is not None and journal.t0 is not None:
+        # The plan's decisions as the run kept them; a journal from before change.jsonl has them.
+        plan = read_change(files) or journal.change
+        if plan is not None:
+            journal.change, evaluation = judge_canary(scenario, files, plan, evaluation, journal.t0)
     evaluation = with_expectations(evaluation, observe_run(loaded, files, rows, evaluation, journal.t0))
     journal.evaluation = evaluation
     journal.rebuilt = Rebuilt(

@@ -156,6 +156,12 @@ def run(case: Case, runs_dir: Path, *, broken: bool) -> Run:
     return Run(result.returncode, read_journal(run_dir), run_dir, result.stdout + result.stderr[-3000:])
 
 
+def chaos_report_rebuild(run_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``chaos report --rebuild``: the run judged again from its raw files, into its journal."""
+    argv = [sys.executable, "-m", "chaos", "report", "--rebuild", str(run_dir)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+
+
 _healthy: dict[str, Run] = {}
 
 
@@ -235,14 +241,7 @@ def test_the_readmes_short_run_is_a_healthy_run_here_and_is_judged_the_same_from
     assert result.code == 0, result.output
     before = result.journal.evaluation
     assert before is not None
-    rebuilt = subprocess.run(
-        [sys.executable, "-m", "chaos", "report", "--rebuild", str(result.run_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
+    rebuilt = chaos_report_rebuild(result.run_dir)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     again = read_journal(result.run_dir)
     assert again.scale == SCALE
@@ -273,6 +272,10 @@ def test_the_scenario_catches_its_bug(case: Case, tmp_path: Path) -> None:
     result = run(case, tmp_path, broken=True)
     assert case.caught_by(result.journal), f"expected: {case.caught_by.__doc__}\n{result.output}"
     assert result.code in (1, 3), result.output
+    if result.journal.change is not None:  # a canary plan's verdict, judged again from the run directory
+        rebuilt = chaos_report_rebuild(result.run_dir)
+        assert rebuilt.returncode == result.code, rebuilt.stdout + rebuilt.stderr
+        assert case.caught_by(read_journal(result.run_dir)), rebuilt.stdout
 
 
 @pytest.mark.e2e
@@ -299,6 +302,14 @@ def test_every_canary_gate_is_recomputed_from_the_run_directory(case: Case, heal
     report = (result.run_dir / "report.md").read_text(encoding="utf-8")
     assert f"Canary: {change.baseline} vs {change.candidate}" in report
     assert f"Outcome: {change.outcome.value.replace('_', ' ')}" in report
+    # Judged again from the run directory, the plan and the verdict come out the same.
+    rebuilt = chaos_report_rebuild(result.run_dir)
+    again = read_journal(result.run_dir)
+    assert rebuilt.returncode == result.journal.exit_code, rebuilt.stdout + rebuilt.stderr
+    assert again.change == change
+    assert again.evaluation is not None
+    assert change.expectation in again.evaluation.expectations
+    assert again.verdict == result.journal.verdict
 
 
 # Breaks of the gateway's telemetry, not of a resilience: no library scenario judges
