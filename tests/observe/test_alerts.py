@@ -97,18 +97,18 @@ def test_prometheus_durations_and_the_rules_file_are_read_as_prometheus_reads_th
 
 
 def test_the_rules_a_run_can_never_show_follow_the_scenario_s_own_numbers() -> None:
-    scenario = load_scenario(OBSERVED).scenario  # load 8 s, one fault of 4 s
+    scenario = load_scenario(OBSERVED).scenario  # load 12 s, one fault of 8 s
     never = {rule.alert: why_never(rule, scenario) for rule in read_rules(RULES)}
     assert never == {
         "GatewayFallingBack": None,
-        "GatewayFallbackSustained": "its for: 1m outlasts the longest fault (4s) and its 5s range",
+        "GatewayFallbackSustained": "its for: 1m outlasts the longest fault (8s) and its 5s range",
         "GatewayErrorBudgetBurn": None,
         "GatewayImpossibleBurn": "it needs a burn rate of 200, and an objective of 0.99 burns at most 100x "
         "(every request failing)",
     }
-    open_ended = load_scenario(OBSERVED, ["faults[0].for=null"]).scenario  # until the load's end, 8 s - 3 s
+    open_ended = load_scenario(OBSERVED, ["faults[0].for=null"]).scenario  # until the load's end, 12 s - 3 s
     assert why_never(rules_named(RULES, "GatewayFallbackSustained"), open_ended) == (
-        "its for: 1m outlasts the longest fault (5s) and its 5s range"
+        "its for: 1m outlasts the longest fault (9s) and its 5s range"
     )
     hour = load_scenario(OBSERVED, ["load.duration=1h", "faults[0].for=null"]).scenario
     assert why_never(rules_named(RULES, "GatewayFallbackSustained"), hour) is None
@@ -127,7 +127,7 @@ def test_the_readme_s_rules_check_lists_the_rules_that_can_never_fire_and_exits_
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines() == [
         "gateway/GatewayFallingBack: can fire",
-        "gateway/GatewayFallbackSustained: can never fire: its for: 1m outlasts the longest fault (4s) "
+        "gateway/GatewayFallbackSustained: can never fire: its for: 1m outlasts the longest fault (8s) "
         "and its 5s range",
         "gateway/GatewayErrorBudgetBurn: can fire",
         "gateway/GatewayImpossibleBurn: can never fire: it needs a burn rate of 200, and an objective of 0.99 "
