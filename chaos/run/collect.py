@@ -70,11 +70,14 @@ class Collector:
 
     async def pull_ledger(self) -> None:
         page = await self.admin.ledger(after=self._ledger_seq, run=self.run_id)
+        # Pulls overlap (a canary gate pulls beside the beat's pull), each asking after the
+        # same row: keep a row only if no pull that answered first kept it.
+        rows = [row for row in page.rows if row.seq > self._ledger_seq]
         self._ledger_seq = max(self._ledger_seq, page.last_seq)
-        if page.rows:
-            self.ledger_file.write_all(list(page.rows))
-            self.ledger_rows.extend(page.rows)
-            self.monitor.feed("".join(dump_record(row) for row in page.rows).encode())
+        if rows:
+            self.ledger_file.write_all(list(rows))
+            self.ledger_rows.extend(rows)
+            self.monitor.feed("".join(dump_record(row) for row in rows).encode())
 
     async def pull_counters(self) -> None:
         counters = await self.toxiproxy.counters()
