@@ -37,7 +37,7 @@ from tests.run.harness import (
 
 pytestmark = pytest.mark.e2e
 
-KILLS = 12  # seeded: 6 land with faults active, 6 before t = 0 or after them
+KILLS = 10  # seeded: 4 land with faults active, the other 6 before t = 0 or after the faults
 SEED = 20261127
 # From the journal's first write: start-up, t = 0 (about 1.5 s later), the faults (1.5 s to
 # 5.5 s from t = 0), the end of load (7 s) and the wind-down.
